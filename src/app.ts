@@ -1,0 +1,115 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type CustomRoute } from "@slack/bolt";
+import type { DatabaseHandle } from "./db/database.ts";
+import { healthRoute } from "./http/health.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import type { Services } from "./services.ts";
+import type { Settings } from "./settings.ts";
+import { registerCommands } from "./slack/commands/index.ts";
+import { createSmsProvider } from "./sms/provider.ts";
+import { twilioWebhook } from "./sms/webhooks.ts";
+import { twilioHandlers } from "./sms/handlers.ts";
+
+export interface TextbankOptions {
+  settings: Settings;
+  database: DatabaseHandle;
+  logger?: Logger;
+  instanceId?: string;
+  now?: () => Date;
+}
+
+export interface Textbank {
+  /** The HTTP port actually listened on (PORT may be 0 in tests). */
+  port: number;
+  mode: "http" | "socket";
+  services: Services;
+  stop(): Promise<void>;
+}
+
+/** Wraps an async route so a rejection answers 500 instead of escaping Bolt (which does not catch it). */
+function route(path: string, method: string, handler: (req: never, res: import("node:http").ServerResponse) => Promise<void>, logger: Logger): CustomRoute {
+  return {
+    path,
+    method,
+    handler: (req, res) => {
+      handler(req as never, res).catch((error: unknown) => {
+        logger.error(`${method} ${path} failed`, error);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    },
+  };
+}
+
+/** Builds the Slack app, its listeners and HTTP routes on one port, and starts listening. */
+export async function startTextbank(options: TextbankOptions): Promise<Textbank> {
+  const { settings, database } = options;
+  const logger = options.logger ?? createLogger(LogLevel.INFO);
+  const startedAt = Date.now();
+  const clientOptions = { slackApiUrl: settings.SLACK_API_URL };
+  const servicesWithoutSlack = {
+    db: database.db,
+    dbKind: database.kind,
+    settings,
+    sms: createSmsProvider(settings),
+    logger,
+    instanceId: options.instanceId ?? randomBytes(4).toString("hex"),
+    now: options.now ?? (() => new Date()),
+  };
+  // Routes are built before the app so both receivers get them; they only need `services` at request time.
+  let services!: Services;
+  const handlers = twilioHandlers(() => services);
+  const customRoutes: CustomRoute[] = [
+    route("/healthz", "GET", (req, res) => healthRoute(services, startedAt)(req, res), logger),
+    route("/twilio/sms", "POST", (req, res) => twilioWebhook(services, "inbound", handlers)(req, res), logger),
+    route("/twilio/status", "POST", (req, res) => twilioWebhook(services, "status", handlers)(req, res), logger),
+  ];
+
+  const mode = settings.SLACK_APP_TOKEN ? "socket" : "http";
+  const receiver =
+    mode === "socket"
+      ? new SocketModeReceiver({
+          appToken: settings.SLACK_APP_TOKEN!,
+          customRoutes,
+          installerOptions: { port: settings.PORT, clientOptions },
+          logger,
+          logLevel: logger.getLevel(),
+        })
+      : new HTTPReceiver({
+          signingSecret: settings.SLACK_SIGNING_SECRET!,
+          endpoints: "/slack/events",
+          customRoutes,
+          logger,
+          logLevel: logger.getLevel(),
+          processBeforeResponse: false,
+        });
+  const app = new App({
+    receiver,
+    token: settings.SLACK_BOT_TOKEN,
+    clientOptions,
+    logger,
+    logLevel: logger.getLevel(),
+    deferInitialization: true,
+  });
+  await app.init();
+  services = { ...servicesWithoutSlack, slack: app.client };
+
+  registerCommands(app, services);
+  app.error(async (error) => {
+    logger.error("unhandled Slack listener error", error);
+  });
+
+  const started = (await app.start(settings.PORT)) as unknown;
+  const port = mode === "http" ? ((started as Server).address() as AddressInfo).port : settings.PORT;
+  logger.info(`Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${services.sms.name} SMS)`);
+
+  return {
+    port,
+    mode,
+    services,
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { mkdirSync } from "node:fs";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { createPgConfig } from "@electric-sql/pglite/node-postgres";
+import type { DB } from "./schema.ts";
+
+// Counts and bigserial ids fit easily in a double; numbers read better than strings everywhere.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export type Database = Kysely<DB>;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: "postgres" | "pglite";
+  /** The pg pool, for what Kysely does not wrap (COPY, LISTEN). */
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  /** Embedded database folder; "memory://" keeps it in memory (tests). */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+/**
+ * PostgreSQL through `pg` when a URL is given, otherwise PGlite through its node-postgres
+ * connection shim — so both go through the same driver, type parsers and Kysely dialect.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    pool.on("error", (error) => console.error(`database connection error: ${error.message}`));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: "postgres", pool, close: () => db.destroy() };
+  }
+  const dataDir = options.dataDir ?? "./data";
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const lite = await PGlite.create(dataDir);
+  // PGlite is one backend: one connection, so the pool serializes queries and transactions.
+  const pool = new pg.Pool({ ...createPgConfig(lite), max: 1 });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: "pglite",
+    pool,
+    close: async () => {
+      await db.destroy();
+      await lite.close();
+    },
+  };
+}

@@ -1,0 +1,214 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** Table types for Kysely; they mirror migrations/ and change only with a new migration. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T> = ColumnType<T, string | T | undefined, string | T>;
+
+export type CampaignState = "draft" | "active" | "paused" | "archived";
+export type ContactStatus = "pool" | "held" | "sent" | "skipped" | "failed" | "opted_out";
+export type MessageStatus =
+  | "queued" | "sending" | "accepted" | "sent" | "delivered" | "undelivered" | "failed" | "received" | "read";
+export type MessageKind = "opening" | "reply" | "canned" | "auto" | "inbound";
+
+export interface CannedReply { title: string; text: string }
+export interface CustomFieldColumn { key: string; header: string }
+
+export interface OrganizersTable {
+  user_id: string;
+  added_by: string;
+  added_at: Timestamp;
+}
+
+export interface CampaignsTable {
+  id: Generated<number>;
+  slug: string;
+  title: string;
+  state: ColumnType<CampaignState, CampaignState | undefined, CampaignState>;
+  opening_message: string | null;
+  canned_replies: Json<CannedReply[]>;
+  outcome_tags: Json<string[]>;
+  help_text: string | null;
+  hours_start: Generated<number>;
+  hours_end: Generated<number>;
+  custom_fields: Json<CustomFieldColumn[]>;
+  stale_reply_minutes: Generated<number>;
+  auto_release_stale: Generated<boolean>;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ImportsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  state: ColumnType<"running" | "done" | "failed", "running" | undefined, "running" | "done" | "failed">;
+  file_name: string | null;
+  started_by: string;
+  rows_read: Generated<number>;
+  imported: Generated<number>;
+  duplicates: Generated<number>;
+  invalid: Generated<number>;
+  opted_out: Generated<number>;
+  summary: Json<unknown> | null;
+  error: string | null;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface ContactsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  phone: string;
+  first_name: string | null;
+  last_name: string | null;
+  zip: string | null;
+  timezone: string | null;
+  tz_zones: ColumnType<string[], string[] | undefined, string[]>;
+  tz_source: Generated<string>;
+  external_id: string | null;
+  custom_fields: Json<Record<string, string>>;
+  import_id: number | null;
+  row_number: number | null;
+  status: ColumnType<ContactStatus, ContactStatus | undefined, ContactStatus>;
+  held_by: string | null;
+  held_at: NullableTimestamp;
+  skip_count: Generated<number>;
+  created_at: Timestamp;
+}
+
+export interface VolunteersTable {
+  campaign_id: number;
+  user_id: string;
+  dm_channel: string | null;
+  on_shift: Generated<boolean>;
+  joined_at: Timestamp;
+  last_active_at: Timestamp;
+}
+
+export interface ConversationsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  contact_id: number;
+  volunteer_id: string | null;
+  slack_channel: string | null;
+  slack_thread_ts: string | null;
+  current_tag: string | null;
+  tagged_by: string | null;
+  tagged_at: NullableTimestamp;
+  waiting_since: NullableTimestamp;
+  last_inbound_at: NullableTimestamp;
+  last_outbound_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  campaign_id: number | null;
+  contact_id: number | null;
+  conversation_id: number | null;
+  direction: "out" | "in";
+  kind: MessageKind;
+  body: string;
+  media_urls: Json<string[]>;
+  from_phone: string;
+  to_phone: string;
+  twilio_sid: string | null;
+  status: MessageStatus;
+  error_code: number | null;
+  sent_by: string | null;
+  idempotency_key: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OptOutsTable {
+  phone: string;
+  source: string;
+  keyword: string | null;
+  campaign_id: number | null;
+  created_at: Timestamp;
+}
+
+export interface OptOutEventsTable {
+  id: Generated<number>;
+  phone: string;
+  action: "out" | "in";
+  source: string;
+  created_at: Timestamp;
+}
+
+export interface OutcomeEventsTable {
+  id: Generated<number>;
+  conversation_id: number;
+  tag: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+
+export interface SlackEventsTable {
+  event_id: string;
+  received_at: Timestamp;
+}
+
+export interface SlackOutboxTable {
+  id: Generated<number>;
+  dedupe_key: string;
+  channel: string;
+  method: Generated<string>;
+  payload: Json<Record<string, unknown>>;
+  state: ColumnType<"pending" | "posted" | "failed", "pending" | undefined, "pending" | "posted" | "failed">;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  locked_until: NullableTimestamp;
+  last_error: string | null;
+  posted_ts: string | null;
+  created_at: Timestamp;
+}
+
+export interface ShiftsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  channel_id: string;
+  created_by: string;
+  kickoff_ts: string | null;
+  kickoff_posted_at: NullableTimestamp;
+  recap_posted_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface JobRunsTable {
+  job: string;
+  run_key: string;
+  instance: string;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface DB {
+  organizers: OrganizersTable;
+  campaigns: CampaignsTable;
+  imports: ImportsTable;
+  contacts: ContactsTable;
+  volunteers: VolunteersTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  opt_outs: OptOutsTable;
+  opt_out_events: OptOutEventsTable;
+  outcome_events: OutcomeEventsTable;
+  slack_events: SlackEventsTable;
+  slack_outbox: SlackOutboxTable;
+  shifts: ShiftsTable;
+  job_runs: JobRunsTable;
+}
+
+export type Campaign = Selectable<CampaignsTable>;
+export type NewCampaign = Insertable<CampaignsTable>;
+export type CampaignUpdate = Updateable<CampaignsTable>;
+export type Contact = Selectable<ContactsTable>;
+export type NewContact = Insertable<ContactsTable>;
+export type Message = Selectable<MessagesTable>;
+export type Conversation = Selectable<ConversationsTable>;

@@ -1,0 +1,17 @@
+import type { WebClient } from "@slack/web-api";
+import type { Database } from "./db/database.ts";
+import type { Settings } from "./settings.ts";
+import type { SmsProvider } from "./sms/provider.ts";
+import type { Logger } from "./logger.ts";
+
+/** What listeners and jobs are handed: the database, the two doors out, settings and a clock. */
+export interface Services {
+  db: Database;
+  dbKind: "postgres" | "pglite";
+  settings: Settings;
+  slack: WebClient;
+  sms: SmsProvider;
+  logger: Logger;
+  instanceId: string;
+  now: () => Date;
+}

@@ -1,0 +1,90 @@
+import type { App } from "@slack/bolt";
+import { randomBytes } from "node:crypto";
+import { isOrganizer } from "../../campaigns/organizers.ts";
+import type { Services } from "../../services.ts";
+import * as campaigns from "./campaigns.ts";
+import { organizers } from "./organizers.ts";
+import type { CommandContext, CommandSpec, Reply } from "./types.ts";
+
+/**
+ * `/campaign <subcommand> …`: every subcommand the app knows, in the order help lists them.
+ * Later features add their specs to `subcommands` below; nothing else changes here.
+ */
+export const subcommands: CommandSpec[] = [campaigns.create, campaigns.list, organizers];
+
+const help: CommandSpec = {
+  name: "help",
+  usage: "help",
+  summary: "this list",
+  audience: "anyone",
+  async run({ isOrganizer: organizer }) {
+    return { text: helpText(organizer) };
+  },
+};
+
+export function helpText(organizer: boolean): string {
+  const lines = [help, ...subcommands]
+    .filter((spec) => organizer || spec.audience === "anyone")
+    .map((spec) => `• \`/campaign ${spec.usage}\` — ${spec.summary}`);
+  return `*Textbank* — peer-to-peer texting from Slack.\n${lines.join("\n")}`;
+}
+
+/** If a subcommand has not answered by then, ack now and answer through response_url. */
+const ACK_BUDGET_MS = 2000;
+
+export function registerCommands(app: App, services: Services): void {
+  app.command("/campaign", async ({ command, ack, respond }) => {
+    const text = command.text.trim();
+    const [first = "help", ...args] = text.split(/\s+/).filter(Boolean);
+    const name = first.toLowerCase();
+    const rest = text.slice(text.indexOf(first) + first.length).trim();
+    const organizer = await isOrganizer(services.db, services.settings.ORGANIZER_IDS, command.user_id);
+    const spec = [help, ...subcommands].find((candidate) => candidate.name === name);
+    const toMessage = (r: Reply) => ({
+      response_type: r.inChannel ? ("in_channel" as const) : ("ephemeral" as const),
+      text: r.text,
+      ...(r.blocks ? { blocks: r.blocks } : {}),
+    });
+
+    if (!spec) {
+      await ack(toMessage({ text: `\`${first}\` is not a /campaign subcommand.\n${helpText(organizer)}` }));
+      return;
+    }
+    if (spec.audience === "organizer" && !organizer) {
+      await ack(toMessage({
+        text: `Only organizers can use \`/campaign ${spec.name}\`. Organizers are the people in the app's ORGANIZER_IDS setting and anyone an organizer adds with \`/campaign organizers add @user\`; ask one of them.`,
+      }));
+      return;
+    }
+    const ctx: CommandContext = {
+      services,
+      userId: command.user_id,
+      channelId: command.channel_id,
+      triggerId: command.trigger_id,
+      args,
+      rest,
+      isOrganizer: organizer,
+      respondLater: async (r) => void (await respond({ ...toMessage(r), replace_original: false })),
+    };
+    const outcome = spec.run(ctx).then(
+      (r) => ({ r }),
+      (error: unknown) => ({ r: failureReply(services, spec, error) }),
+    );
+    const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), ACK_BUDGET_MS).unref());
+    const first_ = await Promise.race([outcome, timer]);
+    if (first_ !== "late") {
+      await ack(first_.r ? toMessage(first_.r) : undefined);
+      return;
+    }
+    await ack();
+    const { r } = await outcome;
+    if (r) await respond(toMessage(r)).catch((error: unknown) => services.logger.warn("response_url failed", error));
+  });
+}
+
+/** Never a stack trace in Slack: a short apology with a reference that the log carries too. */
+export function failureReply(services: Services, spec: CommandSpec, error: unknown): Reply {
+  const ref = randomBytes(3).toString("hex");
+  services.logger.error(`/campaign ${spec.name} failed (ref ${ref})`, error);
+  return { text: `Sorry, \`/campaign ${spec.name}\` failed on our side (ref ${ref}). Try again in a moment; if it keeps failing, give an organizer that ref.` };
+}

@@ -1,0 +1,261 @@
+import { createServer, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs, readBody, waitFor } from "./http-util.ts";
+
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | undefined;
+  at: number;
+}
+
+export interface ResponseUrlPost {
+  id: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+interface Failure {
+  status: number;
+  retryAfter?: number;
+  error?: string;
+  remaining: number;
+}
+
+export interface FakeUser {
+  id: string;
+  name?: string;
+  real_name?: string;
+  tz?: string;
+  is_bot?: boolean;
+}
+
+export interface FakeFile {
+  id: string;
+  name: string;
+  filetype?: string;
+  mimetype?: string;
+  content: Buffer | (() => NodeJS.ReadableStream);
+  size?: number;
+  /** Overrides url_private_download, e.g. to point at a foreign host. */
+  downloadUrl?: string;
+}
+
+/**
+ * A local stand-in for the Slack Web API, response_urls and file hosting, talked to by the
+ * real @slack/web-api client through SLACK_API_URL. It records every call and answers as
+ * Slack does, including 429 with Retry-After or 5xx on demand.
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  readonly responses: ResponseUrlPost[] = [];
+  readonly uploads = new Map<string, Buffer>();
+  readonly users = new Map<string, FakeUser>();
+  readonly files = new Map<string, FakeFile>();
+  readonly channels = new Map<string, { id: string; name: string; is_member: boolean }>();
+  readonly botToken = "xoxb-test-token";
+  readonly botUserId = "UBOT";
+  private failures = new Map<string, Failure>();
+  private server: Server | undefined;
+  private tsCounter = 1_700_000_000_000;
+  private nextUploadId = 1;
+  url = "";
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void this.handle(req.method ?? "GET", req.url ?? "/", req.headers, readBody(req), res).catch((error: unknown) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  /** A response_url for a command or interaction payload. */
+  responseUrl(id = `r${Math.random().toString(36).slice(2)}`): string {
+    return `${this.url}/response/${id}`;
+  }
+
+  /** The next `count` calls to `method` fail with this HTTP status (429 carries Retry-After). */
+  failNext(method: string, status: number, { count = 1, retryAfter = 1, error }: { count?: number; retryAfter?: number; error?: string } = {}): void {
+    this.failures.set(method, { status, retryAfter, error, remaining: count });
+  }
+
+  addUser(user: FakeUser): void {
+    this.users.set(user.id, user);
+  }
+
+  addFile(file: FakeFile): void {
+    this.files.set(file.id, file);
+  }
+
+  callsTo(method: string): SlackCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  responsesTo(id: string): ResponseUrlPost[] {
+    return this.responses.filter((post) => post.id === id);
+  }
+
+  async waitForCall(method: string, predicate: (call: SlackCall) => boolean = () => true, timeoutMs = 10_000): Promise<SlackCall> {
+    return waitFor(() => this.calls.find((call) => call.method === method && predicate(call)), {
+      timeoutMs,
+      what: `a ${method} call`,
+    });
+  }
+
+  async waitForResponse(url: string, predicate: (post: ResponseUrlPost) => boolean = () => true, timeoutMs = 10_000): Promise<ResponseUrlPost> {
+    const id = url.split("/").pop()!;
+    return waitFor(() => this.responses.find((post) => post.id === id && predicate(post)), {
+      timeoutMs,
+      what: `a post to response_url ${id}`,
+    });
+  }
+
+  private nextTs(): string {
+    this.tsCounter += 1;
+    return `${Math.floor(this.tsCounter / 1000)}.${String(this.tsCounter % 1000).padStart(3, "0")}100`;
+  }
+
+  private async handle(
+    httpMethod: string,
+    path: string,
+    headers: Record<string, string | string[] | undefined>,
+    bodyPromise: Promise<Buffer>,
+    res: ServerResponse,
+  ): Promise<void> {
+    const body = await bodyPromise;
+    const contentType = headers["content-type"] as string | undefined;
+    if (path.startsWith("/response/")) {
+      this.responses.push({ id: path.slice("/response/".length), body: parseArgs(body, contentType), at: Date.now() });
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      return;
+    }
+    if (path.startsWith("/upload/")) {
+      this.uploads.set(path.slice("/upload/".length), body);
+      res.writeHead(200, { "content-type": "text/plain" }).end("OK - " + body.length);
+      return;
+    }
+    if (path.startsWith("/files/") && httpMethod === "GET") {
+      return this.serveFile(path.slice("/files/".length), headers, res);
+    }
+    if (!path.startsWith("/api/")) {
+      res.writeHead(404).end();
+      return;
+    }
+    const method = path.slice("/api/".length).split("?")[0]!;
+    const authorization = headers.authorization as string | undefined;
+    const args = parseArgs(body, contentType);
+    const token = authorization?.replace(/^Bearer /, "") ?? (args.token as string | undefined);
+    this.calls.push({ method, args, token, at: Date.now() });
+
+    const failure = this.failures.get(method);
+    if (failure && failure.remaining > 0) {
+      failure.remaining -= 1;
+      const failHeaders: Record<string, string> = { "content-type": "application/json" };
+      if (failure.status === 429) failHeaders["retry-after"] = String(failure.retryAfter ?? 1);
+      const error = failure.error ?? (failure.status === 429 ? "ratelimited" : "internal_error");
+      res.writeHead(failure.status, failHeaders).end(JSON.stringify({ ok: false, error }));
+      return;
+    }
+    if (token !== this.botToken) {
+      this.json(res, { ok: false, error: "invalid_auth" });
+      return;
+    }
+    this.json(res, this.answer(method, args));
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case "auth.test":
+        return { ok: true, url: "https://fake.slack/", team: "Fake", user: "textbank", team_id: "T0001", user_id: this.botUserId, bot_id: "B0001" };
+      case "chat.postMessage": {
+        const channel = String(args.channel);
+        const dm = channel.startsWith("U") ? `D${channel.slice(1)}` : channel;
+        const ts = this.nextTs();
+        return { ok: true, channel: dm, ts, message: { ts, text: args.text, blocks: args.blocks, thread_ts: args.thread_ts } };
+      }
+      case "chat.update":
+        return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case "chat.postEphemeral":
+        return { ok: true, message_ts: this.nextTs() };
+      case "conversations.open": {
+        const users = String(args.users ?? "");
+        return { ok: true, channel: { id: `D${users.slice(1)}` } };
+      }
+      case "conversations.info": {
+        const channel = this.channels.get(String(args.channel));
+        return channel ? { ok: true, channel } : { ok: false, error: "channel_not_found" };
+      }
+      case "users.info": {
+        const user = this.users.get(String(args.user));
+        if (!user) return { ok: false, error: "user_not_found" };
+        return { ok: true, user: { name: user.id.toLowerCase(), real_name: user.id, tz: "America/New_York", tz_offset: -18000, ...user, profile: { display_name: user.name ?? user.id, real_name: user.real_name ?? user.id } } };
+      }
+      case "views.open":
+      case "views.update":
+      case "views.push":
+      case "views.publish":
+        return { ok: true, view: { id: `V${this.nextTs().replace(".", "")}`, ...(args.view as object) } };
+      case "files.info": {
+        const file = this.files.get(String(args.file));
+        if (!file) return { ok: false, error: "file_not_found" };
+        return { ok: true, file: this.fileObject(file) };
+      }
+      case "files.getUploadURLExternal": {
+        const id = `F${this.nextUploadId++}`;
+        return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case "files.completeUploadExternal":
+        return { ok: true, files: (args.files as { id: string }[] | undefined) ?? [] };
+      default:
+        return { ok: true };
+    }
+  }
+
+  fileObject(file: FakeFile): Record<string, unknown> {
+    const size = file.size ?? (Buffer.isBuffer(file.content) ? file.content.length : 0);
+    const url = file.downloadUrl ?? `${this.url}/files/${file.id}`;
+    return {
+      id: file.id,
+      name: file.name,
+      title: file.name,
+      filetype: file.filetype ?? "csv",
+      mimetype: file.mimetype ?? "text/csv",
+      size,
+      url_private: url,
+      url_private_download: url,
+    };
+  }
+
+  private serveFile(id: string, headers: Record<string, string | string[] | undefined>, res: ServerResponse): void {
+    const file = this.files.get(id);
+    if (headers.authorization !== `Bearer ${this.botToken}`) {
+      // Slack answers an unauthenticated file request with its sign-in page, not the bytes.
+      res.writeHead(200, { "content-type": "text/html" }).end("<html><body>Sign in to Slack</body></html>");
+      return;
+    }
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": file.mimetype ?? "text/csv" });
+    if (Buffer.isBuffer(file.content)) res.end(file.content);
+    else (file.content() as NodeJS.ReadableStream).pipe(res);
+  }
+
+  private json(res: ServerResponse, value: unknown): void {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(value));
+  }
+}

@@ -1,0 +1,117 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readBody, waitFor } from "./http-util.ts";
+
+export interface TwilioMessageRequest {
+  sid: string;
+  to: string;
+  from?: string;
+  messagingServiceSid?: string;
+  body: string;
+  statusCallback?: string;
+  mediaUrls: string[];
+  at: number;
+}
+
+interface InjectedError {
+  status: number;
+  code?: number;
+  message?: string;
+  remaining: number;
+  /** Delay before answering, to simulate a slow or timing-out Twilio. */
+  delayMs?: number;
+}
+
+/**
+ * A local stand-in for Twilio's REST API (Messages.json), talked to by the official `twilio`
+ * client through TWILIO_API_URL. Checks Basic auth, records each accepted message and can
+ * answer with Twilio's error JSON (21211, 21610, 20429, 500…) on demand.
+ */
+export class FakeTwilio {
+  readonly accountSid = "AC" + "0123456789abcdef".repeat(2);
+  readonly authToken = "twilio-test-auth-token";
+  readonly fromNumber = "+15005550006";
+  readonly messages: TwilioMessageRequest[] = [];
+  /** Every POST to Messages.json, accepted or not. */
+  attempts = 0;
+  private errors: InjectedError[] = [];
+  private server: Server | undefined;
+  delayMs = 0;
+  url = "";
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void (async () => {
+        const body = await readBody(req);
+        const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(req.url ?? "");
+        const expectedAuth = "Basic " + Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64");
+        if (!match || req.method !== "POST") {
+          res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ code: 20404, message: "The requested resource was not found", status: 404 }));
+          return;
+        }
+        if (req.headers.authorization !== expectedAuth || match[1] !== this.accountSid) {
+          res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ code: 20003, message: "Authenticate", status: 401 }));
+          return;
+        }
+        this.attempts += 1;
+        const injected = this.errors[0];
+        const delay = injected?.delayMs ?? this.delayMs;
+        if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (injected) {
+          injected.remaining -= 1;
+          if (injected.remaining <= 0) this.errors.shift();
+          if (injected.status >= 400) {
+            const payload = { code: injected.code ?? injected.status, message: injected.message ?? "Injected error", more_info: `https://www.twilio.com/docs/errors/${injected.code}`, status: injected.status };
+            res.writeHead(injected.status, { "content-type": "application/json" }).end(JSON.stringify(payload));
+            return;
+          }
+        }
+        const params = new URLSearchParams(body.toString("utf8"));
+        const sid = "SM" + randomBytes(16).toString("hex");
+        const message: TwilioMessageRequest = {
+          sid,
+          to: params.get("To") ?? "",
+          from: params.get("From") ?? undefined,
+          messagingServiceSid: params.get("MessagingServiceSid") ?? undefined,
+          body: params.get("Body") ?? "",
+          statusCallback: params.get("StatusCallback") ?? undefined,
+          mediaUrls: params.getAll("MediaUrl"),
+          at: Date.now(),
+        };
+        this.messages.push(message);
+        const answer = {
+          sid, account_sid: this.accountSid, to: message.to, from: message.from ?? null,
+          messaging_service_sid: message.messagingServiceSid ?? null, body: message.body,
+          status: message.messagingServiceSid ? "accepted" : "queued", num_segments: "1", direction: "outbound-api",
+          date_created: new Date().toUTCString(), error_code: null, error_message: null,
+          uri: `/2010-04-01/Accounts/${this.accountSid}/Messages/${sid}.json`,
+        };
+        res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify(answer));
+      })().catch((error: unknown) => {
+        res.writeHead(500).end(String(error));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** The next `count` message creations answer with this error (status ≥ 400) or only wait (`delayMs`). */
+  failNext(status: number, { code, message, count = 1, delayMs }: { code?: number; message?: string; count?: number; delayMs?: number } = {}): void {
+    this.errors.push({ status, code, message, remaining: count, delayMs });
+  }
+
+  messagesTo(phone: string): TwilioMessageRequest[] {
+    return this.messages.filter((message) => message.to === phone);
+  }
+
+  async waitForMessage(predicate: (message: TwilioMessageRequest) => boolean = () => true, timeoutMs = 10_000): Promise<TwilioMessageRequest> {
+    return waitFor(() => this.messages.find(predicate), { timeoutMs, what: "a Twilio message" });
+  }
+}

@@ -1,0 +1,178 @@
+import { LogLevel } from "@slack/bolt";
+import { startTextbank, type Textbank } from "../../src/app.ts";
+import type { DatabaseHandle } from "../../src/db/database.ts";
+import { createLogger } from "../../src/logger.ts";
+import { parseSettings, type Settings } from "../../src/settings.ts";
+import { FakeSlack } from "./fake-slack.ts";
+import { FakeTwilio } from "./fake-twilio.ts";
+import { slackSignature, twilioSignature } from "./signing.ts";
+import { createTestDatabase, type TestDatabase } from "./test-db.ts";
+
+export const SIGNING_SECRET = "test-signing-secret";
+export const PUBLIC_URL = "https://textbank.example.org";
+export const ORGANIZER = "UORGANIZER";
+
+export interface HarnessOptions {
+  env?: Record<string, string | undefined>;
+  /** Leave Twilio credentials out: the SMS provider is then the sandbox. */
+  sandbox?: boolean;
+}
+
+export interface SignedResponse {
+  status: number;
+  text: string;
+  json: () => unknown;
+}
+
+/**
+ * The real app on a real database, with Slack and Twilio faked at the HTTP boundary.
+ * Requests go in signed, exactly as Slack and Twilio send them.
+ */
+export class Harness {
+  slack = new FakeSlack();
+  twilio = new FakeTwilio();
+  app!: Textbank;
+  settings!: Settings;
+  testDb!: TestDatabase & { handle: DatabaseHandle };
+  private extraApps: Textbank[] = [];
+
+  get db() {
+    return this.testDb.handle.db;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.app.port}`;
+  }
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const harness = new Harness();
+    await Promise.all([harness.slack.start(), harness.twilio.start()]);
+    harness.testDb = await createTestDatabase();
+    harness.settings = harness.buildSettings(options);
+    harness.app = await harness.startInstance(harness.testDb.handle);
+    return harness;
+  }
+
+  buildSettings(options: HarnessOptions): Settings {
+    const env: Record<string, string | undefined> = {
+      SLACK_BOT_TOKEN: this.slack.botToken,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: this.slack.apiUrl,
+      PORT: "0",
+      PUBLIC_URL,
+      ORGANIZER_IDS: ORGANIZER,
+      ...(options.sandbox
+        ? {}
+        : {
+            TWILIO_ACCOUNT_SID: this.twilio.accountSid,
+            TWILIO_AUTH_TOKEN: this.twilio.authToken,
+            TWILIO_FROM_NUMBER: this.twilio.fromNumber,
+            TWILIO_API_URL: this.twilio.url,
+          }),
+      ...options.env,
+    };
+    const parsed = parseSettings(env);
+    if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+    return parsed.settings;
+  }
+
+  /** Another app instance on the same database (PostgreSQL only). */
+  async startInstance(database?: DatabaseHandle): Promise<Textbank> {
+    const handle = database ?? (await this.testDb.open());
+    const app = await startTextbank({
+      settings: this.settings,
+      database: handle,
+      logger: createLogger(process.env.TEXTBANK_TEST_LOG ? LogLevel.DEBUG : LogLevel.ERROR),
+    });
+    if (database !== this.testDb.handle) this.extraApps.push(app);
+    return app;
+  }
+
+  async stop(): Promise<void> {
+    for (const app of [...this.extraApps, this.app]) await app?.stop().catch(() => undefined);
+    await this.testDb?.drop();
+    await Promise.all([this.slack.stop(), this.twilio.stop()]);
+  }
+
+  /** POSTs a body to /slack/events signed with the app's signing secret (or `secret`). */
+  async postSlack(
+    body: string,
+    contentType: string,
+    { secret = SIGNING_SECRET, timestamp = Math.floor(Date.now() / 1000), signature, port }: { secret?: string; timestamp?: number; signature?: string | null; port?: number } = {},
+  ): Promise<SignedResponse> {
+    const headers: Record<string, string> = { "content-type": contentType, "x-slack-request-timestamp": String(timestamp) };
+    if (signature !== null) headers["x-slack-signature"] = signature ?? slackSignature(secret, timestamp, body);
+    const res = await fetch(`http://127.0.0.1:${port ?? this.app.port}/slack/events`, { method: "POST", headers, body });
+    const text = await res.text();
+    return { status: res.status, text, json: () => JSON.parse(text) };
+  }
+
+  /** A `/campaign` slash command. The answer is what Slack shows (the ack body), plus its response_url. */
+  async command(user: string, text: string, extra: { port?: number; channel?: string } = {}) {
+    const responseUrl = this.slack.responseUrl();
+    const form = new URLSearchParams({
+      token: "verification-token-unused",
+      team_id: "T0001",
+      team_domain: "fake",
+      channel_id: extra.channel ?? "C0GENERAL",
+      channel_name: "general",
+      user_id: user,
+      user_name: user.toLowerCase(),
+      command: "/campaign",
+      text,
+      api_app_id: "A0001",
+      response_url: responseUrl,
+      trigger_id: `trigger.${Math.random().toString(36).slice(2)}`,
+    });
+    const res = await this.postSlack(form.toString(), "application/x-www-form-urlencoded", { port: extra.port });
+    const body = res.text ? (res.json() as { text?: string; response_type?: string; blocks?: unknown[] }) : {};
+    return { status: res.status, body, text: body.text ?? "", responseUrl, triggerId: form.get("trigger_id")! };
+  }
+
+  /** Text of the command's answer, whether it came in the ack or later through response_url. */
+  async commandText(user: string, text: string): Promise<string> {
+    const result = await this.command(user, text);
+    if (result.text) return result.text;
+    const later = await this.slack.waitForResponse(result.responseUrl);
+    return String(later.body.text ?? "");
+  }
+
+  /** An interactivity payload (block_actions, view_submission…), form-encoded as Slack sends it. */
+  async interact(payload: Record<string, unknown>, extra: { port?: number } = {}): Promise<SignedResponse> {
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.postSlack(body, "application/x-www-form-urlencoded", extra);
+  }
+
+  /** An Events API envelope, JSON as Slack sends it. */
+  async event(event: Record<string, unknown>, { eventId = `Ev${Math.random().toString(36).slice(2)}`, retryNum, port }: { eventId?: string; retryNum?: number; port?: number } = {}): Promise<SignedResponse> {
+    const body = JSON.stringify({
+      token: "unused",
+      team_id: "T0001",
+      api_app_id: "A0001",
+      type: "event_callback",
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      event,
+    });
+    const res = await this.postSlack(body, "application/json", { port });
+    void retryNum;
+    return res;
+  }
+
+  /** A Twilio webhook to /twilio/sms or /twilio/status, signed against PUBLIC_URL unless told otherwise. */
+  async twilioWebhook(
+    path: "/twilio/sms" | "/twilio/status",
+    params: Record<string, string>,
+    { signature, port }: { signature?: string | null; port?: number } = {},
+  ): Promise<SignedResponse> {
+    const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
+    if (signature !== null) headers["x-twilio-signature"] = signature ?? twilioSignature(this.twilio.authToken, PUBLIC_URL + path, params);
+    const res = await fetch(`http://127.0.0.1:${port ?? this.app.port}${path}`, {
+      method: "POST",
+      headers,
+      body: new URLSearchParams(params).toString(),
+    });
+    const text = await res.text();
+    return { status: res.status, text, json: () => JSON.parse(text) };
+  }
+}
