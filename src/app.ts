@@ -7,7 +7,7 @@ import { healthRoute } from "./http/health.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { Services } from "./services.ts";
 import type { Settings } from "./settings.ts";
-import { registerCommands } from "./slack/commands/index.ts";
+import { registerListeners } from "./slack/listeners.ts";
 import { createSmsProvider } from "./sms/provider.ts";
 import { twilioWebhook } from "./sms/webhooks.ts";
 import { twilioHandlers } from "./sms/handlers.ts";
@@ -58,12 +58,12 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     now: options.now ?? (() => new Date()),
   };
   // Routes are built before the app so both receivers get them; they only need `services` at request time.
-  let services!: Services;
-  const handlers = twilioHandlers(() => services);
+  const holder: { services?: Services } = {};
+  const handlers = twilioHandlers(() => holder.services!);
   const customRoutes: CustomRoute[] = [
-    route("/healthz", "GET", (req, res) => healthRoute(services, startedAt)(req, res), logger),
-    route("/twilio/sms", "POST", (req, res) => twilioWebhook(services, "inbound", handlers)(req, res), logger),
-    route("/twilio/status", "POST", (req, res) => twilioWebhook(services, "status", handlers)(req, res), logger),
+    route("/healthz", "GET", (req, res) => healthRoute(holder.services!, startedAt)(req, res), logger),
+    route("/twilio/sms", "POST", (req, res) => twilioWebhook(holder.services!, "inbound", handlers)(req, res), logger),
+    route("/twilio/status", "POST", (req, res) => twilioWebhook(holder.services!, "status", handlers)(req, res), logger),
   ];
 
   const mode = settings.SLACK_APP_TOKEN ? "socket" : "http";
@@ -93,9 +93,10 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     deferInitialization: true,
   });
   await app.init();
-  services = { ...servicesWithoutSlack, slack: app.client };
+  const services: Services = { ...servicesWithoutSlack, slack: app.client };
+  holder.services = services;
 
-  registerCommands(app, services);
+  registerListeners(app, services);
   app.error(async (error) => {
     logger.error("unhandled Slack listener error", error);
   });

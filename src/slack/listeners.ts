@@ -1,0 +1,11 @@
+import type { App } from "@slack/bolt";
+import type { Services } from "../services.ts";
+import { registerCommands } from "./commands/index.ts";
+
+/**
+ * Every Slack listener the app has, by surface. A feature adds its `register…` call here:
+ * commands (slash), actions (buttons), views (modals), events (messages, App Home).
+ */
+export function registerListeners(app: App, services: Services): void {
+  registerCommands(app, services);
+}
