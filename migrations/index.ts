@@ -1,7 +1,9 @@
 import type { Migration } from "kysely";
 import * as m0001 from "./0001_initial.ts";
+import * as m0002 from "./0002_sending.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
   "0001_initial": m0001,
+  "0002_sending": m0002,
 };

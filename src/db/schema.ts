@@ -75,6 +75,7 @@ export interface ContactsTable {
   held_by: string | null;
   held_at: NullableTimestamp;
   skip_count: Generated<number>;
+  last_skipped_by: string | null;
   created_at: Timestamp;
 }
 
@@ -83,6 +84,7 @@ export interface VolunteersTable {
   user_id: string;
   dm_channel: string | null;
   on_shift: Generated<boolean>;
+  display_name: string | null;
   joined_at: Timestamp;
   last_active_at: Timestamp;
 }
@@ -119,6 +121,7 @@ export interface MessagesTable {
   error_code: number | null;
   sent_by: string | null;
   idempotency_key: string | null;
+  attempts: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

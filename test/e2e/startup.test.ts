@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeSlack } from "../support/fake-slack.ts";
 import { freePort, runMain, waitHealthy } from "../support/process.ts";
 import { createTestDatabase, onPostgres } from "../support/test-db.ts";
+import { migrations } from "../../migrations/index.ts";
 
 describe("npm start (src/main.ts as a process)", () => {
   let slack: FakeSlack;
@@ -37,7 +38,7 @@ describe("npm start (src/main.ts as a process)", () => {
     await waitHealthy(port, Date.now());
     const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ ok: true, database: "pglite", sms: "sandbox" });
-    expect(first.output()).toContain("applied migrations: 0001_initial");
+    expect(first.output()).toContain(`applied migrations: ${Object.keys(migrations).join(", ")}`);
     expect(first.output()).not.toContain(slack.botToken);
     await first.stop();
 
@@ -59,7 +60,7 @@ describe("npm start (src/main.ts as a process)", () => {
     const b = runMain(env, p2);
     await Promise.all([waitHealthy(p1, Date.now()), waitHealthy(p2, Date.now())]);
     const { rows } = await client.query("SELECT name FROM kysely_migration");
-    expect(rows.map((r: { name: string }) => r.name)).toEqual(["0001_initial"]);
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(Object.keys(migrations));
     const applied = [a.output(), b.output()].filter((out) => out.includes("applied migrations"));
     expect(applied).toHaveLength(1);
     await Promise.all([a.stop(), b.stop()]);
