@@ -9,6 +9,8 @@ import type { Services } from "./services.ts";
 import type { Settings } from "./settings.ts";
 import { registerListeners } from "./slack/listeners.ts";
 import { createSmsProvider } from "./sms/provider.ts";
+import { DeliveryQueue } from "./sms/delivery-queue.ts";
+import { startJobs } from "./jobs/scheduler.ts";
 import { twilioWebhook } from "./sms/webhooks.ts";
 import { twilioHandlers } from "./sms/handlers.ts";
 
@@ -18,6 +20,8 @@ export interface TextbankOptions {
   logger?: Logger;
   instanceId?: string;
   now?: () => Date;
+  /** Scheduled jobs (default on); tests drive them by hand. */
+  jobs?: boolean;
 }
 
 export interface Textbank {
@@ -48,11 +52,13 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const logger = options.logger ?? createLogger(LogLevel.INFO);
   const startedAt = Date.now();
   const clientOptions = { slackApiUrl: settings.SLACK_API_URL };
+  const sms = createSmsProvider(settings);
   const servicesWithoutSlack = {
     db: database.db,
     dbKind: database.kind,
     settings,
-    sms: createSmsProvider(settings),
+    sms,
+    deliveries: new DeliveryQueue({ db: database.db, sms, logger }),
     logger,
     instanceId: options.instanceId ?? randomBytes(4).toString("hex"),
     now: options.now ?? (() => new Date()),
@@ -101,6 +107,7 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     logger.error("unhandled Slack listener error", error);
   });
 
+  const scheduled = options.jobs === false ? undefined : startJobs(services);
   const started = (await app.start(settings.PORT)) as unknown;
   const port = mode === "http" ? ((started as Server).address() as AddressInfo).port : settings.PORT;
   logger.info(`Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${services.sms.name} SMS)`);
@@ -110,7 +117,9 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     mode,
     services,
     async stop() {
+      await scheduled?.stop();
       await app.stop();
+      await services.deliveries.stop();
     },
   };
 }

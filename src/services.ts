@@ -2,6 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Database } from "./db/database.ts";
 import type { Settings } from "./settings.ts";
 import type { SmsProvider } from "./sms/provider.ts";
+import type { DeliveryQueue } from "./sms/delivery-queue.ts";
 import type { Logger } from "./logger.ts";
 
 /** What listeners and jobs are handed: the database, the two doors out, settings and a clock. */
@@ -11,6 +12,7 @@ export interface Services {
   settings: Settings;
   slack: WebClient;
   sms: SmsProvider;
+  deliveries: DeliveryQueue;
   logger: Logger;
   instanceId: string;
   now: () => Date;

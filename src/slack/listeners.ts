@@ -1,6 +1,7 @@
 import type { App } from "@slack/bolt";
 import type { Services } from "../services.ts";
 import { registerCommands } from "./commands/index.ts";
+import { registerCardActions } from "./actions/card.ts";
 
 /**
  * Every Slack listener the app has, by surface. A feature adds its `register…` call here:
@@ -8,4 +9,5 @@ import { registerCommands } from "./commands/index.ts";
  */
 export function registerListeners(app: App, services: Services): void {
   registerCommands(app, services);
+  registerCardActions(app, services);
 }

@@ -11,8 +11,11 @@ export interface OutgoingSms {
 
 export type SendResult =
   | { ok: true; sid: string; status: "queued" | "accepted" | "sent" | "delivered" }
-  /** `retryable`: Twilio never processed it (429, 5xx, network) — safe to try again. */
-  | { ok: false; retryable: boolean; code: number | null; message: string };
+  /**
+   * `retryable`: worth trying again. `ambiguous`: Twilio may have created it anyway (timeout,
+   * reset, 5xx) — look with findRecent before trying again. 429/20429 were never processed.
+   */
+  | { ok: false; retryable: boolean; ambiguous: boolean; code: number | null; message: string };
 
 /** The one door every SMS leaves through. */
 export interface SmsProvider {
@@ -20,6 +23,12 @@ export interface SmsProvider {
   /** Our sender, as inbound messages name it in `To` (undefined with a Messaging Service). */
   readonly fromNumber: string | undefined;
   send(message: OutgoingSms): Promise<SendResult>;
+  /**
+   * After an ambiguous failure (timeout, reset, 5xx) Twilio may have created the message:
+   * look for one to this number with this body created since `since`, so a retry never
+   * sends it twice.
+   */
+  findRecent(to: string, body: string, since: Date): Promise<{ sid: string; status: string } | undefined>;
 }
 
 export class TwilioProvider implements SmsProvider {
@@ -61,6 +70,12 @@ export class TwilioProvider implements SmsProvider {
       return classifyTwilioError(error);
     }
   }
+
+  async findRecent(to: string, body: string, since: Date): Promise<{ sid: string; status: string } | undefined> {
+    const recent = await this.client.messages.list({ to, limit: 20 });
+    const match = recent.find((m) => m.body === body && (!m.dateCreated || m.dateCreated.getTime() >= since.getTime() - 60_000));
+    return match ? { sid: match.sid, status: match.status } : undefined;
+  }
 }
 
 /** Records messages and calls them delivered without touching the network. */
@@ -74,6 +89,11 @@ export class SandboxProvider implements SmsProvider {
     this.sent.push({ ...message, sid });
     return { ok: true, sid, status: "delivered" };
   }
+
+  async findRecent(to: string, body: string): Promise<{ sid: string; status: string } | undefined> {
+    const match = this.sent.find((m) => m.to === to && m.body === body);
+    return match ? { sid: match.sid, status: "delivered" } : undefined;
+  }
 }
 
 export function createSmsProvider(settings: Settings): SmsProvider {
@@ -85,9 +105,16 @@ function classifyTwilioError(error: unknown): SendResult {
   const e = error as { status?: number; code?: number | string; message?: string };
   if (typeof e?.status === "number") {
     const code = typeof e.code === "number" ? e.code : null;
-    const retryable = e.status === 429 || e.status >= 500 || code === 20429;
-    return { ok: false, retryable, code: code ?? e.status, message: e.message ?? `HTTP ${e.status}` };
+    const rateLimited = e.status === 429 || code === 20429;
+    const serverError = e.status >= 500;
+    return {
+      ok: false,
+      retryable: rateLimited || serverError,
+      ambiguous: serverError,
+      code: code ?? e.status,
+      message: e.message ?? `HTTP ${e.status}`,
+    };
   }
   // A timeout or reset: we cannot know whether Twilio created the message.
-  return { ok: false, retryable: true, code: null, message: e?.message ?? String(error) };
+  return { ok: false, retryable: true, ambiguous: true, code: null, message: e?.message ?? String(error) };
 }

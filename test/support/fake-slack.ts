@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs, readBody, waitFor } from "./http-util.ts";
@@ -46,7 +47,7 @@ export interface FakeFile {
  * real @slack/web-api client through SLACK_API_URL. It records every call and answers as
  * Slack does, including 429 with Retry-After or 5xx on demand.
  */
-export class FakeSlack {
+export class FakeSlack extends EventEmitter {
   readonly calls: SlackCall[] = [];
   readonly responses: ResponseUrlPost[] = [];
   readonly uploads = new Map<string, Buffer>();
@@ -60,6 +61,8 @@ export class FakeSlack {
   private tsCounter = 1_700_000_000_000;
   private nextUploadId = 1;
   url = "";
+  /** Benchmarks turn this off to keep memory flat; "response" events still fire. */
+  recordResponses = true;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
@@ -138,7 +141,9 @@ export class FakeSlack {
     const body = await bodyPromise;
     const contentType = headers["content-type"] as string | undefined;
     if (path.startsWith("/response/")) {
-      this.responses.push({ id: path.slice("/response/".length), body: parseArgs(body, contentType), at: Date.now() });
+      const post = { id: path.slice("/response/".length), body: parseArgs(body, contentType), at: Date.now() };
+      if (this.recordResponses) this.responses.push(post);
+      this.emit("response", post);
       res.writeHead(200, { "content-type": "text/plain" }).end("ok");
       return;
     }
@@ -158,7 +163,9 @@ export class FakeSlack {
     const authorization = headers.authorization as string | undefined;
     const args = parseArgs(body, contentType);
     const token = authorization?.replace(/^Bearer /, "") ?? (args.token as string | undefined);
-    this.calls.push({ method, args, token, at: Date.now() });
+    const call = { method, args, token, at: Date.now() };
+    this.calls.push(call);
+    this.emit("call", call);
 
     const failure = this.failures.get(method);
     if (failure && failure.remaining > 0) {

@@ -35,6 +35,8 @@ export class FakeTwilio {
   readonly messages: TwilioMessageRequest[] = [];
   /** Every POST to Messages.json, accepted or not. */
   attempts = 0;
+  /** GET Messages.json (list) requests, as made by an ambiguity check. */
+  listRequests = 0;
   private errors: InjectedError[] = [];
   private server: Server | undefined;
   delayMs = 0;
@@ -44,8 +46,18 @@ export class FakeTwilio {
     this.server = createServer((req, res) => {
       void (async () => {
         const body = await readBody(req);
-        const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(req.url ?? "");
+        const [path, query = ""] = (req.url ?? "").split("?");
+        const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path ?? "");
         const expectedAuth = "Basic " + Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64");
+        if (match && req.method === "GET") {
+          this.listRequests += 1;
+          const to = new URLSearchParams(query).get("To");
+          const found = this.messages.filter((m) => !to || m.to === to).reverse().map((m) => this.resource(m));
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
+            messages: found, page: 0, page_size: 50, first_page_uri: path, next_page_uri: null, previous_page_uri: null, uri: req.url,
+          }));
+          return;
+        }
         if (!match || req.method !== "POST") {
           res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ code: 20404, message: "The requested resource was not found", status: 404 }));
           return;
@@ -80,14 +92,12 @@ export class FakeTwilio {
           at: Date.now(),
         };
         this.messages.push(message);
-        const answer = {
-          sid, account_sid: this.accountSid, to: message.to, from: message.from ?? null,
-          messaging_service_sid: message.messagingServiceSid ?? null, body: message.body,
-          status: message.messagingServiceSid ? "accepted" : "queued", num_segments: "1", direction: "outbound-api",
-          date_created: new Date().toUTCString(), error_code: null, error_message: null,
-          uri: `/2010-04-01/Accounts/${this.accountSid}/Messages/${sid}.json`,
-        };
-        res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify(answer));
+        if (injected?.status === 0) {
+          // Created, but the answer never comes back: the client times out or sees a reset.
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify(this.resource(message)));
       })().catch((error: unknown) => {
         res.writeHead(500).end(String(error));
       });
@@ -97,12 +107,25 @@ export class FakeTwilio {
     return this;
   }
 
+  private resource(message: TwilioMessageRequest): Record<string, unknown> {
+    return {
+      sid: message.sid, account_sid: this.accountSid, to: message.to, from: message.from ?? null,
+      messaging_service_sid: message.messagingServiceSid ?? null, body: message.body,
+      status: message.messagingServiceSid ? "accepted" : "queued", num_segments: "1", direction: "outbound-api",
+      date_created: new Date(message.at).toUTCString(), date_sent: null, error_code: null, error_message: null,
+      uri: `/2010-04-01/Accounts/${this.accountSid}/Messages/${message.sid}.json`,
+    };
+  }
+
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
-  /** The next `count` message creations answer with this error (status ≥ 400) or only wait (`delayMs`). */
+  /**
+   * The next `count` message creations answer with this error (status ≥ 400), only wait
+   * (`delayMs`), or — with status 0 — create the message and then drop the connection.
+   */
   failNext(status: number, { code, message, count = 1, delayMs }: { code?: number; message?: string; count?: number; delayMs?: number } = {}): void {
     this.errors.push({ status, code, message, remaining: count, delayMs });
   }

@@ -35,6 +35,8 @@ export class Harness {
   settings!: Settings;
   testDb!: TestDatabase & { handle: DatabaseHandle };
   private extraApps: Textbank[] = [];
+  /** Set to move the app's clock; texting-hours checks read it. */
+  clock: Date | undefined;
 
   get db() {
     return this.testDb.handle.db;
@@ -83,6 +85,8 @@ export class Harness {
       settings: this.settings,
       database: handle,
       logger: createLogger(process.env.TEXTBANK_TEST_LOG ? LogLevel.DEBUG : LogLevel.ERROR),
+      now: () => this.clock ?? new Date(),
+      jobs: false,
     });
     if (database !== this.testDb.handle) this.extraApps.push(app);
     return app;

@@ -4,13 +4,14 @@ import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { Services } from "../../services.ts";
 import * as campaigns from "./campaigns.ts";
 import { organizers } from "./organizers.ts";
+import { join, shift } from "./shifts.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
 
 /**
  * `/campaign <subcommand> …`: every subcommand the app knows, in the order help lists them.
  * Later features add their specs to `subcommands` below; nothing else changes here.
  */
-export const subcommands: CommandSpec[] = [campaigns.create, campaigns.list, organizers];
+export const subcommands: CommandSpec[] = [campaigns.create, campaigns.list, join, shift, organizers];
 
 const help: CommandSpec = {
   name: "help",

@@ -1,0 +1,46 @@
+import { sql, type Kysely } from "kysely";
+import type { DB } from "../../db/schema.ts";
+
+type Db = Kysely<DB>;
+
+/**
+ * An opt-out covers the number in every campaign of the workspace: one row per phone
+ * (the key), an event for the history, and every contact with that number still waiting in a
+ * pool or held on a card leaves it at once.
+ */
+export async function recordOptOut(
+  db: Db,
+  input: { phone: string; source: string; keyword?: string | null; campaignId?: number | null },
+): Promise<{ created: boolean }> {
+  const inserted = await db
+    .insertInto("opt_outs")
+    .values({ phone: input.phone, source: input.source, keyword: input.keyword ?? null, campaign_id: input.campaignId ?? null })
+    .onConflict((oc) => oc.column("phone").doNothing())
+    .returning("phone")
+    .executeTakeFirst();
+  if (!inserted) return { created: false };
+  await db.insertInto("opt_out_events").values({ phone: input.phone, action: "out", source: input.source }).execute();
+  await db
+    .updateTable("contacts")
+    .set({ status: "opted_out", held_by: null, held_at: null })
+    .where("phone", "=", input.phone)
+    .where("status", "in", ["pool", "held"])
+    .execute();
+  return { created: true };
+}
+
+/** START/UNSTOP/YES: the number may be texted again; contacts never texted return to their pools. */
+export async function recordOptIn(db: Db, input: { phone: string; source: string }): Promise<{ removed: boolean }> {
+  const deleted = await db.deleteFrom("opt_outs").where("phone", "=", input.phone).executeTakeFirst();
+  if (deleted.numDeletedRows === 0n) return { removed: false };
+  await db.insertInto("opt_out_events").values({ phone: input.phone, action: "in", source: input.source }).execute();
+  await sql`
+    UPDATE contacts c SET status = 'pool'
+    WHERE c.phone = ${input.phone} AND c.status = 'opted_out'
+      AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND m.kind = 'opening')`.execute(db);
+  return { removed: true };
+}
+
+export async function isOptedOut(db: Db, phone: string): Promise<boolean> {
+  return (await db.selectFrom("opt_outs").select("phone").where("phone", "=", phone).executeTakeFirst()) !== undefined;
+}

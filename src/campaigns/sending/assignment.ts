@@ -1,0 +1,127 @@
+import { sql } from "kysely";
+import type { Database } from "../../db/database.ts";
+import type { Contact } from "../../db/schema.ts";
+
+/**
+ * Handing out contacts. Correctness lives in SQL: a claim is one UPDATE over a row picked
+ * with FOR UPDATE SKIP LOCKED, and the partial unique index contacts_one_held means a
+ * volunteer can never hold two contacts of a campaign, whatever the number of instances.
+ */
+
+/** The contact this volunteer holds in the campaign, if any. */
+export async function heldContact(db: Database, campaignId: number, userId: string): Promise<Contact | undefined> {
+  return db
+    .selectFrom("contacts")
+    .selectAll()
+    .where("campaign_id", "=", campaignId)
+    .where("held_by", "=", userId)
+    .where("status", "=", "held")
+    .executeTakeFirst();
+}
+
+/** Distinct time-zone sets still in the pool: a loose index scan, one probe per set. */
+export async function poolZoneSets(db: Database, campaignId: number): Promise<string[][]> {
+  const { rows } = await sql<{ tz_zones: string[] }>`
+    WITH RECURSIVE sets AS (
+      (SELECT tz_zones FROM contacts WHERE campaign_id = ${campaignId} AND status = 'pool' ORDER BY tz_zones LIMIT 1)
+      UNION ALL
+      SELECT (SELECT c.tz_zones FROM contacts c
+              WHERE c.campaign_id = ${campaignId} AND c.status = 'pool' AND c.tz_zones > sets.tz_zones
+              ORDER BY c.tz_zones LIMIT 1)
+      FROM sets WHERE sets.tz_zones IS NOT NULL
+    )
+    SELECT tz_zones FROM sets WHERE tz_zones IS NOT NULL`.execute(db);
+  return rows.map((row) => row.tz_zones);
+}
+
+/**
+ * Claims the next pool contact whose zone set is open, for this volunteer. A contact found
+ * opted out on the way is marked so and skipped. Returns the volunteer's existing held
+ * contact if there is one (a volunteer holds at most one).
+ */
+export async function claimNextContact(
+  db: Database,
+  input: { campaignId: number; userId: string; openZoneSets: string[][] },
+): Promise<Contact | undefined> {
+  const existing = await heldContact(db, input.campaignId, input.userId);
+  if (existing) return existing;
+  for (const zones of input.openZoneSets) {
+    for (;;) {
+      let claimed: Contact | undefined;
+      try {
+        const { rows } = await sql<Contact>`
+          WITH candidate AS (
+            SELECT id FROM contacts
+            WHERE campaign_id = ${input.campaignId} AND status = 'pool' AND tz_zones = ${zones}::text[]
+              AND last_skipped_by IS DISTINCT FROM ${input.userId}
+            ORDER BY id LIMIT 1
+            FOR UPDATE SKIP LOCKED
+          ), opted AS (
+            SELECT candidate.id, EXISTS (SELECT 1 FROM opt_outs o JOIN contacts c ON c.phone = o.phone WHERE c.id = candidate.id) AS out
+            FROM candidate
+          )
+          UPDATE contacts c SET
+            status = CASE WHEN opted.out THEN 'opted_out' ELSE 'held' END,
+            held_by = CASE WHEN opted.out THEN NULL ELSE ${input.userId} END,
+            held_at = CASE WHEN opted.out THEN NULL ELSE date_trunc('milliseconds', now()) END
+          FROM opted WHERE c.id = opted.id
+          RETURNING c.*`.execute(db);
+        claimed = rows[0];
+      } catch (error) {
+        // contacts_one_held: this volunteer claimed one concurrently (a double click on Shift).
+        if ((error as { code?: string }).code === "23505") return heldContact(db, input.campaignId, input.userId);
+        throw error;
+      }
+      if (!claimed) break;
+      if (claimed.status === "held") return claimed;
+    }
+  }
+  return undefined;
+}
+
+/** Returns a volunteer's held contact (one campaign, or all) to the pool. */
+export async function releaseHeld(db: Database, userId: string, campaignId?: number): Promise<number> {
+  let query = db
+    .updateTable("contacts")
+    .set({ status: "pool", held_by: null, held_at: null })
+    .where("status", "=", "held")
+    .where("held_by", "=", userId);
+  if (campaignId !== undefined) query = query.where("campaign_id", "=", campaignId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Contacts held longer than `minutes` by a volunteer who has not acted since go back to the pool. */
+export async function releaseIdleHolds(db: Database, minutes: number): Promise<number> {
+  const result = await sql`
+    UPDATE contacts c SET status = 'pool', held_by = NULL, held_at = NULL
+    WHERE c.status = 'held' AND c.held_at < now() - make_interval(mins => ${minutes})
+      AND NOT EXISTS (
+        SELECT 1 FROM volunteers v
+        WHERE v.campaign_id = c.campaign_id AND v.user_id = c.held_by
+          AND v.last_active_at >= now() - make_interval(mins => ${minutes})
+      )`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** Skip: the contact goes back to the pool for someone else, never to this volunteer again. */
+export async function skipContact(
+  db: Database,
+  input: { contactId: number; userId: string; heldAtMs: number },
+): Promise<boolean> {
+  const result = await db
+    .updateTable("contacts")
+    .set((eb) => ({
+      status: "pool",
+      held_by: null,
+      held_at: null,
+      last_skipped_by: input.userId,
+      skip_count: eb("skip_count", "+", 1),
+    }))
+    .where("id", "=", input.contactId)
+    .where("status", "=", "held")
+    .where("held_by", "=", input.userId)
+    .where("held_at", "=", new Date(input.heldAtMs))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

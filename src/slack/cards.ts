@@ -1,0 +1,16 @@
+import type { Campaign } from "../db/schema.ts";
+import { nextCard } from "../campaigns/sending/next-card.ts";
+import type { Services } from "../services.ts";
+import { contactCard, noContactCard, type CardMessage } from "./blocks/card.ts";
+import { ensureVolunteer } from "./volunteers.ts";
+
+/** Claims (or re-shows) the volunteer's next contact and renders the card for it. */
+export async function nextCardMessage(services: Services, campaign: Campaign, userId: string, notice?: string): Promise<CardMessage> {
+  const { displayName } = await ensureVolunteer(services, campaign.id, userId);
+  const next = await nextCard(services.db, { campaign, userId, texterName: displayName, now: services.now() });
+  if (next.kind === "contact") {
+    return contactCard({ campaign, contact: next.contact, body: next.body, sandbox: services.sms.name === "sandbox", notice });
+  }
+  if (next.kind === "closed") return noContactCard({ campaign, resumesAt: next.resumesAt, waiting: next.waiting, notice });
+  return noContactCard({ campaign, notice });
+}

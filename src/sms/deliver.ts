@@ -1,0 +1,140 @@
+import { sql } from "kysely";
+import { recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
+import type { Database } from "../db/database.ts";
+import type { Logger } from "../logger.ts";
+import type { SmsProvider } from "./provider.ts";
+
+/** Twilio error codes that mean the number itself is the problem (REFERENCE.md). */
+const OPTED_OUT_CODES = new Set([21610]);
+const BAD_NUMBER_CODES = new Set([21211, 21614, 30005, 30006, 21612, 21408]);
+
+export const MAX_SEND_ATTEMPTS = 5;
+
+export type DeliveryOutcome =
+  | { kind: "sent"; sid: string }
+  | { kind: "failed"; code: number | null; explanation: string }
+  | { kind: "opted_out" }
+  | { kind: "retry_later"; code: number | null }
+  | { kind: "not_mine" };
+
+export function explainTwilioError(code: number | null): string {
+  if (code === 21610) return "this number has replied STOP to our sender, so it is opted out";
+  if (code === 21211) return "not a valid phone number";
+  if (code === 21614) return "not a mobile number";
+  if (code === 30005) return "unknown or inactive number";
+  if (code === 30006) return "landline or unreachable carrier";
+  if (code === 30007) return "filtered by the carrier as spam";
+  if (code === 30034) return "our sending number is not registered for A2P 10DLC";
+  if (code === 429 || code === 20429) return "Twilio is rate limiting us";
+  return code ? `Twilio error ${code}` : "no answer from Twilio";
+}
+
+interface DeliverDeps {
+  db: Database;
+  sms: SmsProvider;
+  logger: Logger;
+}
+
+/**
+ * The one way a stored outgoing message leaves: claim it (queued → sending), check the
+ * opt-out list once more, call the provider, record the sid or the failure. A message is
+ * claimed by one caller at a time, so concurrent retries never send it twice; after an
+ * ambiguous failure the provider is asked whether the message exists before trying again.
+ */
+export async function deliverMessage(deps: DeliverDeps, messageId: number): Promise<DeliveryOutcome> {
+  const { db, sms } = deps;
+  const message = await db
+    .updateTable("messages")
+    .set((eb) => ({ status: "sending", attempts: eb("attempts", "+", 1), updated_at: sql`now()` }))
+    .where("id", "=", messageId)
+    .where("twilio_sid", "is", null)
+    .where("status", "=", "queued")
+    .returningAll()
+    .executeTakeFirst();
+  if (!message) return { kind: "not_mine" };
+
+  const optedOut = await db.selectFrom("opt_outs").select("phone").where("phone", "=", message.to_phone).executeTakeFirst();
+  if (optedOut) {
+    await markFailed(db, message.id, message.contact_id, null, "opted_out");
+    return { kind: "opted_out" };
+  }
+
+  if (message.attempts > 1) {
+    // An earlier attempt may have reached the provider (a crash or timeout mid-call): look
+    // first, and when even the look-up fails, wait rather than risk a second text.
+    let found: Awaited<ReturnType<SmsProvider["findRecent"]>>;
+    try {
+      found = await sms.findRecent(message.to_phone, message.body, message.created_at);
+    } catch {
+      await requeue(db, message.id, message.error_code);
+      return { kind: "retry_later", code: message.error_code };
+    }
+    if (found) {
+      await recordSid(db, message.id, found.sid, "queued");
+      return { kind: "sent", sid: found.sid };
+    }
+  }
+  const result = await sms.send({ to: message.to_phone, body: message.body, mediaUrls: message.media_urls });
+  if (result.ok) {
+    await recordSid(db, message.id, result.sid, result.status);
+    return { kind: "sent", sid: result.sid };
+  }
+  if (result.ambiguous) {
+    const found = await sms.findRecent(message.to_phone, message.body, message.created_at).catch(() => undefined);
+    if (found) {
+      await recordSid(db, message.id, found.sid, "queued");
+      return { kind: "sent", sid: found.sid };
+    }
+  }
+  if (result.retryable && message.attempts < MAX_SEND_ATTEMPTS) {
+    await requeue(db, message.id, result.code);
+    return { kind: "retry_later", code: result.code };
+  }
+  if (result.code !== null && OPTED_OUT_CODES.has(result.code)) {
+    await db.transaction().execute(async (tx) => {
+      await recordOptOut(tx, { phone: message.to_phone, source: "twilio_21610", campaignId: message.campaign_id });
+      await markFailed(tx, message.id, message.contact_id, result.code, "opted_out");
+    });
+    return { kind: "opted_out" };
+  }
+  await markFailed(db, message.id, message.contact_id, result.code, "failed");
+  deps.logger.warn(`message ${message.id} failed: ${explainTwilioError(result.code)}${BAD_NUMBER_CODES.has(result.code ?? 0) ? " (bad number)" : ""}`);
+  return { kind: "failed", code: result.code, explanation: explainTwilioError(result.code) };
+}
+
+async function requeue(db: Database, id: number, code: number | null): Promise<void> {
+  await db.updateTable("messages").set({ status: "queued", error_code: code, updated_at: sql`now()` }).where("id", "=", id).execute();
+}
+
+async function recordSid(db: Database, id: number, sid: string, status: "queued" | "accepted" | "sent" | "delivered"): Promise<void> {
+  await db.updateTable("messages").set({ twilio_sid: sid, status, error_code: null, updated_at: sql`now()` }).where("id", "=", id).execute();
+}
+
+async function markFailed(db: Database, id: number, contactId: number | null, code: number | null, contactStatus: "failed" | "opted_out"): Promise<void> {
+  await db.updateTable("messages").set({ status: "failed", error_code: code, updated_at: sql`now()` }).where("id", "=", id).execute();
+  if (contactId !== null) await db.updateTable("contacts").set({ status: contactStatus }).where("id", "=", contactId).where("status", "=", "sent").execute();
+}
+
+/** Backoff before attempt n+1: 0.5 s, 1 s, 2 s, 4 s… */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(500 * 2 ** Math.max(0, attempt - 1), 30_000);
+}
+
+/**
+ * Messages stuck without a sid — the process died mid-send, or a retry is due — older than
+ * `olderThanSeconds`: a 'sending' one is first put back to 'queued' (deliverMessage then looks
+ * for it at the provider if the earlier attempt was ambiguous). Returns their ids.
+ */
+export async function dueForRetry(db: Database, olderThanSeconds: number, limit = 100): Promise<number[]> {
+  const rows = await sql<{ id: number }>`
+    UPDATE messages SET status = 'queued', updated_at = now()
+    WHERE id IN (
+      SELECT id FROM messages
+      WHERE twilio_sid IS NULL AND status IN ('queued', 'sending') AND direction = 'out'
+        AND updated_at < now() - make_interval(secs => ${olderThanSeconds})
+      ORDER BY id LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id`.execute(db);
+  return rows.rows.map((row) => row.id);
+}

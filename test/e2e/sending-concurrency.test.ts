@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
+import type { Textbank } from "../../src/app.ts";
+import { buttonsOf, press } from "../support/cards.ts";
+import { Harness } from "../support/harness.ts";
+import { waitFor } from "../support/http-util.ts";
+import { phones, seedCampaign } from "../support/seed.ts";
+import { onPostgres } from "../support/test-db.ts";
+
+// Real concurrency needs real connections: these run against PostgreSQL with two app instances.
+describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () => {
+  let h: Harness;
+  let second: Textbank;
+  beforeAll(async () => {
+    h = await Harness.start();
+    second = await h.startInstance();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("40 volunteers starting shifts at once on two instances never share a contact", async () => {
+    const ps = phones(60, 2025552000);
+    await seedCampaign(h.db, { slug: "crowd", contacts: ps.map((phone) => ({ phone, first_name: "C" })) });
+    const volunteers = Array.from({ length: 40 }, (_, i) => `UCROWD${i}`);
+    await Promise.all(volunteers.map((user, i) => h.command(user, "shift crowd", { port: i % 2 ? second.port : h.app.port })));
+    await waitFor(async () => {
+      const held = await h.db.selectFrom("contacts").select("id").where("status", "=", "held").execute();
+      return held.length === 40;
+    }, { what: "40 held contacts" });
+    const rows = await h.db.selectFrom("contacts").select(["id", "held_by"]).where("status", "=", "held").execute();
+    expect(new Set(rows.map((r) => r.held_by)).size).toBe(40);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(40);
+  });
+
+  it("the same Send pressed 20 times across both instances texts once", async () => {
+    const [a, b] = phones(2, 2025553000);
+    await seedCampaign(h.db, { slug: "race", contacts: [{ phone: a!, first_name: "R" }, { phone: b!, first_name: "S" }] });
+    await h.commandText("URACE", "shift race");
+    const call = await h.slack.waitForCall("chat.postMessage", (c) => c.args.channel === "URACE");
+    const send = buttonsOf(call.args.blocks)[CARD_ACTIONS.send]!;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => press(h, "URACE", send, { port: i % 2 ? second.port : h.app.port })));
+    await waitFor(() => h.twilio.messagesTo(a!).length === 1, { what: "one text" });
+    await Promise.all([h.app.services.deliveries.idle(), second.services.deliveries.idle()]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(h.twilio.messagesTo(a!)).toHaveLength(1);
+    const openings = await h.db.selectFrom("messages").select("id").where("to_phone", "=", a!).execute();
+    expect(openings).toHaveLength(1);
+  });
+
+  it("two volunteers pressing Send as fast as they can on two instances text each contact once", async () => {
+    const ps = phones(40, 2025554000);
+    await seedCampaign(h.db, { slug: "sprint", contacts: ps.map((phone) => ({ phone, first_name: "F" })) });
+    const run = async (user: string, port: number) => {
+      await h.command(user, "shift sprint", { port });
+      let blocks = (await h.slack.waitForCall("chat.postMessage", (c) => c.args.channel === user)).args.blocks;
+      for (;;) {
+        const send = buttonsOf(blocks)[CARD_ACTIONS.send];
+        if (!send) return;
+        const { responseUrl } = await press(h, user, send, { port });
+        blocks = (await h.slack.waitForResponse(responseUrl)).body.blocks;
+      }
+    };
+    await Promise.all([run("USPRINT1", h.app.port), run("USPRINT2", second.port)]);
+    await Promise.all([h.app.services.deliveries.idle(), second.services.deliveries.idle()]);
+    for (const phone of ps) expect(h.twilio.messagesTo(phone)).toHaveLength(1);
+  });
+});
