@@ -206,7 +206,9 @@ export class FakeSlack extends EventEmitter {
         return channel ? { ok: true, channel } : { ok: false, error: "channel_not_found" };
       }
       case "users.info": {
-        const user = this.users.get(String(args.user));
+        const id = String(args.user);
+        // Any U… id is a member, as in a real workspace; others are not found.
+        const user = this.users.get(id) ?? (/^[UW][A-Z0-9]+$/.test(id) ? { id } : undefined);
         if (!user) return { ok: false, error: "user_not_found" };
         return { ok: true, user: { name: user.id.toLowerCase(), real_name: user.id, tz: "America/New_York", tz_offset: -18000, ...user, profile: { display_name: user.name ?? user.id, real_name: user.real_name ?? user.id } } };
       }

@@ -54,7 +54,9 @@ export async function claimNextContact(
             SELECT id FROM contacts
             WHERE campaign_id = ${input.campaignId} AND status = 'pool' AND tz_zones = ${zones}::text[]
               AND last_skipped_by IS DISTINCT FROM ${input.userId}
-            ORDER BY id LIMIT 1
+            -- tz_zones is fixed by the WHERE; naming it here makes contacts_pool_zones the
+            -- only index that returns rows in order, so sent rows are never scanned past.
+            ORDER BY tz_zones, id LIMIT 1
             FOR UPDATE SKIP LOCKED
           ), opted AS (
             SELECT candidate.id, EXISTS (SELECT 1 FROM opt_outs o JOIN contacts c ON c.phone = o.phone WHERE c.id = candidate.id) AS out

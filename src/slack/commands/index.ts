@@ -35,52 +35,63 @@ const ACK_BUDGET_MS = 2000;
 
 export function registerCommands(app: App, services: Services): void {
   app.command("/campaign", async ({ command, ack, respond }) => {
-    const text = command.text.trim();
-    const [first = "help", ...args] = text.split(/\s+/).filter(Boolean);
-    const name = first.toLowerCase();
-    const rest = text.slice(text.indexOf(first) + first.length).trim();
-    const organizer = await isOrganizer(services.db, services.settings.ORGANIZER_IDS, command.user_id);
-    const spec = [help, ...subcommands].find((candidate) => candidate.name === name);
+    // The budget runs from the moment the request is handed to us, whatever the database does.
+    const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), ACK_BUDGET_MS).unref());
     const toMessage = (r: Reply) => ({
       response_type: r.inChannel ? ("in_channel" as const) : ("ephemeral" as const),
       text: r.text,
       ...(r.blocks ? { blocks: r.blocks } : {}),
     });
-
-    if (!spec) {
-      await ack(toMessage({ text: `\`${first}\` is not a /campaign subcommand.\n${helpText(organizer)}` }));
-      return;
-    }
-    if (spec.audience === "organizer" && !organizer) {
-      await ack(toMessage({
-        text: `Only organizers can use \`/campaign ${spec.name}\`. Organizers are the people in the app's ORGANIZER_IDS setting and anyone an organizer adds with \`/campaign organizers add @user\`; ask one of them.`,
-      }));
-      return;
-    }
-    const ctx: CommandContext = {
-      services,
-      userId: command.user_id,
-      channelId: command.channel_id,
-      triggerId: command.trigger_id,
-      args,
-      rest,
-      isOrganizer: organizer,
-      respondLater: async (r) => void (await respond({ ...toMessage(r), replace_original: false })),
-    };
-    const outcome = spec.run(ctx).then(
+    let spec: CommandSpec | undefined;
+    const outcome = answerCommand(services, command, respond, (found) => (spec = found)).then(
       (r) => ({ r }),
-      (error: unknown) => ({ r: failureReply(services, spec, error) }),
+      (error: unknown) => ({ r: failureReply(services, spec ?? help, error) as Reply | undefined }),
     );
-    const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), ACK_BUDGET_MS).unref());
-    const first_ = await Promise.race([outcome, timer]);
-    if (first_ !== "late") {
-      await ack(first_.r ? toMessage(first_.r) : undefined);
+    const settled = await Promise.race([outcome, timer]);
+    if (settled !== "late") {
+      await ack(settled.r ? toMessage(settled.r) : undefined);
       return;
     }
     await ack();
     const { r } = await outcome;
     if (r) await respond(toMessage(r)).catch((error: unknown) => services.logger.warn("response_url failed", error));
   });
+}
+
+type SlashCommand = { text: string; user_id: string; channel_id: string; trigger_id: string };
+
+/** Parses `/campaign …`, checks who may run it, and runs it. */
+async function answerCommand(
+  services: Services,
+  command: SlashCommand,
+  respond: (message: Record<string, unknown>) => Promise<unknown>,
+  onSpec: (spec: CommandSpec) => void,
+): Promise<Reply | undefined> {
+  const text = command.text.trim();
+  const [first = "help", ...args] = text.split(/\s+/).filter(Boolean);
+  const name = first.toLowerCase();
+  const rest = text.slice(text.indexOf(first) + first.length).trim();
+  const organizer = await isOrganizer(services.db, services.settings.ORGANIZER_IDS, command.user_id);
+  const spec = [help, ...subcommands].find((candidate) => candidate.name === name);
+  if (!spec) return { text: `\`${first}\` is not a /campaign subcommand.\n${helpText(organizer)}` };
+  onSpec(spec);
+  if (spec.audience === "organizer" && !organizer) {
+    return {
+      text: `Only organizers can use \`/campaign ${spec.name}\`. Organizers are the people in the app's ORGANIZER_IDS setting and anyone an organizer adds with \`/campaign organizers add @user\`; ask one of them.`,
+    };
+  }
+  const ctx: CommandContext = {
+    services,
+    userId: command.user_id,
+    channelId: command.channel_id,
+    triggerId: command.trigger_id,
+    args,
+    rest,
+    isOrganizer: organizer,
+    respondLater: async (r) =>
+      void (await respond({ response_type: r.inChannel ? "in_channel" : "ephemeral", text: r.text, ...(r.blocks ? { blocks: r.blocks } : {}), replace_original: false })),
+  };
+  return spec.run(ctx);
 }
 
 /** Never a stack trace in Slack: a short apology with a reference that the log carries too. */

@@ -1,0 +1,153 @@
+// npm run bench:send — 300 volunteers pressing Send as soon as their next card arrives, for
+// 60 s, through signed block_actions into the real app (its own process, on PostgreSQL), with
+// fake Twilio and fake Slack on loopback. The floor, measured in the same run: a bare Bolt app
+// with the same receiver that acks the same request and posts a static card to response_url.
+import { spawn, type ChildProcess } from "node:child_process";
+import pg from "pg";
+import { FakeSlack, type ResponseUrlPost, type SlackCall } from "../test/support/fake-slack.ts";
+import { FakeTwilio } from "../test/support/fake-twilio.ts";
+import { freePort, waitHealthy } from "../test/support/process.ts";
+import { buttonsOf } from "../test/support/cards.ts";
+import { blockActionBody, emit, signedSlackPost, summarize } from "./support/load.ts";
+import { benchDatabase } from "./support/database.ts";
+
+const VOLUNTEERS = Number(process.env.BENCH_VOLUNTEERS ?? 300);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const SECRET = "bench-signing-secret";
+const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 60_000);
+
+const slack = await new FakeSlack().start();
+slack.recordResponses = false;
+const twilio = await new FakeTwilio().start();
+const waiters = new Map<string, (post: ResponseUrlPost) => void>();
+slack.on("response", (post: ResponseUrlPost) => waiters.get(post.id)?.(post));
+const dmWaiters = new Map<string, (call: SlackCall) => void>();
+slack.on("call", (call: SlackCall) => {
+  if (call.method === "chat.postMessage") dmWaiters.get(String(call.args.channel))?.(call);
+});
+
+function spawnNode(script: string, env: Record<string, string>): ChildProcess {
+  const profile = process.env.BENCH_PROFILE && script === "src/main.ts" ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", script], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdio: ["ignore", "ignore", process.env.BENCH_APP_LOG ? "inherit" : "ignore"],
+  });
+  return child;
+}
+
+interface RunResult { acks: number[]; nextCard: number[]; clicks: number; seconds: number }
+
+/** Each volunteer presses Send as soon as its card arrives, until the time is up. */
+async function drive(port: number, firstValue: (user: string) => Promise<string | undefined>): Promise<RunResult> {
+  const acks: number[] = [];
+  const nextCard: number[] = [];
+  let clicks = 0;
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  const deadline = Date.now() + SECONDS * 1000;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: VOLUNTEERS }, async (_, i) => {
+      const user = `UBENCH${i}`;
+      let value = await firstValue(user);
+      while (value && Date.now() < deadline) {
+        const id = `${user}-${clicks++}`;
+        const arrived = new Promise<ResponseUrlPost>((resolve) => waiters.set(id, resolve));
+        const t0 = performance.now();
+        const res = await signedSlackPost(url, SECRET, blockActionBody(user, "card_send", value, `${slack.url}/response/${id}`), "application/x-www-form-urlencoded");
+        await res.arrayBuffer();
+        acks.push(performance.now() - t0);
+        const post = await arrived;
+        nextCard.push(performance.now() - t0);
+        waiters.delete(id);
+        value = buttonsOf(post.body.blocks).card_send?.value;
+      }
+    }),
+  );
+  return { acks, nextCard, clicks, seconds: (Date.now() - started) / 1000 };
+}
+
+// --- the floor: bare Bolt -------------------------------------------------------------
+const floorPort = await freePort();
+const floor = spawnNode("bench/support/floor-bolt.ts", { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl, PORT: String(floorPort) });
+await new Promise((resolve) => setTimeout(resolve, 300));
+await waitForPort(floorPort);
+const floorRun = await drive(floorPort, async () => '{"k":1,"t":0}');
+floor.kill();
+const floorAck = summarize(floorRun.acks);
+const floorCard = summarize(floorRun.nextCard);
+emit({ bench: "send", what: "floor (bare Bolt, static card)", requestsPerSecond: round(floorRun.acks.length / floorRun.seconds), ackMs: floorAck, nextCardMs: floorCard });
+
+// --- Textbank ---------------------------------------------------------------------------
+const database = await benchDatabase("send");
+const appPort = await freePort();
+const app = spawnNode("src/main.ts", {
+  SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl,
+  TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM_NUMBER: twilio.fromNumber,
+  TWILIO_API_URL: twilio.url, PUBLIC_URL: "https://textbank.example.org", DATABASE_URL: database.url, PORT: String(appPort),
+});
+await waitHealthy(appPort, Date.now(), 120_000);
+await seed(database.url, CONTACTS);
+const appRun = await drive(appPort, async (user) => {
+  const posted = new Promise<SlackCall>((resolve) => dmWaiters.set(user, resolve));
+  const form = new URLSearchParams({ command: "/campaign", text: "shift bench", user_id: user, channel_id: "C1", team_id: "T0001", response_url: `${slack.url}/response/shift-${user}`, trigger_id: "t" });
+  await (await signedSlackPost(`http://127.0.0.1:${appPort}/slack/events`, SECRET, form.toString(), "application/x-www-form-urlencoded")).arrayBuffer();
+  const call = await posted;
+  dmWaiters.delete(user);
+  return buttonsOf(call.args.blocks).card_send?.value;
+});
+// Let the last deliveries reach the fake Twilio before counting.
+await new Promise((resolve) => setTimeout(resolve, 3000));
+app.kill("SIGTERM");
+
+const perPhone = new Map<string, number>();
+for (const m of twilio.messages) perPhone.set(m.to, (perPhone.get(m.to) ?? 0) + 1);
+const doubleTexts = [...perPhone.values()].filter((n) => n > 1).length;
+const ack = summarize(appRun.acks);
+const card = summarize(appRun.nextCard);
+const sendsPerSecond = round(twilio.messages.length / appRun.seconds);
+emit({ bench: "send", what: "textbank", volunteers: VOLUNTEERS, seconds: round(appRun.seconds), clicks: appRun.acks.length, texts: twilio.messages.length, sendsPerSecond, ackMs: ack, nextCardMs: card, doubleTexts });
+emit({
+  bench: "send", what: "targets",
+  ackP99VsFloor: round(ack.p99 / floorAck.p99), ackTarget: "≤ 1.5",
+  nextCardP99VsFloor: round(card.p99 / floorCard.p99), nextCardTarget: "≤ 3",
+  sendsVsFloorRequests: round(sendsPerSecond / (floorRun.acks.length / floorRun.seconds)), sendsTarget: "≥ 0.4",
+  doubleTexts, doubleTextsTarget: 0,
+});
+
+await database.drop();
+await slack.stop();
+await twilio.stop();
+process.exit(0);
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/slack/events`, { method: "POST" });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+async function seed(url: string, count: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query(
+    `INSERT INTO campaigns (slug, title, state, opening_message, hours_start, hours_end, created_by)
+     VALUES ('bench', 'Bench campaign', 'active', 'Hi {first_name}, this is {texter_name} with {campaign}. Can we count on your vote? Reply STOP to opt out.', 0, 24, 'UBENCH')
+     RETURNING id`,
+  );
+  const campaignId = rows[0].id as number;
+  await client.query(
+    `INSERT INTO contacts (campaign_id, phone, first_name, tz_zones, tz_source)
+     SELECT $1, '+1202' || lpad(g::text, 7, '0'), 'Voter' || g, ARRAY['America/New_York'], 'zip' FROM generate_series(1, $2) g`,
+    [campaignId, count],
+  );
+  await client.end();
+}

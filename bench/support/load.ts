@@ -1,0 +1,42 @@
+import { createHmac } from "node:crypto";
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Math.round(sorted[index]! * 100) / 100;
+}
+
+export function summarize(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), n: sorted.length };
+}
+
+export function signedSlackPost(url: string, secret: string, body: string, contentType: string): Promise<Response> {
+  const ts = Math.floor(Date.now() / 1000);
+  const signature = "v0=" + createHmac("sha256", secret).update(`v0:${ts}:${body}`).digest("hex");
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": contentType, "x-slack-request-timestamp": String(ts), "x-slack-signature": signature },
+    body,
+  });
+}
+
+export function blockActionBody(user: string, actionId: string, value: string, responseUrl: string): string {
+  const payload = {
+    type: "block_actions",
+    user: { id: user, username: user, team_id: "T0001" },
+    api_app_id: "A0001",
+    token: "unused",
+    team: { id: "T0001", domain: "bench" },
+    container: { type: "message", message_ts: "1700000000.000100", channel_id: `D${user.slice(1)}`, is_ephemeral: false },
+    channel: { id: `D${user.slice(1)}`, name: "directmessage" },
+    trigger_id: "trigger.bench",
+    response_url: responseUrl,
+    actions: [{ type: "button", action_id: actionId, block_id: "card", value, text: { type: "plain_text", text: "Send" }, action_ts: String(Date.now() / 1000) }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+export function emit(record: Record<string, unknown>): void {
+  console.log(JSON.stringify(record));
+}
