@@ -5,9 +5,15 @@ import { contactCard, noContactCard, type CardMessage } from "./blocks/card.ts";
 import { ensureVolunteer } from "./volunteers.ts";
 
 /** Claims (or re-shows) the volunteer's next contact and renders the card for it. */
-export async function nextCardMessage(services: Services, campaign: Campaign, userId: string, notice?: string): Promise<CardMessage> {
+export async function nextCardMessage(
+  services: Services,
+  campaign: Campaign,
+  userId: string,
+  notice?: string,
+  options: { holdsNothing?: boolean } = {},
+): Promise<CardMessage> {
   const { displayName } = await ensureVolunteer(services, campaign.id, userId);
-  const next = await nextCard(services.db, { campaign, userId, texterName: displayName, now: services.now() });
+  const next = await nextCard(services.db, { campaign, userId, texterName: displayName, now: services.now(), holdsNothing: options.holdsNothing });
   if (next.kind === "contact") {
     return contactCard({ campaign, contact: next.contact, body: next.body, sandbox: services.sms.name === "sandbox", notice });
   }

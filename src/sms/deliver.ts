@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import type { Database } from "../db/database.ts";
+import type { Message } from "../db/schema.ts";
 import type { Logger } from "../logger.ts";
 import type { SmsProvider } from "./provider.ts";
 
@@ -42,8 +43,7 @@ interface DeliverDeps {
  * ambiguous failure the provider is asked whether the message exists before trying again.
  */
 export async function deliverMessage(deps: DeliverDeps, messageId: number): Promise<DeliveryOutcome> {
-  const { db, sms } = deps;
-  const message = await db
+  const message = await deps.db
     .updateTable("messages")
     .set((eb) => ({ status: "sending", attempts: eb("attempts", "+", 1), updated_at: sql`now()` }))
     .where("id", "=", messageId)
@@ -52,13 +52,24 @@ export async function deliverMessage(deps: DeliverDeps, messageId: number): Prom
     .returningAll()
     .executeTakeFirst();
   if (!message) return { kind: "not_mine" };
+  return sendClaimed(deps, message, { checkOptOut: true });
+}
 
-  const optedOut = await db.selectFrom("opt_outs").select("phone").where("phone", "=", message.to_phone).executeTakeFirst();
-  if (optedOut) {
-    await markFailed(db, message.id, message.contact_id, null, "opted_out");
-    return { kind: "opted_out" };
+export type ClaimedMessage = Pick<Message, "id" | "to_phone" | "body" | "media_urls" | "created_at" | "attempts" | "campaign_id" | "contact_id" | "error_code">;
+
+/**
+ * Sends a message already in 'sending' with this attempt counted. The Send button's fast path
+ * stores it that way and checked the opt-out list in the same statement, a moment ago.
+ */
+export async function sendClaimed(deps: DeliverDeps, message: ClaimedMessage, { checkOptOut }: { checkOptOut: boolean }): Promise<DeliveryOutcome> {
+  const { db, sms } = deps;
+  if (checkOptOut) {
+    const optedOut = await db.selectFrom("opt_outs").select("phone").where("phone", "=", message.to_phone).executeTakeFirst();
+    if (optedOut) {
+      await markFailed(db, message.id, message.contact_id, null, "opted_out");
+      return { kind: "opted_out" };
+    }
   }
-
   if (message.attempts > 1) {
     // An earlier attempt may have reached the provider (a crash or timeout mid-call): look
     // first, and when even the look-up fails, wait rather than risk a second text.

@@ -1,6 +1,6 @@
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
-import { deliverMessage, dueForRetry, retryDelayMs, type DeliveryOutcome } from "./deliver.ts";
+import { deliverMessage, dueForRetry, retryDelayMs, sendClaimed, type ClaimedMessage, type DeliveryOutcome } from "./deliver.ts";
 import type { SmsProvider } from "./provider.ts";
 
 export type DeliveryListener = (messageId: number, outcome: DeliveryOutcome) => void | Promise<void>;
@@ -23,17 +23,17 @@ export class DeliveryQueue {
   }
 
   /** Starts delivering a queued message now; resolves when this attempt is over. */
-  deliver(messageId: number): Promise<DeliveryOutcome | undefined> {
-    const attempt = this.attempt(messageId);
+  deliver(messageId: number, claimed?: ClaimedMessage): Promise<DeliveryOutcome | undefined> {
+    const attempt = this.attempt(messageId, claimed);
     this.inFlight.add(attempt);
     void attempt.finally(() => this.inFlight.delete(attempt));
     return attempt;
   }
 
-  private async attempt(messageId: number): Promise<DeliveryOutcome | undefined> {
+  private async attempt(messageId: number, claimed?: ClaimedMessage): Promise<DeliveryOutcome | undefined> {
     if (this.stopped) return undefined;
     try {
-      const outcome = await deliverMessage(this.deps, messageId);
+      const outcome = claimed ? await sendClaimed(this.deps, claimed, { checkOptOut: false }) : await deliverMessage(this.deps, messageId);
       if (outcome.kind === "retry_later") {
         const attempts = await this.deps.db.selectFrom("messages").select("attempts").where("id", "=", messageId).executeTakeFirst();
         this.later(messageId, retryDelayMs(attempts?.attempts ?? 1));

@@ -19,6 +19,23 @@ export async function heldContact(db: Database, campaignId: number, userId: stri
     .executeTakeFirst();
 }
 
+const zoneSetCaches = new WeakMap<Database, Map<number, { at: number; sets: string[][] }>>();
+const ZONE_SET_TTL_MS = 2000;
+
+/**
+ * The pool's zone sets, remembered for two seconds per campaign: a stale list only costs a
+ * claim that finds a set empty, and a new upload's zones show up two seconds later.
+ */
+export async function cachedPoolZoneSets(db: Database, campaignId: number): Promise<string[][]> {
+  let zoneSetCache = zoneSetCaches.get(db);
+  if (!zoneSetCache) zoneSetCaches.set(db, (zoneSetCache = new Map()));
+  const cached = zoneSetCache.get(campaignId);
+  if (cached && Date.now() - cached.at < ZONE_SET_TTL_MS) return cached.sets;
+  const sets = await poolZoneSets(db, campaignId);
+  zoneSetCache.set(campaignId, { at: Date.now(), sets });
+  return sets;
+}
+
 /** Distinct time-zone sets still in the pool: a loose index scan, one probe per set. */
 export async function poolZoneSets(db: Database, campaignId: number): Promise<string[][]> {
   const { rows } = await sql<{ tz_zones: string[] }>`
@@ -41,10 +58,13 @@ export async function poolZoneSets(db: Database, campaignId: number): Promise<st
  */
 export async function claimNextContact(
   db: Database,
-  input: { campaignId: number; userId: string; openZoneSets: string[][] },
+  input: { campaignId: number; userId: string; openZoneSets: string[][]; holdsNothing?: boolean },
 ): Promise<Contact | undefined> {
-  const existing = await heldContact(db, input.campaignId, input.userId);
-  if (existing) return existing;
+  // Right after a send the volunteer holds nothing; contacts_one_held still guards the claim.
+  if (!input.holdsNothing) {
+    const existing = await heldContact(db, input.campaignId, input.userId);
+    if (existing) return existing;
+  }
   for (const zones of input.openZoneSets) {
     for (;;) {
       let claimed: Contact | undefined;

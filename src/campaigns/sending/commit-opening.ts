@@ -11,7 +11,8 @@ export type CommitRefusal =
   | { reason: "empty_message" };
 
 export type CommitResult =
-  | { ok: true; messageId: number; conversationId: number; body: string; contact: Contact; campaign: Campaign }
+  /** `claimed`: the message was stored already in 'sending' with its first attempt counted. */
+  | { ok: true; messageId: number; conversationId: number; body: string; contact: Contact; campaign: Campaign; claimed?: boolean }
   | ({ ok: false; contact?: Contact; campaign?: Campaign } & CommitRefusal);
 
 export interface CommitInput {

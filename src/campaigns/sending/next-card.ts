@@ -3,7 +3,7 @@ import type { Campaign, Contact } from "../../db/schema.ts";
 import { isWithinWindow, nextWindowOpening } from "../hours/window.ts";
 import { parseTemplate, renderTemplate } from "../scripts/template.ts";
 import { mergeValues } from "../scripts/merge-values.ts";
-import { claimNextContact, poolZoneSets } from "./assignment.ts";
+import { cachedPoolZoneSets, claimNextContact, poolZoneSets } from "./assignment.ts";
 
 export type NextCard =
   | { kind: "contact"; contact: Contact; body: string }
@@ -32,12 +32,17 @@ export function renderOpening(campaign: Campaign, contact: Contact, texterName: 
  */
 export async function nextCard(
   db: Database,
-  input: { campaign: Campaign; userId: string; texterName: string; now: Date },
+  input: { campaign: Campaign; userId: string; texterName: string; now: Date; holdsNothing?: boolean },
 ): Promise<NextCard> {
   const { campaign, now } = input;
+  const cached = await cachedPoolZoneSets(db, campaign.id);
+  const openCached = cached.filter((zones) => isWithinWindow(zones, windowOf(campaign), now));
+  const fast = await claimNextContact(db, { campaignId: campaign.id, userId: input.userId, openZoneSets: openCached, holdsNothing: input.holdsNothing });
+  if (fast) return { kind: "contact", contact: fast, body: renderOpening(campaign, fast, input.texterName) };
+  // Nothing from the remembered sets: look again at what the pool really holds.
   const sets = await poolZoneSets(db, campaign.id);
   const open = sets.filter((zones) => isWithinWindow(zones, windowOf(campaign), now));
-  const contact = await claimNextContact(db, { campaignId: campaign.id, userId: input.userId, openZoneSets: open });
+  const contact = await claimNextContact(db, { campaignId: campaign.id, userId: input.userId, openZoneSets: open, holdsNothing: true });
   if (contact) return { kind: "contact", contact, body: renderOpening(campaign, contact, input.texterName) };
   const closed = sets.filter((zones) => !open.includes(zones));
   if (closed.length === 0) return { kind: "empty" };

@@ -1,14 +1,15 @@
 import type { App, BlockButtonAction, RespondFn } from "@slack/bolt";
 import { z } from "zod";
 import { releaseHeld, skipContact } from "../../campaigns/sending/assignment.ts";
-import { commitOpening, type CommitResult } from "../../campaigns/sending/commit-opening.ts";
+import type { CommitResult } from "../../campaigns/sending/commit-opening.ts";
+import { sendOpening } from "../../campaigns/sending/send-opening.ts";
 import { contactWindowOpen, renderOpening } from "../../campaigns/sending/next-card.ts";
 import type { Campaign } from "../../db/schema.ts";
 import type { Services } from "../../services.ts";
 import { CARD_ACTIONS, shiftEndedCard } from "../blocks/card.ts";
 import { maskPhone } from "../blocks/text.ts";
 import { nextCardMessage } from "../cards.ts";
-import { touchVolunteer } from "../volunteers.ts";
+import { ensureVolunteer, touchVolunteer } from "../volunteers.ts";
 
 const cardValue = z.string().transform((text, ctx) => {
   const parsed = z.object({ k: z.number().int().positive(), t: z.number().int().nonnegative() }).safeParse(safeJson(text));
@@ -58,8 +59,12 @@ export function registerCardActions(app: App, services: Services): void {
     const value = cardValue.safeParse(action.value);
     if (!value.success) return replaceCard(respond, { text: "That button is not one of ours; nothing was sent.", blocks: [] });
     const userId = body.user.id;
-    const texterName = await texterNameForContact(services, value.data.contactId, userId);
-    const result = await commitOpening(services.db, {
+    // The card's block_id names its campaign: the volunteer's name comes from memory, not a query.
+    const campaignHint = Number(/^card:(\d+)$/.exec(action.block_id)?.[1]);
+    const texterName = Number.isInteger(campaignHint) && campaignHint > 0
+      ? (await ensureVolunteer(services, campaignHint, userId)).displayName
+      : await texterNameForContact(services, value.data.contactId, userId);
+    const result = await sendOpening(services.db, {
       contactId: value.data.contactId,
       userId,
       heldAtMs: value.data.heldAtMs,
@@ -69,8 +74,13 @@ export function registerCardActions(app: App, services: Services): void {
     });
     if (result.ok) {
       // Twilio is called off the request path: the next card never waits on it.
-      void services.deliveries.deliver(result.messageId);
-      return replaceCard(respond, await nextCardMessage(services, result.campaign, userId));
+      void services.deliveries.deliver(
+        result.messageId,
+        result.claimed
+          ? { id: result.messageId, to_phone: result.contact.phone, body: result.body, media_urls: [], created_at: services.now(), attempts: 1, campaign_id: result.campaign.id, contact_id: result.contact.id, error_code: null }
+          : undefined,
+      );
+      return replaceCard(respond, await nextCardMessage(services, result.campaign, userId, undefined, { holdsNothing: true }));
     }
     if (result.reason === "already_sent" && result.contact?.held_by === userId) return; // a double click: the first press answers
     if (!result.campaign) return replaceCard(respond, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
