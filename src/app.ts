@@ -11,6 +11,8 @@ import { registerListeners } from "./slack/listeners.ts";
 import { createSmsProvider } from "./sms/provider.ts";
 import { DeliveryQueue } from "./sms/delivery-queue.ts";
 import { startJobs } from "./jobs/scheduler.ts";
+import { Outbox } from "./slack/outbox.ts";
+import { rememberThread } from "./slack/threads.ts";
 import { twilioWebhook } from "./sms/webhooks.ts";
 import { twilioHandlers } from "./sms/handlers.ts";
 
@@ -22,6 +24,8 @@ export interface TextbankOptions {
   now?: () => Date;
   /** Scheduled jobs (default on); tests drive them by hand. */
   jobs?: boolean;
+  /** Pace of posts per Slack channel (default 1000 ms, Slack's chat.postMessage limit). */
+  outboxIntervalMs?: number;
 }
 
 export interface Textbank {
@@ -59,6 +63,7 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     settings,
     sms,
     deliveries: new DeliveryQueue({ db: database.db, sms, logger }),
+    outbox: new Outbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL!, logger, perChannelIntervalMs: options.outboxIntervalMs }),
     logger,
     instanceId: options.instanceId ?? randomBytes(4).toString("hex"),
     now: options.now ?? (() => new Date()),
@@ -107,6 +112,8 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     logger.error("unhandled Slack listener error", error);
   });
 
+  services.outbox.onPosted("conv-parent:", (item, posted) => rememberThread(services.db, item.dedupeKey, posted));
+  services.outbox.start();
   const scheduled = options.jobs === false ? undefined : startJobs(services);
   const started = (await app.start(settings.PORT)) as unknown;
   const port = mode === "http" ? ((started as Server).address() as AddressInfo).port : settings.PORT;
@@ -119,6 +126,7 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     async stop() {
       await scheduled?.stop();
       await app.stop();
+      await services.outbox.stop();
       await services.deliveries.stop();
     },
   };

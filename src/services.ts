@@ -3,6 +3,7 @@ import type { Database } from "./db/database.ts";
 import type { Settings } from "./settings.ts";
 import type { SmsProvider } from "./sms/provider.ts";
 import type { DeliveryQueue } from "./sms/delivery-queue.ts";
+import type { Outbox } from "./slack/outbox.ts";
 import type { Logger } from "./logger.ts";
 
 /** What listeners and jobs are handed: the database, the two doors out, settings and a clock. */
@@ -13,6 +14,8 @@ export interface Services {
   slack: WebClient;
   sms: SmsProvider;
   deliveries: DeliveryQueue;
+  /** Durable, paced posts to Slack (conversation threads, notices). */
+  outbox: Outbox;
   logger: Logger;
   instanceId: string;
   now: () => Date;

@@ -2,6 +2,8 @@ import type { App } from "@slack/bolt";
 import type { Services } from "../services.ts";
 import { registerCommands } from "./commands/index.ts";
 import { registerCardActions } from "./actions/card.ts";
+import { registerConversationActions } from "./actions/conversation.ts";
+import { registerThreadReplies } from "./events/thread-replies.ts";
 
 /**
  * Every Slack listener the app has, by surface. A feature adds its `register…` call here:
@@ -10,4 +12,6 @@ import { registerCardActions } from "./actions/card.ts";
 export function registerListeners(app: App, services: Services): void {
   registerCommands(app, services);
   registerCardActions(app, services);
+  registerConversationActions(app, services);
+  registerThreadReplies(app, services);
 }

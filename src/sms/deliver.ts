@@ -52,7 +52,9 @@ export async function deliverMessage(deps: DeliverDeps, messageId: number): Prom
     .returningAll()
     .executeTakeFirst();
   if (!message) return { kind: "not_mine" };
-  return sendClaimed(deps, message, { checkOptOut: true });
+  // 'auto' texts are the one opt-out confirmation and HELP answers, which carriers require
+  // even to an opted-out number; everything else checks the list right before sending.
+  return sendClaimed(deps, message, { checkOptOut: message.kind !== "auto" });
 }
 
 export type ClaimedMessage = Pick<Message, "id" | "to_phone" | "body" | "media_urls" | "created_at" | "attempts" | "campaign_id" | "contact_id" | "error_code">;

@@ -87,9 +87,16 @@ export class Harness {
       logger: createLogger(process.env.TEXTBANK_TEST_LOG ? LogLevel.DEBUG : LogLevel.ERROR),
       now: () => this.clock ?? new Date(),
       jobs: false,
+      outboxIntervalMs: 50,
     });
     if (database !== this.testDb.handle) this.extraApps.push(app);
     return app;
+  }
+
+  /** Stops the app and starts it again on the same database, as a deploy or crash would. */
+  async restart(): Promise<void> {
+    await this.app.stop();
+    this.app = await this.startInstance(this.testDb.handle);
   }
 
   async stop(): Promise<void> {
@@ -102,9 +109,9 @@ export class Harness {
   async postSlack(
     body: string,
     contentType: string,
-    { secret = SIGNING_SECRET, timestamp = Math.floor(Date.now() / 1000), signature, port }: { secret?: string; timestamp?: number; signature?: string | null; port?: number } = {},
+    { secret = SIGNING_SECRET, timestamp = Math.floor(Date.now() / 1000), signature, port, headers: extra = {} }: { secret?: string; timestamp?: number; signature?: string | null; port?: number; headers?: Record<string, string> } = {},
   ): Promise<SignedResponse> {
-    const headers: Record<string, string> = { "content-type": contentType, "x-slack-request-timestamp": String(timestamp) };
+    const headers: Record<string, string> = { ...extra, "content-type": contentType, "x-slack-request-timestamp": String(timestamp) };
     if (signature !== null) headers["x-slack-signature"] = signature ?? slackSignature(secret, timestamp, body);
     const res = await fetch(`http://127.0.0.1:${port ?? this.app.port}/slack/events`, { method: "POST", headers, body });
     const text = await res.text();
@@ -149,6 +156,7 @@ export class Harness {
 
   /** An Events API envelope, JSON as Slack sends it. */
   async event(event: Record<string, unknown>, { eventId = `Ev${Math.random().toString(36).slice(2)}`, retryNum, port }: { eventId?: string; retryNum?: number; port?: number } = {}): Promise<SignedResponse> {
+    const retryHeaders: Record<string, string> = retryNum ? { "x-slack-retry-num": String(retryNum), "x-slack-retry-reason": "http_timeout" } : {};
     const body = JSON.stringify({
       token: "unused",
       team_id: "T0001",
@@ -158,9 +166,7 @@ export class Harness {
       event_time: Math.floor(Date.now() / 1000),
       event,
     });
-    const res = await this.postSlack(body, "application/json", { port });
-    void retryNum;
-    return res;
+    return this.postSlack(body, "application/json", { port, headers: retryHeaders });
   }
 
   /** A Twilio webhook to /twilio/sms or /twilio/status, signed against PUBLIC_URL unless told otherwise. */

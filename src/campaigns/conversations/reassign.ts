@@ -1,0 +1,44 @@
+import { sql } from "kysely";
+import type { Database } from "../../db/database.ts";
+
+/**
+ * Moves a volunteer's conversations in a campaign to another volunteer. The threads start
+ * again in the new volunteer's DM (the caller posts them), so the old thread coordinates are
+ * cleared; the old volunteer's held contact goes back to the pool.
+ */
+export async function reassignConversations(db: Database, input: { campaignId: number; from: string; to: string }): Promise<number[]> {
+  return db.transaction().execute(async (tx) => {
+    const moved = await tx
+      .updateTable("conversations")
+      .set({ volunteer_id: input.to, slack_channel: null, slack_thread_ts: null })
+      .where("campaign_id", "=", input.campaignId)
+      .where("volunteer_id", "=", input.from)
+      .returning("id")
+      .execute();
+    await tx
+      .updateTable("contacts")
+      .set({ status: "pool", held_by: null, held_at: null })
+      .where("campaign_id", "=", input.campaignId)
+      .where("status", "=", "held")
+      .where("held_by", "=", input.from)
+      .execute();
+    return moved.map((row) => row.id);
+  });
+}
+
+/** The conversation so far, oldest first, for the new volunteer's thread. */
+export async function conversationHistory(db: Database, conversationId: number, limit = 30): Promise<{ direction: "out" | "in"; body: string; at: Date }[]> {
+  const rows = await db
+    .selectFrom("messages")
+    .select(["direction", "body", "created_at as at"])
+    .where("conversation_id", "=", conversationId)
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.reverse();
+}
+
+export async function hasInbound(db: Database, conversationId: number): Promise<boolean> {
+  const row = await db.selectFrom("messages").select(sql<number>`1`.as("one")).where("conversation_id", "=", conversationId).where("direction", "=", "in").executeTakeFirst();
+  return row !== undefined;
+}

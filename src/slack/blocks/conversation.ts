@@ -1,0 +1,98 @@
+import type { KnownBlock } from "@slack/types";
+import type { CannedReply } from "../../db/schema.ts";
+import { escapeText, maskPhone, truncate } from "./text.ts";
+
+export const CONVERSATION_ACTIONS = { canned: "conv_canned", tag: "conv_tag", optOut: "conv_optout" } as const;
+
+export interface ConversationView {
+  conversationId: number;
+  campaignTitle: string;
+  contactName: string;
+  phone: string;
+  context?: string;
+  opening: string;
+  cannedReplies: CannedReply[];
+  tags: string[];
+  currentTag: string | null;
+  optedOut: boolean;
+  volunteerId: string | null;
+}
+
+/**
+ * The parent of a conversation's thread: who, the opening message, the canned replies and one
+ * button per outcome tag (the current one marked). Replies go in the thread below it.
+ */
+export function conversationParent(view: ConversationView): { text: string; blocks: KnownBlock[] } {
+  const who = `${escapeText(view.contactName || "(no name)")} ${maskPhone(view.phone)}`;
+  const blocks: KnownBlock[] = [
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: truncate(`*${who}* replied · ${escapeText(view.campaignTitle)}${view.context ? `\n${escapeText(view.context)}` : ""}`, 3000),
+      },
+    },
+    { type: "context", elements: [{ type: "mrkdwn", text: truncate(`Opening: ${escapeText(view.opening)}`, 3000) }] },
+  ];
+  if (view.optedOut) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: ":no_entry: *Opted out.* Nothing more will be sent to this number." } });
+  } else if (view.cannedReplies.length) {
+    blocks.push({
+      type: "actions",
+      block_id: `canned:${view.conversationId}`,
+      elements: view.cannedReplies.slice(0, 24).map((reply, index) => ({
+        type: "button" as const,
+        action_id: `${CONVERSATION_ACTIONS.canned}:${index}`,
+        text: { type: "plain_text" as const, text: truncate(reply.title, 75) },
+        value: JSON.stringify({ c: view.conversationId, i: index }),
+      })),
+    });
+  }
+  if (view.tags.length) {
+    blocks.push({
+      type: "actions",
+      block_id: `tags:${view.conversationId}`,
+      elements: view.tags.slice(0, 24).map((tag, index) => ({
+        type: "button" as const,
+        action_id: `${CONVERSATION_ACTIONS.tag}:${index}`,
+        text: { type: "plain_text" as const, text: truncate(tag === view.currentTag ? `✓ ${tag}` : tag, 75) },
+        value: JSON.stringify({ c: view.conversationId, t: index }),
+        ...(tag === view.currentTag ? { style: "primary" as const } : {}),
+      })),
+    });
+  }
+  const footer = [
+    view.currentTag ? `Outcome: *${escapeText(view.currentTag)}*` : "No outcome yet",
+    view.volunteerId ? `texted by <@${view.volunteerId}>` : "",
+    "Reply in this thread to text them back.",
+  ].filter(Boolean);
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: footer.join(" · ") }] });
+  if (!view.optedOut) {
+    blocks.push({
+      type: "actions",
+      block_id: `optout:${view.conversationId}`,
+      elements: [
+        {
+          type: "button",
+          action_id: CONVERSATION_ACTIONS.optOut,
+          text: { type: "plain_text", text: "Opt out" },
+          value: JSON.stringify({ c: view.conversationId }),
+          confirm: {
+            title: { type: "plain_text", text: "Opt this number out?" },
+            text: { type: "plain_text", text: "Nobody in any campaign will text this number again." },
+            confirm: { type: "plain_text", text: "Opt out" },
+            deny: { type: "plain_text", text: "Cancel" },
+          },
+        },
+      ],
+    });
+  }
+  return { text: `${view.contactName || "A contact"} replied (${view.campaignTitle})`, blocks };
+}
+
+/** One inbound text as a thread reply: the words, and media as links. */
+export function inboundReply(input: { body: string; mediaUrls: string[] }): { text: string } {
+  const media = input.mediaUrls.map((url, i) => `<${url}|attachment ${i + 1}>`).join(" ");
+  const words = input.body.trim() ? `>${escapeText(input.body).replace(/\n/g, "\n>")}` : "";
+  return { text: truncate([words, media].filter(Boolean).join("\n") || "(empty message)", 3900) };
+}

@@ -1,0 +1,14 @@
+import type { Database } from "../db/database.ts";
+
+/** `conv-parent:<conversation id>[:<suffix>]` → the conversation id. */
+export function conversationIdOfParentKey(key: string): number | undefined {
+  const id = Number(key.split(":")[1]);
+  return Number.isInteger(id) && id > 0 ? id : undefined;
+}
+
+/** Once a conversation's parent is posted, its thread is where replies and events go. */
+export async function rememberThread(db: Database, dedupeKey: string, posted: { ts: string; channel: string }): Promise<void> {
+  const id = conversationIdOfParentKey(dedupeKey);
+  if (id === undefined) return;
+  await db.updateTable("conversations").set({ slack_channel: posted.channel, slack_thread_ts: posted.ts }).where("id", "=", id).execute();
+}
