@@ -2,10 +2,12 @@ import type { Migration } from "kysely";
 import * as m0001 from "./0001_initial.ts";
 import * as m0002 from "./0002_sending.ts";
 import * as m0003 from "./0003_outbox_order.ts";
+import * as m0004 from "./0004_inbound_processing.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
   "0001_initial": m0001,
   "0002_sending": m0002,
   "0003_outbox_order": m0003,
+  "0004_inbound_processing": m0004,
 };

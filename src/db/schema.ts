@@ -122,6 +122,7 @@ export interface MessagesTable {
   sent_by: string | null;
   idempotency_key: string | null;
   attempts: Generated<number>;
+  processed_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from "node-cron";
 import { releaseIdleHolds } from "../campaigns/sending/assignment.ts";
 import type { Services } from "../services.ts";
+import { processLeftoverInbound } from "../sms/inbound-flow.ts";
 import { claimRun, finishRun, slotKey } from "./run-once.ts";
 
 export interface Job {
@@ -27,6 +28,12 @@ export const jobs: Job[] = [
     schedule: "*/15 * * * * *",
     everySeconds: 15,
     run: (services) => services.deliveries.sweep(30),
+  },
+  {
+    name: "process-leftover-inbound",
+    schedule: "*/15 * * * * *",
+    everySeconds: 15,
+    run: (services) => processLeftoverInbound(services, 10),
   },
 ];
 

@@ -1,6 +1,6 @@
 import { advanceMessageStatus, isMessageStatus } from "../campaigns/message-status.ts";
 import { explainTwilioError } from "./deliver.ts";
-import { handleInboundSms } from "./inbound-flow.ts";
+import { processInbound, storeInbound } from "./inbound-flow.ts";
 import type { Services } from "../services.ts";
 import { maskPhone } from "../slack/blocks/text.ts";
 import { enqueuePost } from "../slack/outbox.ts";
@@ -14,7 +14,10 @@ export function twilioHandlers(services: () => Services): TwilioWebhookHandlers 
       const mediaCount = Number(params.NumMedia ?? 0);
       const mediaUrls = Array.from({ length: Number.isFinite(mediaCount) ? Math.min(mediaCount, 10) : 0 }, (_, i) => params[`MediaUrl${i}`])
         .filter((url): url is string => Boolean(url));
-      await handleInboundSms(services(), { sid: params.MessageSid, from: params.From, to: params.To ?? "", body: params.Body ?? "", mediaUrls });
+      const s = services();
+      const id = await storeInbound(s, { sid: params.MessageSid, from: params.From, to: params.To ?? "", body: params.Body ?? "", mediaUrls });
+      // Answered now; matched and posted right after (or by the sweep, after a crash).
+      if (id !== undefined) void processInbound(s, id).catch((error: unknown) => s.logger.error(`processing inbound ${id} failed; the sweep will retry`, error));
     },
     async status(params: TwilioParams) {
       const status = params.MessageStatus ?? params.SmsStatus;

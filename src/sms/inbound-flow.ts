@@ -13,30 +13,52 @@ import { enqueuePost } from "../slack/outbox.ts";
 export const parentKey = (conversationId: number) => `conv-parent:${conversationId}`;
 
 /**
- * An inbound text, once: stored by MessageSid, matched to its conversation, opt-out or opt-in
- * recorded, and its Slack posts queued in the outbox — all in one transaction, so a Twilio
- * retry finds the MessageSid and changes nothing, and a crash leaves nothing half done.
+ * Step one, inside the webhook: store the text once by its MessageSid (a Twilio retry finds
+ * the row and changes nothing) and answer. Returns the id to process, or undefined for a retry.
  */
-export async function handleInboundSms(services: Services, sms: InboundSms): Promise<void> {
+export async function storeInbound(services: Services, sms: InboundSms): Promise<number | undefined> {
+  const inserted = await services.db
+    .insertInto("messages")
+    .values({ direction: "in", kind: "inbound", body: sms.body, media_urls: JSON.stringify(sms.mediaUrls), from_phone: sms.from, to_phone: sms.to, twilio_sid: sms.sid, status: "received" })
+    .onConflict((oc) => oc.column("twilio_sid").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return inserted?.id;
+}
+
+/**
+ * Step two, after the answer: match the text to its conversation, record an opt-out or
+ * opt-in, and queue its Slack posts in the outbox — one transaction that also sets
+ * processed_at, with the row locked so two workers never process it twice.
+ */
+export async function processInbound(services: Services, messageId: number): Promise<void> {
   const { db } = services;
   const autoReplies: number[] = [];
-  const stored = await db.transaction().execute(async (tx) => {
-    const inserted = await tx
-      .insertInto("messages")
-      .values({ direction: "in", kind: "inbound", body: sms.body, media_urls: JSON.stringify(sms.mediaUrls), from_phone: sms.from, to_phone: sms.to, twilio_sid: sms.sid, status: "received" })
-      .onConflict((oc) => oc.column("twilio_sid").doNothing())
-      .returning("id")
+  const processed = await db.transaction().execute(async (tx) => {
+    const message = await tx
+      .selectFrom("messages")
+      .select(["id", "body", "media_urls", "from_phone", "to_phone"])
+      .where("id", "=", messageId)
+      .where("processed_at", "is", null)
+      .forUpdate()
+      .skipLocked()
       .executeTakeFirst();
-    if (!inserted) return false;
+    if (!message) return false;
+    const sms = { body: message.body, mediaUrls: message.media_urls, from: message.from_phone, to: message.to_phone };
     const match = await matchConversation(tx, sms.from);
     const intent = classifyInbound(sms.body);
+    await tx
+      .updateTable("messages")
+      .set({ processed_at: sql`now()`, campaign_id: match?.campaignId ?? null, contact_id: match?.contactId ?? null, conversation_id: match?.conversationId ?? null })
+      .where("id", "=", message.id)
+      .execute();
     if (intent.kind === "opt_out") await recordOptOut(tx, { phone: sms.from, source: "sms", keyword: intent.keyword, campaignId: match?.campaignId });
     if (intent.kind === "opt_in") await recordOptIn(tx, { phone: sms.from, source: "sms" });
 
     if (!match) {
       for (const organizer of services.settings.ORGANIZER_IDS) {
         await enqueuePost(tx, {
-          dedupeKey: `unknown:${inserted.id}:${organizer}`,
+          dedupeKey: `unknown:${message.id}:${organizer}`,
           channel: organizer,
           payload: { text: `A text from a number in no conversation (${maskPhone(sms.from)}):\n${inboundReply(sms).text}` },
         });
@@ -44,43 +66,51 @@ export async function handleInboundSms(services: Services, sms: InboundSms): Pro
       return true;
     }
     await tx
-      .updateTable("messages")
-      .set({ campaign_id: match.campaignId, contact_id: match.contactId, conversation_id: match.conversationId })
-      .where("id", "=", inserted.id)
-      .execute();
-    await tx
       .updateTable("conversations")
       .set({ last_inbound_at: sql`now()`, waiting_since: intent.kind === "message" ? sql`coalesce(waiting_since, now())` : sql`waiting_since` })
       .where("id", "=", match.conversationId)
       .execute();
 
-    const detail = (await loadConversation(tx, match.conversationId))!;
-    const channel = await volunteerChannel(tx, detail.conversation.campaign_id, detail.conversation.volunteer_id);
+    const channel = match.slackChannel ?? match.volunteerDm ?? match.volunteerId;
     if (channel) {
-      if (!detail.conversation.slack_thread_ts) {
+      if (!match.slackThreadTs) {
+        const detail = (await loadConversation(tx, match.conversationId))!;
         await enqueuePost(tx, { dedupeKey: parentKey(match.conversationId), channel, payload: { ...conversationParent(conversationView(detail)) } });
       }
-      const threadTs = detail.conversation.slack_thread_ts ?? { fromOutbox: parentKey(match.conversationId) };
-      await enqueuePost(tx, { dedupeKey: `in:${inserted.id}`, channel: detail.conversation.slack_channel ?? channel, payload: { ...inboundReply(sms), thread_ts: threadTs } });
+      const threadTs = match.slackThreadTs ?? { fromOutbox: parentKey(match.conversationId) };
+      await enqueuePost(tx, { dedupeKey: `in:${message.id}`, channel, payload: { ...inboundReply(sms), thread_ts: threadTs } });
       if (intent.kind === "opt_out" || intent.kind === "opt_in") {
         const note = intent.kind === "opt_out" ? ":no_entry: They opted out of every campaign. Nothing more will be sent." : ":white_check_mark: They opted back in.";
-        await enqueuePost(tx, { dedupeKey: `note:${inserted.id}`, channel: detail.conversation.slack_channel ?? channel, payload: { text: note, thread_ts: threadTs } });
+        await enqueuePost(tx, { dedupeKey: `note:${message.id}`, channel, payload: { text: note, thread_ts: threadTs } });
       }
     }
     // Twilio confirms its own keywords; we confirm the others once, and answer HELP.
-    const confirmation =
-      intent.kind === "opt_out" && !intent.twilioConfirms ? OPT_OUT_CONFIRMATION
-      : intent.kind === "help" ? helpText(detail.campaign.help_text, detail.campaign.title)
-      : undefined;
-    if (confirmation) {
-      const queued = await queueReplyIn(tx, match.conversationId, confirmation, `auto:${inserted.id}`, services.sms.fromNumber ?? sms.to);
+    if ((intent.kind === "opt_out" && !intent.twilioConfirms) || intent.kind === "help") {
+      const campaign = await tx.selectFrom("campaigns").select(["help_text", "title"]).where("id", "=", match.campaignId).executeTakeFirstOrThrow();
+      const text = intent.kind === "help" ? helpText(campaign.help_text, campaign.title) : OPT_OUT_CONFIRMATION;
+      const queued = await queueReplyIn(tx, match.conversationId, text, `auto:${message.id}`, services.sms.fromNumber ?? sms.to);
       if (queued) autoReplies.push(queued);
     }
     return true;
   });
-  if (!stored) return;
+  if (!processed) return;
   services.outbox.kick();
   for (const id of autoReplies) void services.deliveries.deliver(id);
+}
+
+/** Texts stored but not processed (a crash between the steps), oldest first. */
+export async function processLeftoverInbound(services: Services, olderThanSeconds = 10): Promise<number> {
+  const rows = await services.db
+    .selectFrom("messages")
+    .select("id")
+    .where("direction", "=", "in")
+    .where("processed_at", "is", null)
+    .where("created_at", "<", sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+    .orderBy("id")
+    .limit(500)
+    .execute();
+  for (const row of rows) await processInbound(services, row.id);
+  return rows.length;
 }
 
 function helpText(campaignHelp: string | null, title: string): string {
@@ -90,11 +120,4 @@ function helpText(campaignHelp: string | null, title: string): string {
 async function queueReplyIn(tx: Services["db"], conversationId: number, body: string, key: string, fromPhone: string): Promise<number | undefined> {
   const result = await queueReply(tx, { conversationId, body, kind: "auto", userId: null, idempotencyKey: key, fromPhone });
   return result.ok ? result.messageId : undefined;
-}
-
-/** The volunteer's DM with the app (D…), or their user ID, which chat.postMessage opens as the DM. */
-async function volunteerChannel(db: Services["db"], campaignId: number, volunteerId: string | null): Promise<string | undefined> {
-  if (!volunteerId) return undefined;
-  const row = await db.selectFrom("volunteers").select("dm_channel").where("campaign_id", "=", campaignId).where("user_id", "=", volunteerId).executeTakeFirst();
-  return row?.dm_channel ?? volunteerId;
 }

@@ -5,6 +5,7 @@ import { buttonsOf, press, pressAndWait, startShift, textOf } from "../support/c
 import { Harness, ORGANIZER } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
 import { phones, seedCampaign } from "../support/seed.ts";
+import { processLeftoverInbound, storeInbound } from "../../src/sms/inbound-flow.ts";
 
 const VOL = "UVOLREPLY";
 
@@ -54,7 +55,7 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     expect(res.text).toContain("<Response/>");
     const again = await h.twilioWebhook("/twilio/sms", params);
     expect(again.status).toBe(200);
-    await h.app.services.outbox.drain();
+    await h.settle();
     const posts = postsTo("DVOLREPLY").filter((c) => textOf(c.args.blocks).includes("C0") || String(c.args.text).includes("Who is this?"));
     const parent = posts.find((c) => !c.args.thread_ts)!;
     expect(textOf(parent.args.blocks)).toContain("Hi C0, this is Vera with Replies Test");
@@ -69,7 +70,7 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     expect(await h.db.selectFrom("messages").select("id").where("twilio_sid", "=", params.MessageSid).execute()).toHaveLength(1);
     // A second message joins the same thread, no new parent.
     await inbound(contacts[0]!, "Is this about the election?");
-    await h.app.services.outbox.drain();
+    await h.settle();
     const second = h.slack.callsTo("chat.postMessage").find((c) => String(c.args.text).includes("about the election"))!;
     expect(second.args.thread_ts).toBe(thread.slack_thread_ts);
     expect(postsTo("DVOLREPLY").filter((c) => !c.args.thread_ts && textOf(c.args.blocks).includes("C0 "))).toHaveLength(1);
@@ -134,7 +135,7 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     const phone = contacts[1]!;
     await inbound(phone, "Hello?");
     await inbound(phone, " Stop. ");
-    await h.app.services.outbox.drain();
+    await h.settle();
     expect(await h.db.selectFrom("opt_outs").select(["phone", "keyword"]).where("phone", "=", phone).executeTakeFirst()).toEqual({ phone, keyword: "STOP" });
     const thread = await threadOf(phone);
     const note = h.slack.callsTo("chat.postMessage").find((c) => c.args.thread_ts === thread.slack_thread_ts && String(c.args.text).includes("opted out"));
@@ -158,7 +159,7 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     await waitFor(() => h.twilio.messagesTo(help).length === 2, { what: "the help text" });
     expect(h.twilio.messagesTo(help)[1]!.body).toBe("Replies Test volunteers. Reply STOP to opt out.");
     await inbound(phone, "START");
-    await h.app.services.outbox.drain();
+    await h.settle();
     expect(await h.db.selectFrom("opt_outs").select("phone").where("phone", "=", phone).executeTakeFirst()).toBeUndefined();
     expect(h.twilio.messagesTo(phone)).toHaveLength(2);
   });
@@ -166,7 +167,7 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
   it("shows MMS as links and a stranger's text to organizers", async () => {
     await inbound(contacts[4]!, "", { NumMedia: "1", MediaUrl0: "https://media.example.org/img1.jpg" });
     await inbound("+13125550199", "Who dis");
-    await h.app.services.outbox.drain();
+    await h.settle();
     expect(h.slack.callsTo("chat.postMessage").some((c) => String(c.args.text).includes("<https://media.example.org/img1.jpg|attachment 1>"))).toBe(true);
     const toOrganizer = h.slack.callsTo("chat.postMessage").find((c) => c.args.channel === ORGANIZER)!;
     expect(String(toOrganizer.args.text)).toContain("Who dis");
@@ -184,7 +185,7 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     expect(row.status).toBe("delivered");
     const opening = h.twilio.messagesTo(contacts[5]!)[0]!;
     await h.twilioWebhook("/twilio/status", { MessageSid: opening.sid, MessageStatus: "undelivered", ErrorCode: "30006" });
-    await h.app.services.outbox.drain();
+    await h.settle();
     const notice = h.slack.callsTo("chat.postMessage").find((c) => String(c.args.text).includes("was not delivered"))!;
     expect(String(notice.args.text)).toContain("landline or unreachable carrier");
     expect(notice.args.channel).toBe(VOL);
@@ -197,7 +198,7 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     await inbound(phone, "second after 429");
     await h.restart();
     await inbound(phone, "third after restart");
-    await h.app.services.outbox.drain(20_000);
+    await h.settle();
     for (const text of ["first after 429", "second after 429", "third after restart"]) {
       expect(h.slack.callsTo("chat.postMessage").filter((c: SlackCall) => String(c.args.text).includes(text))).toHaveLength(1);
     }
@@ -210,13 +211,13 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     const phone = contacts[3]!;
     const answer = await h.commandText(ORGANIZER, `reassign replies <@${VOL}> <@UNEWVOL>`);
     expect(answer).toContain("from <@UVOLREPLY> to <@UNEWVOL>");
-    await h.app.services.outbox.drain();
+    await h.settle();
     const thread = await threadOf(phone);
     expect(thread.slack_channel).toBe("DNEWVOL");
     const history = h.slack.callsTo("chat.postMessage").find((c) => c.args.thread_ts === thread.slack_thread_ts && String(c.args.text).includes("Reassigned to you"))!;
     expect(String(history.args.text)).toContain("*Them:* HELP");
     await inbound(phone, "Are you still there?");
-    await h.app.services.outbox.drain();
+    await h.settle();
     const latest = h.slack.callsTo("chat.postMessage").find((c) => String(c.args.text).includes("still there"))!;
     expect(latest.args).toMatchObject({ channel: "DNEWVOL", thread_ts: thread.slack_thread_ts });
     const before = h.twilio.messagesTo(phone).length;
@@ -225,4 +226,15 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     expect(await h.commandText(ORGANIZER, `release replies <@${VOL}>`)).toContain("holds no unsent contacts");
     expect(await h.commandText(VOL, `release replies <@${VOL}>`)).toContain("Only organizers");
   });
+
+  it("a text stored but not processed before a crash is processed by the sweep, once", async () => {
+    const phone = contacts[4]!;
+    const id = await storeInbound(h.app.services, { sid: "SMleftover000000000000000000000001", from: phone, to: h.twilio.fromNumber, body: "left over", mediaUrls: [] });
+    await h.db.updateTable("messages").set({ created_at: new Date(Date.now() - 60_000) }).where("id", "=", id!).execute();
+    expect(await processLeftoverInbound(h.app.services, 10)).toBe(1);
+    expect(await processLeftoverInbound(h.app.services, 10)).toBe(0);
+    await h.settle();
+    expect(h.slack.callsTo("chat.postMessage").filter((c) => String(c.args.text).includes("left over"))).toHaveLength(1);
+  });
 });
+

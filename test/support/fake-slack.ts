@@ -8,6 +8,8 @@ export interface SlackCall {
   args: Record<string, unknown>;
   token: string | undefined;
   at: number;
+  /** The HTTP status the fake answered with (429/5xx when failing on demand). */
+  status?: number;
 }
 
 export interface ResponseUrlPost {
@@ -57,6 +59,8 @@ export class FakeSlack extends EventEmitter {
   readonly botToken = "xoxb-test-token";
   readonly botUserId = "UBOT";
   private failures = new Map<string, Failure>();
+  /** Fraction (0–1) of calls per method answered with 429 Retry-After 1, at random. */
+  readonly rateLimitFraction = new Map<string, number>();
   private server: Server | undefined;
   private tsCounter = 1_700_000_000_000;
   private nextUploadId = 1;
@@ -163,9 +167,8 @@ export class FakeSlack extends EventEmitter {
     const authorization = headers.authorization as string | undefined;
     const args = parseArgs(body, contentType);
     const token = authorization?.replace(/^Bearer /, "") ?? (args.token as string | undefined);
-    const call = { method, args, token, at: Date.now() };
+    const call: SlackCall = { method, args, token, at: Date.now() };
     this.calls.push(call);
-    this.emit("call", call);
 
     const failure = this.failures.get(method);
     if (failure && failure.remaining > 0) {
@@ -173,9 +176,20 @@ export class FakeSlack extends EventEmitter {
       const failHeaders: Record<string, string> = { "content-type": "application/json" };
       if (failure.status === 429) failHeaders["retry-after"] = String(failure.retryAfter ?? 1);
       const error = failure.error ?? (failure.status === 429 ? "ratelimited" : "internal_error");
+      call.status = failure.status;
+      this.emit("call", call);
       res.writeHead(failure.status, failHeaders).end(JSON.stringify({ ok: false, error }));
       return;
     }
+    const fraction = this.rateLimitFraction.get(method) ?? 0;
+    if (fraction > 0 && Math.random() < fraction) {
+      call.status = 429;
+      this.emit("call", call);
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "1" }).end(JSON.stringify({ ok: false, error: "ratelimited" }));
+      return;
+    }
+    call.status = 200;
+    this.emit("call", call);
     if (token !== this.botToken) {
       this.json(res, { ok: false, error: "invalid_auth" });
       return;

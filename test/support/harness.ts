@@ -6,6 +6,7 @@ import { parseSettings, type Settings } from "../../src/settings.ts";
 import { FakeSlack } from "./fake-slack.ts";
 import { FakeTwilio } from "./fake-twilio.ts";
 import { slackSignature, twilioSignature } from "./signing.ts";
+import { waitFor } from "./http-util.ts";
 import { createTestDatabase, type TestDatabase } from "./test-db.ts";
 
 export const SIGNING_SECRET = "test-signing-secret";
@@ -91,6 +92,19 @@ export class Harness {
     });
     if (database !== this.testDb.handle) this.extraApps.push(app);
     return app;
+  }
+
+  /**
+   * Waits until the app is quiet: every stored inbound text processed, the outbox drained and
+   * deliveries under way finished.
+   */
+  async settle(timeoutMs = 20_000): Promise<void> {
+    await waitFor(async () => {
+      const row = await this.db.selectFrom("messages").select((eb) => eb.fn.countAll<number>().as("n")).where("direction", "=", "in").where("processed_at", "is", null).executeTakeFirstOrThrow();
+      return row.n === 0;
+    }, { timeoutMs, what: "inbound texts to be processed" });
+    await this.app.services.outbox.drain(timeoutMs);
+    await this.app.services.deliveries.idle();
   }
 
   /** Stops the app and starts it again on the same database, as a deploy or crash would. */
