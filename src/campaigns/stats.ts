@@ -1,0 +1,91 @@
+import { sql } from "kysely";
+import type { Database } from "../db/database.ts";
+
+export interface CampaignStats {
+  contacts: number;
+  handedOut: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  failedByCode: { code: number | null; count: number }[];
+  replies: number;
+  repliedContacts: number;
+  /** Contacts who replied ÷ contacts texted. */
+  replyRate: number;
+  optOuts: number;
+  waiting: number;
+  oldestWaitSince: Date | null;
+  tags: { tag: string; count: number }[];
+  volunteers: { userId: string; sent: number; replies: number; tagged: number }[];
+}
+
+/**
+ * Every figure from the database in a handful of aggregate queries, each one pass over an
+ * index-backed slice of the campaign, so the numbers agree exactly with the rows.
+ */
+export async function campaignStats(db: Database, campaignId: number): Promise<CampaignStats> {
+  const [contacts, messages, failedByCode, conversations, tags, sentBy, repliesBy] = await Promise.all([
+    sql<{ contacts: number; handed_out: number; opt_outs: number }>`
+      SELECT count(*)::int AS contacts,
+             count(*) FILTER (WHERE c.status IN ('held', 'sent', 'failed'))::int AS handed_out,
+             count(*) FILTER (WHERE EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = c.phone))::int AS opt_outs
+      FROM contacts c WHERE c.campaign_id = ${campaignId}`.execute(db),
+    sql<{ sent: number; delivered: number; failed: number; replies: number }>`
+      SELECT count(*) FILTER (WHERE kind = 'opening')::int AS sent,
+             count(*) FILTER (WHERE kind = 'opening' AND status IN ('delivered', 'read'))::int AS delivered,
+             count(*) FILTER (WHERE kind = 'opening' AND status IN ('failed', 'undelivered'))::int AS failed,
+             count(*) FILTER (WHERE direction = 'in')::int AS replies
+      FROM messages WHERE campaign_id = ${campaignId}`.execute(db),
+    sql<{ code: number | null; count: number }>`
+      SELECT error_code AS code, count(*)::int AS count FROM messages
+      WHERE campaign_id = ${campaignId} AND kind = 'opening' AND status IN ('failed', 'undelivered')
+      GROUP BY error_code ORDER BY count DESC`.execute(db),
+    sql<{ replied: number; waiting: number; oldest: Date | null }>`
+      SELECT count(*) FILTER (WHERE last_inbound_at IS NOT NULL)::int AS replied,
+             count(*) FILTER (WHERE waiting_since IS NOT NULL)::int AS waiting,
+             min(waiting_since) AS oldest
+      FROM conversations WHERE campaign_id = ${campaignId}`.execute(db),
+    sql<{ tag: string; count: number }>`
+      SELECT current_tag AS tag, count(*)::int AS count FROM conversations
+      WHERE campaign_id = ${campaignId} AND current_tag IS NOT NULL GROUP BY current_tag ORDER BY count DESC, tag`.execute(db),
+    sql<{ user_id: string; sent: number }>`
+      SELECT sent_by AS user_id, count(*)::int AS sent FROM messages
+      WHERE campaign_id = ${campaignId} AND kind = 'opening' AND sent_by IS NOT NULL GROUP BY sent_by`.execute(db),
+    sql<{ user_id: string; replies: number; tagged: number }>`
+      SELECT v.volunteer_id AS user_id, count(m.id)::int AS replies,
+             count(DISTINCT v.id) FILTER (WHERE v.current_tag IS NOT NULL)::int AS tagged
+      FROM conversations v LEFT JOIN messages m ON m.conversation_id = v.id AND m.direction = 'in'
+      WHERE v.campaign_id = ${campaignId} AND v.volunteer_id IS NOT NULL GROUP BY v.volunteer_id`.execute(db),
+  ]);
+  const c = contacts.rows[0]!;
+  const m = messages.rows[0]!;
+  const v = conversations.rows[0]!;
+  return {
+    contacts: c.contacts,
+    handedOut: c.handed_out,
+    sent: m.sent,
+    delivered: m.delivered,
+    failed: m.failed,
+    failedByCode: failedByCode.rows,
+    replies: m.replies,
+    repliedContacts: v.replied,
+    replyRate: m.sent ? v.replied / m.sent : 0,
+    optOuts: c.opt_outs,
+    waiting: v.waiting,
+    oldestWaitSince: v.oldest,
+    tags: tags.rows,
+    volunteers: mergeVolunteers(sentBy.rows, repliesBy.rows),
+  };
+}
+
+/** Sends are counted by who pressed Send; replies and tags by who has the conversation now. */
+function mergeVolunteers(
+  sent: { user_id: string; sent: number }[],
+  replies: { user_id: string; replies: number; tagged: number }[],
+): CampaignStats["volunteers"] {
+  const byUser = new Map<string, { userId: string; sent: number; replies: number; tagged: number }>();
+  const row = (userId: string) => byUser.get(userId) ?? byUser.set(userId, { userId, sent: 0, replies: 0, tagged: 0 }).get(userId)!;
+  for (const r of sent) row(r.user_id).sent = r.sent;
+  for (const r of replies) Object.assign(row(r.user_id), { replies: r.replies, tagged: r.tagged });
+  return [...byUser.values()].sort((a, b) => b.sent - a.sent || a.userId.localeCompare(b.userId));
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findCampaign } from "../../campaigns/campaigns.ts";
+import { exportContacts, exportMessages } from "../../campaigns/export.ts";
+import { campaignStats } from "../../campaigns/stats.ts";
+import { statsBlocks } from "../blocks/stats.ts";
+import { uploadFile } from "../files.ts";
+import { reply, usageReply, type CommandSpec } from "./types.ts";
+
+export const stats: CommandSpec = {
+  name: "stats",
+  usage: "stats <slug>",
+  summary: "sent, delivered, failed, replies, reply rate, opt-outs, tags, per volunteer",
+  audience: "organizer",
+  async run({ services, args }) {
+    const slug = args[0];
+    if (!slug) return usageReply(stats, "Name the campaign.");
+    const campaign = await findCampaign(services.db, slug);
+    if (!campaign) return reply(`There is no campaign \`${slug}\`. See \`/campaign list\`.`);
+    const figures = await campaignStats(services.db, campaign.id);
+    const message = statsBlocks(campaign.title, figures, services.now());
+    return reply(message.text, message.blocks);
+  },
+};
+
+export const exportCsv: CommandSpec = {
+  name: "export",
+  usage: "export <slug>",
+  summary: "CSV of contacts and of messages, uploaded to your DM",
+  audience: "organizer",
+  async run({ services, args, userId, respondLater }) {
+    const slug = args[0];
+    if (!slug) return usageReply(exportCsv, "Name the campaign.");
+    const campaign = await findCampaign(services.db, slug);
+    if (!campaign) return reply(`There is no campaign \`${slug}\`. See \`/campaign list\`.`);
+    // Written to disk page by page and streamed to Slack: flat memory at any size.
+    void (async () => {
+      const dir = mkdtempSync(join(tmpdir(), "textbank-export-"));
+      try {
+        const contactsPath = join(dir, "contacts.csv");
+        const messagesPath = join(dir, "messages.csv");
+        const contacts = await exportContacts(services.db, campaign.id, contactsPath);
+        const messages = await exportMessages(services.db, campaign.id, messagesPath);
+        const dm = await services.slack.conversations.open({ users: userId });
+        const channelId = dm.channel?.id ?? userId;
+        const stamp = services.now().toISOString().slice(0, 10);
+        await uploadFile(services.slack, { path: contactsPath, filename: `${campaign.slug}-contacts-${stamp}.csv`, channelId, initialComment: `Export of *${campaign.title}*: ${contacts.toLocaleString("en-US")} contacts.` });
+        await uploadFile(services.slack, { path: messagesPath, filename: `${campaign.slug}-messages-${stamp}.csv`, channelId, initialComment: `${messages.toLocaleString("en-US")} messages.` });
+      } catch (error) {
+        services.logger.error(`export of ${campaign.slug} failed`, error);
+        await respondLater(reply(`The export of *${campaign.title}* failed on our side; try again in a moment.`)).catch(() => undefined);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    })();
+    return reply(`Preparing the export of *${campaign.title}*; the CSV files will arrive in your DM with Textbank.`);
+  },
+};
