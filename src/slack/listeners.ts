@@ -4,6 +4,7 @@ import { registerCommands } from "./commands/index.ts";
 import { registerCardActions } from "./actions/card.ts";
 import { registerConversationActions } from "./actions/conversation.ts";
 import { registerThreadReplies } from "./events/thread-replies.ts";
+import { registerHome } from "./events/home.ts";
 
 /**
  * Every Slack listener the app has, by surface. A feature adds its `register…` call here:
@@ -14,4 +15,5 @@ export function registerListeners(app: App, services: Services): void {
   registerCardActions(app, services);
   registerConversationActions(app, services);
   registerThreadReplies(app, services);
+  registerHome(app, services);
 }

@@ -70,4 +70,34 @@ describe("the organizer's view: stats and export", () => {
     expect(messages.filter((m) => m.direction === "in")).toHaveLength(3);
     expect(messages.filter((m) => m.kind === "opening")).toHaveLength(4);
   });
+
+  it("App Home: a volunteer sees campaigns, waiting conversations, today's count and the leaderboard", async () => {
+    await h.event({ type: "app_home_opened", user: "UREP1", channel: "DREP1", tab: "home" });
+    const call = await h.slack.waitForCall("views.publish", (c) => c.args.user_id === "UREP1");
+    const text = textOf((call.args.view as { blocks: unknown }).blocks);
+    expect(text).toContain("You sent *3* texts today");
+    expect(text).toContain("Report Test");
+    expect(text).toContain("home_start_shift");
+    expect(text).toContain("Waiting for your answer");
+    expect(text).toContain("1. <@UREP1> — 3");
+  });
+
+  it("App Home: an organizer sees every campaign within Slack's 100-block limit, for 1 and 60 campaigns", async () => {
+    await h.event({ type: "app_home_opened", user: ORGANIZER, channel: "DORG", tab: "home" });
+    const one = await h.slack.waitForCall("views.publish", (c) => c.args.user_id === ORGANIZER);
+    const oneText = textOf((one.args.view as { blocks: unknown }).blocks);
+    expect(oneText).toContain("4 / 5 texted");
+    expect(oneText).toContain("Reply rate 50.0% · 1 opt-outs · 1 waiting");
+    for (let i = 0; i < 59; i++) {
+      await h.db.insertInto("campaigns").values({ slug: `bulk-${i}`, title: `Bulk ${i}`, created_by: ORGANIZER }).execute();
+    }
+    const before = h.slack.callsTo("views.publish").length;
+    await h.event({ type: "app_home_opened", user: ORGANIZER, channel: "DORG", tab: "home" });
+    await waitFor(() => h.slack.callsTo("views.publish").length > before, { what: "a second publish" });
+    const sixty = h.slack.callsTo("views.publish").at(-1)!;
+    const blocks = (sixty.args.view as { blocks: unknown[] }).blocks;
+    expect(blocks.length).toBeLessThanOrEqual(100);
+    expect(textOf(blocks)).toContain("more; see `/campaign list`");
+  });
 });
+

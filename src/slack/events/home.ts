@@ -1,0 +1,48 @@
+import type { App, BlockButtonAction } from "@slack/bolt";
+import { campaignSummaries, volunteerHome } from "../../campaigns/dashboard.ts";
+import { isOrganizer } from "../../campaigns/organizers.ts";
+import { campaignStats } from "../../campaigns/stats.ts";
+import type { Services } from "../../services.ts";
+import { HOME_ACTIONS, organizerHome, volunteerHomeView } from "../blocks/home.ts";
+import { statsBlocks } from "../blocks/stats.ts";
+import { nextCardMessage } from "../cards.ts";
+import { touchVolunteer } from "../volunteers.ts";
+
+/** Publishes the App Home: every campaign for organizers, their own texting for volunteers. */
+export async function publishHome(services: Services, userId: string): Promise<void> {
+  const organizer = await isOrganizer(services.db, services.settings.ORGANIZER_IDS, userId);
+  const now = services.now();
+  const view = organizer
+    ? (({ rows, total }) => organizerHome(rows, total))(await campaignSummaries(services.db, 48))
+    : volunteerHomeView(await volunteerHome(services.db, userId, new Date(now.getTime() - 24 * 3600 * 1000)));
+  await services.slack.views.publish({ user_id: userId, view });
+}
+
+export function registerHome(app: App, services: Services): void {
+  app.event("app_home_opened", async ({ event }) => {
+    if (event.tab !== "home") return;
+    await publishHome(services, event.user).catch((error: unknown) => services.logger.warn("views.publish failed", error));
+  });
+
+  app.action<BlockButtonAction>(HOME_ACTIONS.startShift, async ({ ack, body, action }) => {
+    await ack();
+    const campaign = await services.db.selectFrom("campaigns").selectAll().where("id", "=", Number(action.value) || 0).executeTakeFirst();
+    if (!campaign) return;
+    if (campaign.state !== "active") {
+      await services.slack.chat.postMessage({ channel: body.user.id, text: `*${campaign.title}* is ${campaign.state}; nothing to text right now.` });
+      return;
+    }
+    const card = await nextCardMessage(services, campaign, body.user.id);
+    const posted = await services.slack.chat.postMessage({ channel: body.user.id, text: card.text, blocks: card.blocks });
+    await touchVolunteer(services, campaign.id, body.user.id, { onShift: true, dmChannel: posted.channel });
+  });
+
+  app.action<BlockButtonAction>(HOME_ACTIONS.stats, async ({ ack, body, action }) => {
+    await ack();
+    if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, body.user.id))) return;
+    const campaign = await services.db.selectFrom("campaigns").selectAll().where("id", "=", Number(action.value) || 0).executeTakeFirst();
+    if (!campaign) return;
+    const message = statsBlocks(campaign.title, await campaignStats(services.db, campaign.id), services.now());
+    await services.slack.chat.postMessage({ channel: body.user.id, text: message.text, blocks: message.blocks });
+  });
+}
