@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import { releaseIdleHolds } from "../campaigns/sending/assignment.ts";
 import type { Services } from "../services.ts";
 import { processLeftoverInbound } from "../sms/inbound-flow.ts";
+import { postKickoffs, postRecaps } from "./shift-posts.ts";
 import { claimRun, finishRun, slotKey } from "./run-once.ts";
 
 export interface Job {
@@ -34,6 +35,13 @@ export const jobs: Job[] = [
     schedule: "*/15 * * * * *",
     everySeconds: 15,
     run: (services) => processLeftoverInbound(services, 10),
+  },
+  {
+    // Shifts live in the database, so a restart loses none; each post is claimed by one instance.
+    name: "shift-kickoffs-and-recaps",
+    schedule: "*/20 * * * * *",
+    everySeconds: 20,
+    run: async (services) => (await postKickoffs(services)) + (await postRecaps(services)),
   },
 ];
 

@@ -7,6 +7,7 @@ import { HOME_ACTIONS, organizerHome, volunteerHomeView } from "../blocks/home.t
 import { statsBlocks } from "../blocks/stats.ts";
 import { nextCardMessage } from "../cards.ts";
 import { touchVolunteer } from "../volunteers.ts";
+import { SHIFT_JOIN_ACTION } from "../../jobs/shift-posts.ts";
 
 /** Publishes the App Home: every campaign for organizers, their own texting for volunteers. */
 export async function publishHome(services: Services, userId: string): Promise<void> {
@@ -24,7 +25,8 @@ export function registerHome(app: App, services: Services): void {
     await publishHome(services, event.user).catch((error: unknown) => services.logger.warn("views.publish failed", error));
   });
 
-  app.action<BlockButtonAction>(HOME_ACTIONS.startShift, async ({ ack, body, action }) => {
+  // Start shift on the App Home and Join shift on a scheduled shift's kickoff do the same.
+  app.action<BlockButtonAction>(new RegExp(`^(${HOME_ACTIONS.startShift}|${SHIFT_JOIN_ACTION})$`), async ({ ack, body, action }) => {
     await ack();
     const campaign = await services.db.selectFrom("campaigns").selectAll().where("id", "=", Number(action.value) || 0).executeTakeFirst();
     if (!campaign) return;

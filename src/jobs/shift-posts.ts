@@ -1,0 +1,40 @@
+import type { KnownBlock } from "@slack/types";
+import { claimDueKickoffs, claimDueRecaps, closeShift } from "../campaigns/shifts.ts";
+import type { Services } from "../services.ts";
+import { escapeText } from "../slack/blocks/text.ts";
+import { enqueuePost } from "../slack/outbox.ts";
+
+export const SHIFT_JOIN_ACTION = "shift_join";
+
+/** Kickoffs for shifts that have started: claimed once, posted through the outbox. */
+export async function postKickoffs(services: Services): Promise<number> {
+  const due = await claimDueKickoffs(services.db, services.now());
+  for (const shift of due) {
+    const campaign = await services.db.selectFrom("campaigns").select(["id", "title", "slug"]).where("id", "=", shift.campaign_id).executeTakeFirstOrThrow();
+    const minutes = Math.round((shift.ends_at.getTime() - shift.starts_at.getTime()) / 60_000);
+    const blocks: KnownBlock[] = [
+      { type: "section", text: { type: "mrkdwn", text: `:rocket: *${escapeText(campaign.title)}* texting shift starts now, for ${minutes} minutes. Press *Join shift* and your first contact appears in your DM with Textbank.` } },
+      { type: "actions", elements: [{ type: "button", style: "primary", action_id: SHIFT_JOIN_ACTION, text: { type: "plain_text", text: "Join shift" }, value: String(campaign.id) }] },
+    ];
+    await enqueuePost(services.db, { dedupeKey: `kickoff:${shift.id}`, channel: shift.channel_id, payload: { text: `${campaign.title} texting shift starts now`, blocks } });
+  }
+  if (due.length) services.outbox.kick();
+  return due.length;
+}
+
+/** Recaps for shifts that have ended: held contacts released, figures posted, once. */
+export async function postRecaps(services: Services): Promise<number> {
+  const due = await claimDueRecaps(services.db, services.now());
+  for (const shift of due) {
+    const campaign = await services.db.selectFrom("campaigns").select(["title"]).where("id", "=", shift.campaign_id).executeTakeFirstOrThrow();
+    const recap = await closeShift(services.db, shift);
+    const top = recap.top.map((t, i) => `${i + 1}. <@${t.userId}> — ${t.sent}`).join("\n");
+    const text =
+      `:checkered_flag: *${escapeText(campaign.title)}* shift is over: ${recap.sent} texts sent, ${recap.replies} replies, ${recap.optOuts} opt-outs.` +
+      (top ? `\n*Top volunteers*\n${top}` : "") +
+      `\nReplies keep coming to each volunteer's DM; thank you all!`;
+    await enqueuePost(services.db, { dedupeKey: `recap:${shift.id}`, channel: shift.channel_id, payload: { text } });
+  }
+  if (due.length) services.outbox.kick();
+  return due.length;
+}
