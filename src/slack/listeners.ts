@@ -5,6 +5,7 @@ import { registerCardActions } from "./actions/card.ts";
 import { registerConversationActions } from "./actions/conversation.ts";
 import { registerThreadReplies } from "./events/thread-replies.ts";
 import { registerHome } from "./events/home.ts";
+import { registerUploadViews } from "./views/upload-modal.ts";
 
 /**
  * Every Slack listener the app has, by surface. A feature adds its `register…` call here:
@@ -16,4 +17,5 @@ export function registerListeners(app: App, services: Services): void {
   registerConversationActions(app, services);
   registerThreadReplies(app, services);
   registerHome(app, services);
+  registerUploadViews(app, services);
 }

@@ -1,0 +1,93 @@
+import type { App } from "@slack/bolt";
+import type { View } from "@slack/types";
+import { z } from "zod";
+import { findCampaign } from "../../campaigns/campaigns.ts";
+import { isOrganizer } from "../../campaigns/organizers.ts";
+import type { Campaign } from "../../db/schema.ts";
+import type { Services } from "../../services.ts";
+import { escapeText, truncate } from "../blocks/text.ts";
+import { importSlackFile } from "../uploads.ts";
+import { firstDelivery } from "../events/thread-replies.ts";
+import { reply, usageReply, type CommandSpec } from "../commands/types.ts";
+
+export const UPLOAD_CALLBACK = "upload_contacts";
+
+export function uploadModal(campaign: Pick<Campaign, "id" | "slug" | "title">): View {
+  return {
+    type: "modal",
+    callback_id: UPLOAD_CALLBACK,
+    private_metadata: JSON.stringify({ slug: campaign.slug }),
+    title: { type: "plain_text", text: "Upload contacts" },
+    submit: { type: "plain_text", text: "Import" },
+    close: { type: "plain_text", text: "Cancel" },
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: truncate(`Contacts for *${escapeText(campaign.title)}*. A header row and a phone column (\`phone\`, \`cell\`, \`mobile\`…) are needed; names, \`zip\`, \`timezone\`, \`external_id\` and any other column are kept.`, 3000) } },
+      { type: "input", block_id: "csv", label: { type: "plain_text", text: "Contacts CSV" }, element: { type: "file_input", action_id: "file", filetypes: ["csv", "txt", "tsv"], max_files: 1 } },
+      { type: "context", elements: [{ type: "mrkdwn", text: `Larger than 10 MB? Share the file in your DM with Textbank with the message \`upload ${campaign.slug}\`.` }] },
+    ],
+  };
+}
+
+export const upload: CommandSpec = {
+  name: "upload",
+  usage: "upload <slug>",
+  summary: "import contacts from a CSV (modal; larger files in the DM with `upload <slug>`)",
+  audience: "organizer",
+  async run({ services, args, triggerId }) {
+    const slug = args[0];
+    if (!slug) return usageReply(upload, "Name the campaign.");
+    const campaign = await findCampaign(services.db, slug);
+    if (!campaign) return reply(`There is no campaign \`${slug}\`. See \`/campaign list\`.`);
+    if (campaign.state === "archived") return reply(`*${campaign.title}* is archived; it takes no more contacts.`);
+    await services.slack.views.open({ trigger_id: triggerId, view: uploadModal(campaign) });
+    return undefined;
+  },
+};
+
+const submission = z.object({
+  user: z.object({ id: z.string() }),
+  view: z.object({
+    private_metadata: z.string(),
+    state: z.object({ values: z.record(z.string(), z.record(z.string(), z.object({ files: z.array(z.object({ id: z.string() })).optional() }).loose())) }),
+  }),
+});
+
+export function registerUploadViews(app: App, services: Services): void {
+  app.view(UPLOAD_CALLBACK, async ({ ack, body }) => {
+    const parsed = submission.safeParse(body);
+    const fileId = parsed.success ? parsed.data.view.state.values.csv?.file?.files?.[0]?.id : undefined;
+    let slug: string | undefined;
+    try {
+      slug = parsed.success ? (JSON.parse(parsed.data.view.private_metadata) as { slug?: string }).slug : undefined;
+    } catch {
+      slug = undefined;
+    }
+    if (!parsed.success || !fileId) {
+      await ack({ response_action: "errors", errors: { csv: "Choose a CSV file to import." } });
+      return;
+    }
+    if (!slug || !(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, parsed.data.user.id))) {
+      await ack({ response_action: "errors", errors: { csv: "Only organizers can upload contacts, to a campaign that exists." } });
+      return;
+    }
+    // The modal closes at once; progress and the summary arrive in the organizer's DM.
+    await ack();
+    void importSlackFile(services, { campaignSlug: slug, fileId, userId: parsed.data.user.id });
+  });
+
+  // Files over the modal's 10 MB: shared in the DM with the message `upload <slug>`.
+  app.event("message", async ({ event, body }) => {
+    const message = event as unknown as { subtype?: string; channel_type?: string; user?: string; text?: string; files?: { id: string }[] };
+    if (message.subtype !== "file_share" || message.channel_type !== "im" || !message.user) return;
+    const match = /^\s*upload\s+(\S+)\s*$/i.exec(message.text ?? "");
+    if (!match) return;
+    if (!(await firstDelivery(services, (body as { event_id?: string }).event_id))) return;
+    if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, message.user))) {
+      await services.slack.chat.postMessage({ channel: message.user, text: "Only organizers can upload contacts." });
+      return;
+    }
+    const file = message.files?.[0];
+    if (!file) return;
+    await importSlackFile(services, { campaignSlug: match[1]!.toLowerCase(), fileId: file.id, userId: message.user });
+  });
+}
