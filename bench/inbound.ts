@@ -3,13 +3,13 @@
 // stored per second, webhook latency p99, and Slack posts per inbound message once the outbox
 // has drained (must be exactly 1). The floor, in the same run: a bare Node handler that checks
 // the same signature and inserts one row with pg.
-import { spawn, type ChildProcess } from "node:child_process";
 import pg from "pg";
 import { FakeSlack, type SlackCall } from "../test/support/fake-slack.ts";
 import { FakeTwilio } from "../test/support/fake-twilio.ts";
 import { twilioSignature } from "../test/support/signing.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
 import { benchDatabase } from "./support/database.ts";
+import { spawnNode, waitForListen, round } from "./support/process.ts";
 import { emit, summarize } from "./support/load.ts";
 
 const RATES = (process.env.BENCH_RATES ?? "50,100,200,400").split(",").map(Number);
@@ -22,12 +22,6 @@ const slack = await new FakeSlack().start();
 slack.recordResponses = false;
 const twilio = await new FakeTwilio().start();
 
-function spawnNode(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", script], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    stdio: ["ignore", "ignore", process.env.BENCH_APP_LOG ? "inherit" : "ignore"],
-  });
-}
 
 let sidCounter = 0;
 /** Sends webhooks at `rate`/s for the given seconds; returns latencies of 200 answers. */
@@ -125,21 +119,7 @@ await slack.stop();
 await twilio.stop();
 process.exit(0);
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}
 
-async function waitForListen(port: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    try {
-      await fetch(`http://127.0.0.1:${port}/`, { method: "GET" });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 /** A texted campaign: every contact has a conversation with one of 200 volunteers. */
 async function seedConversations(url: string): Promise<void> {

@@ -2,14 +2,15 @@
 // 60 s, through signed block_actions into the real app (its own process, on PostgreSQL), with
 // fake Twilio and fake Slack on loopback. The floor, measured in the same run: a bare Bolt app
 // with the same receiver that acks the same request and posts a static card to response_url.
-import { spawn, type ChildProcess } from "node:child_process";
 import pg from "pg";
 import { FakeSlack, type ResponseUrlPost, type SlackCall } from "../test/support/fake-slack.ts";
 import { FakeTwilio } from "../test/support/fake-twilio.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
 import { buttonsOf } from "../test/support/cards.ts";
 import { blockActionBody, emit, signedSlackPost, summarize } from "./support/load.ts";
+
 import { benchDatabase } from "./support/database.ts";
+import { round, spawnNode, waitForListen } from "./support/process.ts";
 
 const VOLUNTEERS = Number(process.env.BENCH_VOLUNTEERS ?? 300);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -26,14 +27,6 @@ slack.on("call", (call: SlackCall) => {
   if (call.method === "chat.postMessage") dmWaiters.get(String(call.args.channel))?.(call);
 });
 
-function spawnNode(script: string, env: Record<string, string>): ChildProcess {
-  const profile = process.env.BENCH_PROFILE && script === "src/main.ts" ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", script], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    stdio: ["ignore", "ignore", process.env.BENCH_APP_LOG ? "inherit" : "ignore"],
-  });
-  return child;
-}
 
 interface RunResult { acks: number[]; nextCard: number[]; clicks: number; seconds: number }
 
@@ -68,9 +61,10 @@ async function drive(port: number, firstValue: (user: string) => Promise<string 
 
 // --- the floor: bare Bolt -------------------------------------------------------------
 const floorPort = await freePort();
+const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : [];
 const floor = spawnNode("bench/support/floor-bolt.ts", { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl, PORT: String(floorPort) });
 await new Promise((resolve) => setTimeout(resolve, 300));
-await waitForPort(floorPort);
+await waitForListen(floorPort, "/slack/events");
 const floorRun = await drive(floorPort, async () => '{"k":1,"t":0}');
 floor.kill();
 const floorAck = summarize(floorRun.acks);
@@ -84,7 +78,7 @@ const app = spawnNode("src/main.ts", {
   SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl,
   TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM_NUMBER: twilio.fromNumber,
   TWILIO_API_URL: twilio.url, PUBLIC_URL: "https://textbank.example.org", DATABASE_URL: database.url, PORT: String(appPort),
-});
+}, profile);
 await waitHealthy(appPort, Date.now(), 120_000);
 await seed(database.url, CONTACTS);
 const appRun = await drive(appPort, async (user) => {
@@ -119,21 +113,7 @@ await slack.stop();
 await twilio.stop();
 process.exit(0);
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}
 
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await fetch(`http://127.0.0.1:${port}/slack/events`, { method: "POST" });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 async function seed(url: string, count: number): Promise<void> {
   const client = new pg.Client({ connectionString: url });

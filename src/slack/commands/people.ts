@@ -1,4 +1,3 @@
-import { findCampaign } from "../../campaigns/campaigns.ts";
 import { conversationHistory, reassignConversations } from "../../campaigns/conversations/reassign.ts";
 import { loadConversation } from "../../campaigns/conversations/conversations.ts";
 import { releaseHeld } from "../../campaigns/sending/assignment.ts";
@@ -7,21 +6,22 @@ import { escapeText, truncate } from "../blocks/text.ts";
 import { conversationView } from "../conversation-view.ts";
 import { enqueuePost } from "../outbox.ts";
 import { ensureVolunteer } from "../volunteers.ts";
-import { parseUserMention, reply, usageReply, type CommandSpec } from "./types.ts";
+import { campaignFromArgs, parseUserMention, reply, usageReply, type CommandSpec } from "./types.ts";
 
 export const reassign: CommandSpec = {
   name: "reassign",
   usage: "reassign <slug> @from @to",
   summary: "move @from's open conversations to @to",
   audience: "organizer",
-  async run({ services, args }) {
+  async run(ctx) {
+    const { services, args } = ctx;
     const [slug, fromWord, toWord] = args;
     const from = parseUserMention(fromWord);
     const to = parseUserMention(toWord);
     if (!slug || !from || !to) return usageReply(reassign, "Name the campaign and two people with @-mentions.");
     if (from === to) return reply("Those are the same person; nothing to move.");
-    const campaign = await findCampaign(services.db, slug);
-    if (!campaign) return reply(`There is no campaign \`${slug}\`.`);
+    const { campaign, problem } = await campaignFromArgs(ctx, reassign);
+    if (!campaign) return problem;
     await ensureVolunteer(services, campaign.id, to);
     const moved = await reassignConversations(services.db, { campaignId: campaign.id, from, to });
     const volunteer = await services.db.selectFrom("volunteers").select("dm_channel").where("campaign_id", "=", campaign.id).where("user_id", "=", to).executeTakeFirst();
@@ -54,12 +54,13 @@ export const release: CommandSpec = {
   usage: "release <slug> @user",
   summary: "return @user's unsent contacts to the pool",
   audience: "organizer",
-  async run({ services, args }) {
+  async run(ctx) {
+    const { services, args } = ctx;
     const [slug, who] = args;
     const user = parseUserMention(who);
     if (!slug || !user) return usageReply(release, "Name the campaign and the person with an @-mention.");
-    const campaign = await findCampaign(services.db, slug);
-    if (!campaign) return reply(`There is no campaign \`${slug}\`.`);
+    const { campaign, problem } = await campaignFromArgs(ctx, release);
+    if (!campaign) return problem;
     const released = await releaseHeld(services.db, user, campaign.id);
     return reply(
       released

@@ -1,23 +1,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findCampaign } from "../../campaigns/campaigns.ts";
 import { exportContacts, exportMessages } from "../../campaigns/export.ts";
 import { campaignStats } from "../../campaigns/stats.ts";
 import { statsBlocks } from "../blocks/stats.ts";
 import { uploadFile } from "../files.ts";
-import { reply, usageReply, type CommandSpec } from "./types.ts";
+import { campaignFromArgs, reply, type CommandSpec } from "./types.ts";
 
 export const stats: CommandSpec = {
   name: "stats",
   usage: "stats <slug>",
   summary: "sent, delivered, failed, replies, reply rate, opt-outs, tags, per volunteer",
   audience: "organizer",
-  async run({ services, args }) {
-    const slug = args[0];
-    if (!slug) return usageReply(stats, "Name the campaign.");
-    const campaign = await findCampaign(services.db, slug);
-    if (!campaign) return reply(`There is no campaign \`${slug}\`. See \`/campaign list\`.`);
+  async run(ctx) {
+    const { services } = ctx;
+    const { campaign, problem } = await campaignFromArgs(ctx, stats);
+    if (!campaign) return problem;
     const figures = await campaignStats(services.db, campaign.id);
     const message = statsBlocks(campaign.title, figures, services.now());
     return reply(message.text, message.blocks);
@@ -29,11 +27,10 @@ export const exportCsv: CommandSpec = {
   usage: "export <slug>",
   summary: "CSV of contacts and of messages, uploaded to your DM",
   audience: "organizer",
-  async run({ services, args, userId, respondLater }) {
-    const slug = args[0];
-    if (!slug) return usageReply(exportCsv, "Name the campaign.");
-    const campaign = await findCampaign(services.db, slug);
-    if (!campaign) return reply(`There is no campaign \`${slug}\`. See \`/campaign list\`.`);
+  async run(ctx) {
+    const { services, userId, respondLater } = ctx;
+    const { campaign, problem } = await campaignFromArgs(ctx, exportCsv);
+    if (!campaign) return problem;
     // Written to disk page by page and streamed to Slack: flat memory at any size.
     void (async () => {
       const dir = mkdtempSync(join(tmpdir(), "textbank-export-"));

@@ -1,6 +1,5 @@
-import { findCampaign } from "../../campaigns/campaigns.ts";
 import { scheduleShift, zonedTimeToUtc } from "../../campaigns/shifts.ts";
-import { reply, usageReply, type CommandSpec } from "./types.ts";
+import { campaignFromArgs, reply, usageReply, type CommandSpec } from "./types.ts";
 
 function parseChannel(word: string | undefined): string | undefined {
   return word ? /^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(word)?.[1] : undefined;
@@ -11,11 +10,12 @@ export const schedule: CommandSpec = {
   usage: "schedule <slug> <YYYY-MM-DD HH:MM> <minutes> [#channel]",
   summary: "a shift: kickoff post with Join shift at the start, recap at the end",
   audience: "organizer",
-  async run({ services, args, userId, channelId }) {
+  async run(ctx) {
+    const { services, args, userId, channelId } = ctx;
     const [slug, date, time, minutesWord, channelWord] = args;
     if (!slug || !date || !time || !minutesWord) return usageReply(schedule, "Give the campaign, the start date and time, and the length in minutes.");
-    const campaign = await findCampaign(services.db, slug);
-    if (!campaign) return reply(`There is no campaign \`${slug}\`. See \`/campaign list\`.`);
+    const { campaign, problem } = await campaignFromArgs(ctx, schedule);
+    if (!campaign) return problem;
     if (campaign.state === "archived") return reply(`*${campaign.title}* is archived; shifts can only be scheduled for a live campaign.`);
     const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
     const t = /^(\d{1,2}):(\d{2})$/.exec(time);

@@ -1,13 +1,10 @@
-import { findCampaign } from "../../campaigns/campaigns.ts";
 import { nextCardMessage } from "../cards.ts";
 import { ensureVolunteer, touchVolunteer } from "../volunteers.ts";
-import { reply, usageReply, type CommandContext, type CommandSpec } from "./types.ts";
+import { campaignFromArgs, reply, type CommandContext, type CommandSpec } from "./types.ts";
 
 async function activeCampaign(ctx: CommandContext, spec: CommandSpec) {
-  const slug = ctx.args[0];
-  if (!slug) return { problem: usageReply(spec, "Name the campaign.") };
-  const campaign = await findCampaign(ctx.services.db, slug.toLowerCase());
-  if (!campaign) return { problem: reply(`There is no campaign \`${slug}\`. See \`/campaign list\` for the active ones.`) };
+  const { campaign, problem } = await campaignFromArgs(ctx, spec);
+  if (!campaign) return { problem };
   if (campaign.state !== "active") {
     const why = campaign.state === "draft" ? "has not launched yet" : campaign.state === "paused" ? "is paused" : "is archived";
     return { problem: reply(`*${campaign.title}* (\`${campaign.slug}\`) ${why}, so there is nothing to text right now.`) };

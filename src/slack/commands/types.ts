@@ -1,5 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import type { Services } from "../../services.ts";
+import { findCampaign } from "../../campaigns/campaigns.ts";
+import type { Campaign } from "../../db/schema.ts";
 
 export type Audience = "anyone" | "organizer";
 
@@ -43,4 +45,16 @@ export function usageReply(spec: CommandSpec, problem?: string): Reply {
 /** `<@U123|name>` or `<@U123>` (Slack escapes mentions for commands with should_escape). */
 export function parseUserMention(word: string | undefined): string | undefined {
   return word ? /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(word)?.[1] : undefined;
+}
+
+/**
+ * The campaign named by the first argument, or the answer to give: a usage line when none is
+ * named, "no such campaign" when the handle is unknown.
+ */
+export async function campaignFromArgs(ctx: CommandContext, spec: CommandSpec): Promise<{ campaign: Campaign; problem?: undefined } | { campaign?: undefined; problem: Reply }> {
+  const slug = ctx.args[0];
+  if (!slug) return { problem: usageReply(spec, "Name the campaign.") };
+  const campaign = await findCampaign(ctx.services.db, slug.toLowerCase());
+  if (!campaign) return { problem: reply(`There is no campaign \`${slug}\`. See \`/campaign list\`.`) };
+  return { campaign };
 }

@@ -1,14 +1,13 @@
 import type { App } from "@slack/bolt";
 import type { View } from "@slack/types";
 import { z } from "zod";
-import { findCampaign } from "../../campaigns/campaigns.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { Campaign } from "../../db/schema.ts";
 import type { Services } from "../../services.ts";
 import { escapeText, truncate } from "../blocks/text.ts";
 import { importSlackFile } from "../uploads.ts";
 import { firstDelivery } from "../events/thread-replies.ts";
-import { reply, usageReply, type CommandSpec } from "../commands/types.ts";
+import { campaignFromArgs, reply, type CommandSpec } from "../commands/types.ts";
 
 export const UPLOAD_CALLBACK = "upload_contacts";
 
@@ -33,11 +32,10 @@ export const upload: CommandSpec = {
   usage: "upload <slug>",
   summary: "import contacts from a CSV (modal; larger files in the DM with `upload <slug>`)",
   audience: "organizer",
-  async run({ services, args, triggerId }) {
-    const slug = args[0];
-    if (!slug) return usageReply(upload, "Name the campaign.");
-    const campaign = await findCampaign(services.db, slug);
-    if (!campaign) return reply(`There is no campaign \`${slug}\`. See \`/campaign list\`.`);
+  async run(ctx) {
+    const { campaign, problem } = await campaignFromArgs(ctx, upload);
+    if (!campaign) return problem;
+    const { services, triggerId } = ctx;
     if (campaign.state === "archived") return reply(`*${campaign.title}* is archived; it takes no more contacts.`);
     await services.slack.views.open({ trigger_id: triggerId, view: uploadModal(campaign) });
     return undefined;
