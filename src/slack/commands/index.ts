@@ -9,13 +9,14 @@ import { reassign, release } from "./people.ts";
 import { exportCsv, stats } from "./reports.ts";
 import { schedule } from "./schedule.ts";
 import { upload } from "../views/upload-modal.ts";
+import { archive, hours, launch, pause } from "./lifecycle.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
 
 /**
  * `/campaign <subcommand> …`: every subcommand the app knows, in the order help lists them.
  * Later features add their specs to `subcommands` below; nothing else changes here.
  */
-export const subcommands: CommandSpec[] = [campaigns.create, campaigns.list, upload, join, shift, stats, exportCsv, schedule, reassign, release, organizers];
+export const subcommands: CommandSpec[] = [campaigns.create, campaigns.list, upload, hours, launch, pause, archive, join, shift, stats, exportCsv, schedule, reassign, release, organizers];
 
 const help: CommandSpec = {
   name: "help",
