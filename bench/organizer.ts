@@ -1,0 +1,68 @@
+// npm run bench:organizer — /campaign stats and /campaign export on a 1,000,000-contact
+// campaign (200,000 texted, 20,000 replies, tags and opt-outs) on PostgreSQL. The floor, in
+// the same run: a bare count(*) over the campaign's contacts, and COPY (SELECT …) TO STDOUT
+// of the same rows.
+import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import copyStreams from "pg-copy-streams";
+import { openDatabase } from "../src/db/database.ts";
+import { migrateToLatest } from "../src/db/migrate.ts";
+import { campaignStats } from "../src/campaigns/stats.ts";
+import { exportContacts, exportMessages } from "../src/campaigns/export.ts";
+import { benchDatabase } from "./support/database.ts";
+import { emit } from "./support/load.ts";
+import { round } from "./support/process.ts";
+
+const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
+const database = await benchDatabase("organizer");
+const handle = await openDatabase({ databaseUrl: database.url });
+await migrateToLatest(handle.db);
+const client = new pg.Client({ connectionString: database.url });
+await client.connect();
+await client.query(`INSERT INTO campaigns (slug, title, state, opening_message, created_by, custom_fields) VALUES ('big', 'Big', 'active', 'Hi', 'U0', '[{"key":"ward","header":"Ward"}]')`);
+await client.query(`INSERT INTO contacts (campaign_id, phone, first_name, tz_zones, status, custom_fields)
+  SELECT 1, '+1202' || lpad(g::text, 7, '0'), 'C' || g, ARRAY['America/New_York'], CASE WHEN g <= $1 / 5 THEN 'sent' ELSE 'pool' END, jsonb_build_object('ward', 'W' || (g % 50))
+  FROM generate_series(1, $1) g`, [CONTACTS]);
+await client.query(`INSERT INTO conversations (campaign_id, contact_id, volunteer_id, current_tag, last_inbound_at, waiting_since)
+  SELECT 1, id, 'UV' || (id % 300), CASE WHEN id % 10 = 0 THEN 'Yes' END, CASE WHEN id % 10 = 0 THEN now() END, CASE WHEN id % 20 = 0 THEN now() END FROM contacts WHERE status = 'sent'`);
+await client.query(`INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone, status, sent_by, error_code)
+  SELECT 1, v.contact_id, v.id, 'out', 'opening', 'Hi there', '+15005550006', '+1202', CASE WHEN v.id % 50 = 0 THEN 'failed' ELSE 'delivered' END, v.volunteer_id, CASE WHEN v.id % 50 = 0 THEN 30006 END FROM conversations v`);
+await client.query(`INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone, status)
+  SELECT 1, v.contact_id, v.id, 'in', 'inbound', 'yes', '+1202', '+15005550006', 'received' FROM conversations v WHERE v.current_tag IS NOT NULL`);
+await client.query(`INSERT INTO opt_outs (phone, source) SELECT phone, 'seed' FROM contacts WHERE id % 100 = 1`);
+await client.query("VACUUM ANALYZE");
+
+const f0 = performance.now();
+await client.query("SELECT count(*) FROM contacts WHERE campaign_id = 1");
+const floorCount = (performance.now() - f0) / 1000;
+const s0 = performance.now();
+const stats = await campaignStats(handle.db, 1);
+const statsSeconds = (performance.now() - s0) / 1000;
+emit({ bench: "organizer", what: "stats", contacts: stats.contacts, sent: stats.sent, replies: stats.replies, seconds: round(statsSeconds), floorCountSeconds: round(floorCount) });
+
+const dir = mkdtempSync(join(tmpdir(), "textbank-export-bench-"));
+let peak = process.memoryUsage().rss;
+const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+const before = process.memoryUsage().rss;
+const e0 = performance.now();
+await exportContacts(handle.db, 1, join(dir, "contacts.csv"));
+const contactsSeconds = (performance.now() - e0) / 1000;
+const m0 = performance.now();
+await exportMessages(handle.db, 1, join(dir, "messages.csv"));
+const messagesSeconds = (performance.now() - m0) / 1000;
+clearInterval(sampler);
+const c0 = performance.now();
+await pipeline(client.query(copyStreams.to("COPY (SELECT c.*, m.status FROM contacts c LEFT JOIN messages m ON m.contact_id = c.id AND m.kind = 'opening' WHERE c.campaign_id = 1) TO STDOUT WITH CSV")), createWriteStream(join(dir, "floor.csv")));
+const copySeconds = (performance.now() - c0) / 1000;
+emit({
+  bench: "organizer", what: "export", contactsSeconds: round(contactsSeconds), contactsMB: round(statSync(join(dir, "contacts.csv")).size / 1e6),
+  messagesSeconds: round(messagesSeconds), rssBeforeMB: Math.round(before / 1e6), peakRssMB: Math.round(peak / 1e6), floorCopySeconds: round(copySeconds),
+});
+rmSync(dir, { recursive: true, force: true });
+await client.end();
+await handle.close();
+await database.drop();
+process.exit(0);
