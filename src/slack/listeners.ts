@@ -6,6 +6,7 @@ import { registerConversationActions } from "./actions/conversation.ts";
 import { registerThreadReplies } from "./events/thread-replies.ts";
 import { registerHome } from "./events/home.ts";
 import { registerUploadViews } from "./views/upload-modal.ts";
+import { registerScriptViews } from "./views/script-modal.ts";
 
 /**
  * Every Slack listener the app has, by surface. A feature adds its `register…` call here:
@@ -18,4 +19,5 @@ export function registerListeners(app: App, services: Services): void {
   registerThreadReplies(app, services);
   registerHome(app, services);
   registerUploadViews(app, services);
+  registerScriptViews(app, services);
 }

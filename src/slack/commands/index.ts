@@ -9,6 +9,7 @@ import { reassign, release } from "./people.ts";
 import { exportCsv, stats } from "./reports.ts";
 import { schedule } from "./schedule.ts";
 import { upload } from "../views/upload-modal.ts";
+import { script } from "../views/script-modal.ts";
 import { archive, hours, launch, pause } from "./lifecycle.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
 
@@ -16,7 +17,7 @@ import type { CommandContext, CommandSpec, Reply } from "./types.ts";
  * `/campaign <subcommand> …`: every subcommand the app knows, in the order help lists them.
  * Later features add their specs to `subcommands` below; nothing else changes here.
  */
-export const subcommands: CommandSpec[] = [campaigns.create, campaigns.list, upload, hours, launch, pause, archive, join, shift, stats, exportCsv, schedule, reassign, release, organizers];
+export const subcommands: CommandSpec[] = [campaigns.create, campaigns.list, upload, script, hours, launch, pause, archive, join, shift, stats, exportCsv, schedule, reassign, release, organizers];
 
 const help: CommandSpec = {
   name: "help",
