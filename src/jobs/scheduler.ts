@@ -2,7 +2,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import { releaseIdleHolds } from "../campaigns/sending/assignment.ts";
 import type { Services } from "../services.ts";
 import { processLeftoverInbound } from "../sms/inbound-flow.ts";
-import { postKickoffs, postRecaps } from "./shift-posts.ts";
+import { autoReleaseStale, postKickoffs, postRecaps, postReminders } from "./shift-posts.ts";
 import { claimRun, finishRun, slotKey } from "./run-once.ts";
 
 export interface Job {
@@ -42,6 +42,12 @@ export const jobs: Job[] = [
     schedule: "*/20 * * * * *",
     everySeconds: 20,
     run: async (services) => (await postKickoffs(services)) + (await postRecaps(services)),
+  },
+  {
+    name: "stale-replies-and-reminders",
+    schedule: "30 * * * * *",
+    everySeconds: 60,
+    run: async (services) => (await autoReleaseStale(services)) + (await postReminders(services)),
   },
 ];
 

@@ -3,6 +3,7 @@ import { claimDueKickoffs, claimDueRecaps, closeShift } from "../campaigns/shift
 import type { Services } from "../services.ts";
 import { escapeText } from "../slack/blocks/text.ts";
 import { enqueuePost } from "../slack/outbox.ts";
+import { releaseStaleReplies } from "../slack/handoff.ts";
 
 export const SHIFT_JOIN_ACTION = "shift_join";
 
@@ -37,4 +38,48 @@ export async function postRecaps(services: Services): Promise<number> {
   }
   if (due.length) services.outbox.kick();
   return due.length;
+}
+
+/**
+ * One reminder per volunteer per shift: an hour after a shift ended, whoever still has replies
+ * waiting over 60 minutes gets a DM (the outbox key makes it once, whatever the runs).
+ */
+export async function postReminders(services: Services): Promise<number> {
+  const now = services.now();
+  const shifts = await services.db
+    .selectFrom("shifts")
+    .select(["id", "campaign_id"])
+    .where("recap_posted_at", "is not", null)
+    .where("ends_at", "<=", new Date(now.getTime() - 60 * 60_000))
+    .where("ends_at", ">", new Date(now.getTime() - 24 * 3600_000))
+    .execute();
+  let sent = 0;
+  for (const shift of shifts) {
+    const waiting = await services.db
+      .selectFrom("conversations")
+      .select(["volunteer_id", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("campaign_id", "=", shift.campaign_id)
+      .where("volunteer_id", "is not", null)
+      .where("waiting_since", "<", new Date(now.getTime() - 60 * 60_000))
+      .groupBy("volunteer_id")
+      .execute();
+    for (const row of waiting) {
+      const created = await enqueuePost(services.db, {
+        dedupeKey: `reminder:${shift.id}:${row.volunteer_id}`,
+        channel: row.volunteer_id!,
+        payload: { text: `:wave: ${Number(row.n)} ${Number(row.n) === 1 ? "person is" : "people are"} still waiting for your answer from today's shift; their threads are here in your DM.` },
+      });
+      if (created.created) sent += 1;
+    }
+  }
+  if (sent) services.outbox.kick();
+  return sent;
+}
+
+/** Campaigns that hand stale replies on by themselves. */
+export async function autoReleaseStale(services: Services): Promise<number> {
+  const campaigns = await services.db.selectFrom("campaigns").select(["id", "stale_reply_minutes"]).where("auto_release_stale", "=", true).where("state", "=", "active").execute();
+  let moved = 0;
+  for (const campaign of campaigns) moved += await releaseStaleReplies(services, campaign);
+  return moved;
 }

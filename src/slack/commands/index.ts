@@ -5,7 +5,7 @@ import type { Services } from "../../services.ts";
 import * as campaigns from "./campaigns.ts";
 import { organizers } from "./organizers.ts";
 import { join, shift } from "./shifts.ts";
-import { reassign, release } from "./people.ts";
+import { reassign, release, stale } from "./people.ts";
 import { exportCsv, stats } from "./reports.ts";
 import { schedule } from "./schedule.ts";
 import { upload } from "../views/upload-modal.ts";
@@ -17,7 +17,7 @@ import type { CommandContext, CommandSpec, Reply } from "./types.ts";
  * `/campaign <subcommand> …`: every subcommand the app knows, in the order help lists them.
  * Later features add their specs to `subcommands` below; nothing else changes here.
  */
-export const subcommands: CommandSpec[] = [campaigns.create, campaigns.list, upload, script, hours, launch, pause, archive, join, shift, stats, exportCsv, schedule, reassign, release, organizers];
+export const subcommands: CommandSpec[] = [campaigns.create, campaigns.list, upload, script, hours, launch, pause, archive, join, shift, stats, exportCsv, schedule, reassign, release, stale, organizers];
 
 const help: CommandSpec = {
   name: "help",

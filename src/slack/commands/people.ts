@@ -1,10 +1,6 @@
-import { conversationHistory, reassignConversations } from "../../campaigns/conversations/reassign.ts";
-import { loadConversation } from "../../campaigns/conversations/conversations.ts";
+import { reassignConversations } from "../../campaigns/conversations/reassign.ts";
 import { releaseHeld } from "../../campaigns/sending/assignment.ts";
-import { conversationParent } from "../blocks/conversation.ts";
-import { escapeText, truncate } from "../blocks/text.ts";
-import { conversationView } from "../conversation-view.ts";
-import { enqueuePost } from "../outbox.ts";
+import { releaseStaleReplies, startThreads } from "../handoff.ts";
 import { ensureVolunteer } from "../volunteers.ts";
 import { campaignFromArgs, parseUserMention, reply, usageReply, type CommandSpec } from "./types.ts";
 
@@ -24,23 +20,7 @@ export const reassign: CommandSpec = {
     if (!campaign) return problem;
     await ensureVolunteer(services, campaign.id, to);
     const moved = await reassignConversations(services.db, { campaignId: campaign.id, from, to });
-    const volunteer = await services.db.selectFrom("volunteers").select("dm_channel").where("campaign_id", "=", campaign.id).where("user_id", "=", to).executeTakeFirst();
-    const channel = volunteer?.dm_channel ?? to;
-    const stamp = Date.now().toString(36);
-    for (const id of moved) {
-      const detail = await loadConversation(services.db, id);
-      if (!detail) continue;
-      const parentKey = `conv-parent:${id}:r${stamp}`;
-      await enqueuePost(services.db, { dedupeKey: parentKey, channel, payload: { ...conversationParent(conversationView(detail)) } });
-      const history = await conversationHistory(services.db, id);
-      const lines = history.map((m) => `${m.direction === "in" ? "*Them:*" : "*Us:*"} ${escapeText(m.body)}`);
-      await enqueuePost(services.db, {
-        dedupeKey: `history:${id}:r${stamp}`,
-        channel,
-        payload: { text: truncate(`Reassigned to you by an organizer. The conversation so far:\n${lines.join("\n")}`, 3900), thread_ts: { fromOutbox: parentKey } },
-      });
-    }
-    services.outbox.kick();
+    await startThreads(services, campaign.id, moved, to, "Reassigned to you by an organizer.");
     return reply(
       moved.length
         ? `Moved ${moved.length} conversation${moved.length === 1 ? "" : "s"} in *${campaign.title}* from <@${from}> to <@${to}>; they continue in <@${to}>'s DM with their history.`
@@ -52,7 +32,7 @@ export const reassign: CommandSpec = {
 export const release: CommandSpec = {
   name: "release",
   usage: "release <slug> @user",
-  summary: "return @user's unsent contacts to the pool",
+  summary: "return @user's unsent contacts to the pool (and hand on their stale replies)",
   audience: "organizer",
   async run(ctx) {
     const { services, args } = ctx;
@@ -62,10 +42,34 @@ export const release: CommandSpec = {
     const { campaign, problem } = await campaignFromArgs(ctx, release);
     if (!campaign) return problem;
     const released = await releaseHeld(services.db, user, campaign.id);
-    return reply(
+    // Released volunteers are off shift: nothing more is handed to them until they start again.
+    await services.db.updateTable("volunteers").set({ on_shift: false }).where("campaign_id", "=", campaign.id).where("user_id", "=", user).execute();
+    const handedOff = await releaseStaleReplies(services, campaign, user);
+    const parts = [
       released
         ? `Returned ${released} unsent contact${released === 1 ? "" : "s"} held by <@${user}> in *${campaign.title}* to the pool.`
         : `<@${user}> holds no unsent contacts in *${campaign.title}*.`,
-    );
+    ];
+    if (handedOff) parts.push(`Handed ${handedOff} conversation${handedOff === 1 ? "" : "s"} waiting over ${campaign.stale_reply_minutes} minutes to volunteers on shift.`);
+    return reply(parts.join(" "));
+  },
+};
+
+export const stale: CommandSpec = {
+  name: "stale",
+  usage: "stale <slug> <minutes> [auto|manual]",
+  summary: "how long a reply may wait before it can go to another volunteer, and whether that happens by itself",
+  audience: "organizer",
+  async run(ctx) {
+    const { campaign, problem } = await campaignFromArgs(ctx, stale);
+    if (!campaign) return problem;
+    const [, minutesWord, mode] = ctx.args;
+    if (!minutesWord) return reply(`Replies in *${campaign.title}* count as stale after ${campaign.stale_reply_minutes} minutes; they move ${campaign.auto_release_stale ? "by themselves" : "with `/campaign release`"}.`);
+    const minutes = Number(minutesWord);
+    if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440) return usageReply(stale, `\`${minutesWord}\` is not a whole number of minutes from 5 to 1440.`);
+    if (mode !== undefined && mode !== "auto" && mode !== "manual") return usageReply(stale, `\`${mode}\` is not \`auto\` or \`manual\`.`);
+    const auto = mode === undefined ? campaign.auto_release_stale : mode === "auto";
+    await ctx.services.db.updateTable("campaigns").set({ stale_reply_minutes: minutes, auto_release_stale: auto }).where("id", "=", campaign.id).execute();
+    return reply(`Replies in *${campaign.title}* waiting over ${minutes} minutes ${auto ? "now go to a volunteer on shift by themselves" : "can be handed on with `/campaign release`"}.`);
   },
 };
