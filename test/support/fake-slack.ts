@@ -65,6 +65,8 @@ export class FakeSlack extends EventEmitter {
   private tsCounter = 1_700_000_000_000;
   private nextUploadId = 1;
   url = "";
+  /** The WebSocket URL apps.connections.open hands out (a FakeSocketMode). */
+  socketModeUrl: string | undefined;
   /** Benchmarks turn this off to keep memory flat; "response" events still fire. */
   recordResponses = true;
 
@@ -190,7 +192,7 @@ export class FakeSlack extends EventEmitter {
     }
     call.status = 200;
     this.emit("call", call);
-    if (token !== this.botToken) {
+    if (token !== this.botToken && !(method === "apps.connections.open" && token?.startsWith("xapp-"))) {
       this.json(res, { ok: false, error: "invalid_auth" });
       return;
     }
@@ -201,6 +203,8 @@ export class FakeSlack extends EventEmitter {
     switch (method) {
       case "auth.test":
         return { ok: true, url: "https://fake.slack/", team: "Fake", user: "textbank", team_id: "T0001", user_id: this.botUserId, bot_id: "B0001" };
+      case "apps.connections.open":
+        return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: "invalid_auth" };
       case "chat.postMessage": {
         const channel = String(args.channel);
         const dm = channel.startsWith("U") ? `D${channel.slice(1)}` : channel;
