@@ -1,0 +1,33 @@
+import type { Services } from "../services.ts";
+import { processInbound } from "./inbound-flow.ts";
+
+/**
+ * Processes stored inbound texts a few at a time, in arrival order, so a burst of replies
+ * does not starve the webhooks that store the next ones (they answer Twilio). Anything still
+ * queued when the process dies is found by the sweep (processed_at is null).
+ */
+export class InboundQueue {
+  private readonly waiting: number[] = [];
+  private running = 0;
+
+  constructor(private readonly services: () => Services, private readonly concurrency = 2) {}
+
+  push(messageId: number): void {
+    this.waiting.push(messageId);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.waiting.length) {
+      const id = this.waiting.shift()!;
+      this.running += 1;
+      const services = this.services();
+      processInbound(services, id)
+        .catch((error: unknown) => services.logger.error(`processing inbound ${id} failed; the sweep will retry`, error))
+        .finally(() => {
+          this.running -= 1;
+          this.pump();
+        });
+    }
+  }
+}
