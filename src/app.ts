@@ -60,6 +60,7 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const servicesWithoutSlack = {
     db: database.db,
     dbKind: database.kind,
+    pgPool: database.kind === "postgres" ? database.pool : undefined,
     settings,
     sms,
     deliveries: new DeliveryQueue({ db: database.db, sms, logger }),

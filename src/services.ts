@@ -10,6 +10,8 @@ import type { Logger } from "./logger.ts";
 export interface Services {
   db: Database;
   dbKind: "postgres" | "pglite";
+  /** The PostgreSQL pool (COPY for big uploads); undefined on the embedded database. */
+  pgPool?: import("pg").Pool;
   settings: Settings;
   slack: WebClient;
   sms: SmsProvider;

@@ -71,6 +71,7 @@ export async function importSlackFile(services: Services, input: { campaignSlug:
       fileName: file.name ?? null,
       input: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
       defaultCountry: services.settings.DEFAULT_COUNTRY,
+      pool: services.pgPool,
       onProgress: (bytes, rows) => {
         const percent = size ? Math.floor((bytes / size) * 100) : 0;
         if (percent - lastPercent >= 10 || Date.now() - lastUpdate >= 5000) {

@@ -120,4 +120,17 @@ describe("contact import through the modal and the DM", () => {
     expect(text).toContain("*1 imported*");
     expect(text).toContain("Invalid: 2");
   });
+
+  it("a bad byte after thousands of good rows refuses the whole file and leaves nothing behind", async () => {
+    const before = await contactCount();
+    const rows = Array.from({ length: 12_000 }, (_, i) => `2026${String(1000000 + i)},N${i}`).join("\n");
+    const content = Buffer.concat([Buffer.from(`phone,first_name\n${rows}\n`), Buffer.from("2025550999,Jos\xe9\n", "latin1")]);
+    const text = await upload(content);
+    expect(text).toContain("was not imported");
+    expect(text).toContain("UTF-8");
+    expect(await contactCount()).toBe(before);
+    const failed = await h.db.selectFrom("imports").select(["state", "error"]).orderBy("id", "desc").executeTakeFirstOrThrow();
+    expect(failed.state).toBe("failed");
+  });
 });
+

@@ -5,6 +5,8 @@ import type { Database } from "../../db/database.ts";
 import type { CustomFieldColumn } from "../../db/schema.ts";
 import { resolveTimezones } from "../hours/timezones.ts";
 import { parseContactsCsv, type ContactFields } from "./csv-parse.ts";
+import { CopySink, type MergeCounts } from "./copy-sink.ts";
+import type { Pool } from "pg";
 
 export interface ImportSummary {
   rows: number;
@@ -27,6 +29,8 @@ export interface ImportInput {
   input: Readable | AsyncIterable<Uint8Array>;
   defaultCountry: CountryCode;
   onProgress?: (bytesRead: number, rowsRead: number) => void;
+  /** The PostgreSQL pool, for COPY; absent on the embedded database. */
+  pool?: Pool;
 }
 
 class Refused extends Error {}
@@ -50,7 +54,7 @@ export async function importContacts(db: Database, input: ImportInput): Promise<
   }
   const summary: ImportSummary = { rows: 0, imported: 0, duplicatesInFile: 0, duplicatesInCampaign: 0, invalid: 0, invalidRows: [], optedOut: 0, customColumns: [] };
   try {
-    await db.transaction().execute(async (tx) => {
+    await inImportTransaction(db, input.pool, input.campaignId, importId, async (sink) => {
       let custom: { key: string; header: string }[] = [];
       let inFlight: Promise<void> = Promise.resolve();
       for await (const event of parseContactsCsv(input.input, {
@@ -70,19 +74,20 @@ export async function importContacts(db: Database, input: ImportInput): Promise<
             if (summary.invalidRows.length < 20) summary.invalidRows.push({ rowNumber: row.rowNumber, reason: row.reason });
           }
         }
-        // One insert in flight while the next batch is parsed: Node parses as PostgreSQL writes.
+        // One write in flight while the next batch is parsed: Node parses as PostgreSQL writes.
         await inFlight;
         if (good.length) {
-          inFlight = insertBatch(tx, input.campaignId, importId, good, summary);
+          inFlight = sink.write(good);
           inFlight.catch(() => undefined); // awaited (and rethrown) before the next batch
         }
       }
       await inFlight;
       if (summary.rows === 0) throw new Refused("The file has a header row but no contacts.");
-      const campaign = await tx.selectFrom("campaigns").select("custom_fields").where("id", "=", input.campaignId).forUpdate().executeTakeFirstOrThrow();
-      const known = (campaign.custom_fields as CustomFieldColumn[]) ?? [];
-      const merged = [...known, ...custom.filter((c) => !known.some((k) => k.key === c.key))];
-      await tx.updateTable("campaigns").set({ custom_fields: JSON.stringify(merged), updated_at: sql`now()` }).where("id", "=", input.campaignId).execute();
+      const counts = await sink.finish(custom);
+      summary.imported = counts.imported;
+      summary.optedOut = counts.optedOut;
+      summary.duplicatesInCampaign = counts.alreadyInCampaign;
+      summary.duplicatesInFile = counts.valid - counts.imported - counts.alreadyInCampaign;
       summary.customColumns = custom.map((c) => c.header);
     });
   } catch (error) {
@@ -101,8 +106,71 @@ export async function importContacts(db: Database, input: ImportInput): Promise<
   return { ok: true, summary };
 }
 
+interface ContactSink {
+  write(rows: { rowNumber: number; contact: ContactFields }[]): Promise<void>;
+  /** Moves the rows in (if staged) and records the campaign's new custom columns. */
+  finish(custom: { key: string; header: string }[]): Promise<MergeCounts>;
+}
+
+function mergeCustomColumns(known: CustomFieldColumn[] | null, custom: { key: string; header: string }[]): CustomFieldColumn[] {
+  const have = known ?? [];
+  return [...have, ...custom.filter((c) => !have.some((k) => k.key === c.key))];
+}
+
+/**
+ * One transaction for the whole upload: COPY through a staging table on PostgreSQL, batched
+ * INSERTs on the embedded database (whose single connection has no COPY FROM STDIN).
+ */
+async function inImportTransaction(db: Database, pool: Pool | undefined, campaignId: number, importId: number, work: (sink: ContactSink) => Promise<void>): Promise<void> {
+  if (!pool) {
+    await db.transaction().execute(async (tx) => work(new BatchSink(tx, campaignId, importId)));
+    return;
+  }
+  const client = await pool.connect();
+  let copy: CopySink | undefined;
+  try {
+    await client.query("BEGIN");
+    copy = new CopySink(client, campaignId, importId);
+    await copy.open();
+    await work({
+      write: (rows) => copy!.write(rows),
+      finish: async (custom) => {
+        const counts = await copy!.merge();
+        const { rows } = await client.query<{ custom_fields: CustomFieldColumn[] }>("SELECT custom_fields FROM campaigns WHERE id = $1 FOR UPDATE", [campaignId]);
+        await client.query("UPDATE campaigns SET custom_fields = $2, updated_at = now() WHERE id = $1", [campaignId, JSON.stringify(mergeCustomColumns(rows[0]?.custom_fields ?? null, custom))]);
+        return counts;
+      },
+    });
+    await client.query("COMMIT");
+  } catch (error) {
+    await copy?.abort();
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The embedded database's path: one INSERT … SELECT unnest(…) per batch. */
+class BatchSink implements ContactSink {
+  private counts: MergeCounts = { imported: 0, optedOut: 0, alreadyInCampaign: 0, valid: 0 };
+
+  constructor(private readonly tx: Database, private readonly campaignId: number, private readonly importId: number) {}
+
+  async write(rows: { rowNumber: number; contact: ContactFields }[]): Promise<void> {
+    await insertBatch(this.tx, this.campaignId, this.importId, rows, this.counts);
+  }
+
+  async finish(custom: { key: string; header: string }[]): Promise<MergeCounts> {
+    const campaign = await this.tx.selectFrom("campaigns").select("custom_fields").where("id", "=", this.campaignId).forUpdate().executeTakeFirstOrThrow();
+    const merged = mergeCustomColumns(campaign.custom_fields as CustomFieldColumn[], custom);
+    await this.tx.updateTable("campaigns").set({ custom_fields: JSON.stringify(merged), updated_at: sql`now()` }).where("id", "=", this.campaignId).execute();
+    return this.counts;
+  }
+}
+
 /** One statement per batch: arrays in, unnest, ON CONFLICT for duplicates, statuses back. */
-async function insertBatch(tx: Database, campaignId: number, importId: number, rows: { rowNumber: number; contact: ContactFields }[], summary: ImportSummary): Promise<void> {
+async function insertBatch(tx: Database, campaignId: number, importId: number, rows: { rowNumber: number; contact: ContactFields }[], counts: MergeCounts): Promise<void> {
   const cols = { phone: [] as string[], first: [] as (string | null)[], last: [] as (string | null)[], zip: [] as (string | null)[], tz: [] as (string | null)[], zones: [] as string[], source: [] as string[], ext: [] as (string | null)[], custom: [] as string[], row: [] as number[] };
   for (const { rowNumber, contact } of rows) {
     const resolved = resolveTimezones({ timezone: contact.timezone, zip: contact.zip, phone: contact.phone });
@@ -126,15 +194,14 @@ async function insertBatch(tx: Database, campaignId: number, importId: number, r
          AS u(phone, first, last, zip, tz, zones, source, ext, custom, rn)
     ON CONFLICT (campaign_id, phone) DO NOTHING
     RETURNING status`.execute(tx);
-  summary.imported += inserted.length;
-  summary.optedOut += inserted.filter((r) => r.status === "opted_out").length;
+  counts.valid += rows.length;
+  counts.imported += inserted.length;
+  counts.optedOut += inserted.filter((r) => r.status === "opted_out").length;
   const conflicts = rows.length - inserted.length;
   if (conflicts > 0) {
     const existing = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM contacts
       WHERE campaign_id = ${campaignId} AND phone = ANY(${cols.phone}::text[]) AND import_id IS DISTINCT FROM ${importId}`.execute(tx);
-    const already = Math.min(existing.rows[0]!.n, conflicts);
-    summary.duplicatesInCampaign += already;
-    summary.duplicatesInFile += conflicts - already;
+    counts.alreadyInCampaign += Math.min(existing.rows[0]!.n, conflicts);
   }
 }
