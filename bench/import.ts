@@ -5,7 +5,7 @@
 // parsing the same file alone plus COPY of the same normalized rows. Then the PGlite figure
 // for 100,000 rows (a child process without DATABASE_URL).
 import { spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,11 @@ import pg from "pg";
 import copyStreams from "pg-copy-streams";
 import { Harness, ORGANIZER } from "../test/support/harness.ts";
 import { waitFor } from "../test/support/http-util.ts";
-import { emit } from "./support/load.ts";
+import { emit, signedSlackPost } from "./support/load.ts";
+import { spawnNode } from "./support/process.ts";
+import { benchDatabase } from "./support/database.ts";
+import { FakeSlack } from "../test/support/fake-slack.ts";
+import { freePort, waitHealthy } from "../test/support/process.ts";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const label = process.env.DATABASE_URL ? "postgres" : "pglite";
@@ -84,6 +88,37 @@ if (label === "postgres") {
 }
 clearInterval(sampler);
 await h.stop();
+
+if (label === "postgres") {
+  // The same upload into the app as its own process (src/main.ts), whose RSS is the import's
+  // memory without the harness and fake servers that share the process above.
+  const slack = await new FakeSlack().start();
+  slack.addFile({ id: "FAPP", name: "contacts.csv", content: () => createReadStream(csvPath), size: bytes });
+  const database = await benchDatabase("import_app");
+  const port = await freePort();
+  const secret = "bench-secret";
+  const app = spawnNode("src/main.ts", { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, DATABASE_URL: database.url, PORT: String(port), ORGANIZER_IDS: ORGANIZER });
+  await waitHealthy(port, Date.now(), 120_000);
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  const command = (text: string) => signedSlackPost(url, secret, new URLSearchParams({ command: "/campaign", text, user_id: ORGANIZER, channel_id: "C1", team_id: "T0001", response_url: slack.responseUrl(), trigger_id: "t" }).toString(), "application/x-www-form-urlencoded").then((r) => r.text());
+  await command("create bench Bench");
+  await command("upload bench");
+  const appView = slack.callsTo("views.open").at(-1)!.args.view as { callback_id: string; private_metadata: string };
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${app.pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+  const idle = rss();
+  let appPeak = idle;
+  const appSampler = setInterval(() => (appPeak = Math.max(appPeak, rss())), 100);
+  const a0 = performance.now();
+  const payload = { type: "view_submission", user: { id: ORGANIZER }, view: { id: "V1", callback_id: appView.callback_id, private_metadata: appView.private_metadata, state: { values: { csv: { file: { type: "file_input", files: [{ id: "FAPP" }] } } } } } };
+  await signedSlackPost(url, secret, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), "application/x-www-form-urlencoded");
+  await waitFor(() => slack.callsTo("chat.update").find((c) => /finished|not imported/.test(String(c.args.text))), { timeoutMs: 900_000, intervalMs: 200, what: "the app's import" });
+  clearInterval(appSampler);
+  emit({ bench: "import", database: "postgres", what: "app process (src/main.ts)", rows: ROWS, seconds: round((performance.now() - a0) / 1000), idleRssMB: Math.round(idle / 1e6), peakRssMB: Math.round(appPeak / 1e6), rssTarget: "≤ 300" });
+  app.kill("SIGTERM");
+  await new Promise((resolve) => app.once("exit", resolve));
+  await database.drop();
+  await slack.stop();
+}
 rmSync(dir, { recursive: true, force: true });
 
 if (label === "postgres" && !process.env.BENCH_NO_PGLITE) {
