@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
-import type { Campaign, CampaignState, CustomFieldColumn } from "../db/schema.ts";
-import { BUILTIN_MERGE_FIELDS } from "./fields.ts";
-import { parseTemplate, unknownFields } from "./scripts/template.ts";
+import type { Campaign, CampaignState } from "../db/schema.ts";
+import { availableFields, unknownFieldsIn } from "./scripts/scripts.ts";
+import { parseTemplate } from "./scripts/template.ts";
 
 /** Why a campaign cannot launch yet, each in words the organizer can act on. */
 export async function launchProblems(db: Database, campaign: Campaign): Promise<string[]> {
@@ -13,11 +13,13 @@ export async function launchProblems(db: Database, campaign: Campaign): Promise<
   if (!opening) problems.push(`it has no opening message: \`/campaign script ${campaign.slug}\``);
   else {
     const parsed = parseTemplate(opening);
-    if (!parsed.ok) problems.push(`its opening message does not parse (${parsed.error})`);
+    if (!parsed.ok) problems.push(`its opening message does not parse (${parsed.error}): \`/campaign script ${campaign.slug}\``);
     else {
-      const available = [...BUILTIN_MERGE_FIELDS, ...((campaign.custom_fields as CustomFieldColumn[]) ?? []).map((c) => c.key)];
-      const unknown = unknownFields(parsed.fields, available);
-      if (unknown.length) problems.push(`its opening message names ${unknown.map((f) => `\`{${f}}\``).join(", ")}, which no uploaded column provides`);
+      // The columns can change after the script was saved (a new upload), so check again here.
+      const unknown = unknownFieldsIn(parsed.template, availableFields(campaign));
+      if (unknown.length) {
+        problems.push(`its opening message names ${unknown.map((u) => `\`{${u.raw}}\``).join(", ")}, which no uploaded column provides: upload a file with that column, or change \`/campaign script ${campaign.slug}\``);
+      }
     }
   }
   return problems;

@@ -40,6 +40,16 @@ describe("launch, pause, archive and hours", () => {
     expect(await h.commandText("UHOLDER", "pause life")).toContain("Only organizers");
   });
 
+  it("tells an archived campaign apart from one that is not ready, and changes nothing", async () => {
+    await h.commandText(ORGANIZER, "create gone Gone");
+    expect(await h.commandText(ORGANIZER, "archive gone")).toContain("is archived");
+    const answer = await h.commandText(ORGANIZER, "launch gone");
+    expect(answer).toBe("*Gone* is archived, so it can't launch.");
+    expect(await h.commandText(ORGANIZER, "hours gone 10-18")).toContain("archived");
+    const row = await h.db.selectFrom("campaigns").select(["state", "hours_start", "hours_end"]).where("slug", "=", "gone").executeTakeFirstOrThrow();
+    expect(row).toEqual({ state: "archived", hours_start: 9, hours_end: 20 });
+  });
+
   it("sets texting hours and says what is allowed for bad values", async () => {
     await h.commandText(ORGANIZER, "create hrs Hours");
     expect(await h.commandText(ORGANIZER, "hours hrs")).toContain("from 9:00 to 20:00");

@@ -1,11 +1,17 @@
+/**
+ * A campaign's script: the opening message, canned replies and outcome tags. Validation
+ * speaks to the organizer (errors are shown in the modal as they are); the database helpers
+ * feed the preview. No Slack here.
+ */
 import { sql } from "kysely";
 import type { Database } from "../../db/database.ts";
-import type { Campaign, CannedReply, Contact, CustomFieldColumn } from "../../db/schema.ts";
-import { BUILTIN_MERGE_FIELDS } from "../fields.ts";
-import { mergeValues } from "./merge-values.ts";
-import { parseCannedReplies, parseOutcomeTags, scriptWarnings } from "./script-input.ts";
-import { segmentInfo, type SegmentInfo } from "./segments.ts";
-import { fieldsWithoutFallback, parseTemplate, renderTemplate, unknownFields } from "./template.ts";
+import type { Campaign, CannedReply, Contact } from "../../db/schema.ts";
+import { BUILTIN_MERGE_FIELDS, normalizeFieldName } from "../fields.ts";
+import { parseCannedReplies, parseOutcomeTags } from "./script-input.ts";
+import { parseTemplate, type ParsedTemplate } from "./template.ts";
+
+/** Twilio refuses a Body longer than this. */
+export const MAX_TEXT_LENGTH = 1600;
 
 export interface ScriptInput {
   opening: string;
@@ -21,84 +27,212 @@ export interface Script {
 
 export type ScriptErrors = Partial<Record<keyof ScriptInput, string>>;
 
-/** Every merge field this campaign's scripts may use: the builtins and every uploaded column. */
-export function availableFields(campaign: Pick<Campaign, "custom_fields">): string[] {
-  return [...BUILTIN_MERGE_FIELDS, ...((campaign.custom_fields as CustomFieldColumn[]) ?? []).map((c) => c.key)];
+/** A merge field a script may use: `key` is normalized, `label` is how we write it to people. */
+export interface MergeField {
+  key: string;
+  label: string;
 }
 
-/** Validates what the organizer typed; errors are per field, as the modal shows them. */
-export function validateScript(input: ScriptInput, available: string[]): { ok: true; script: Script } | { ok: false; errors: ScriptErrors } {
-  const errors: ScriptErrors = {};
-  const opening = input.opening.trim();
-  if (!opening) errors.opening = "Write the opening message.";
-  else if (opening.length > 1600) errors.opening = `The opening message is ${opening.length} characters; a text can be at most 1,600.`;
-  else {
-    const parsed = parseTemplate(opening);
-    if (!parsed.ok) errors.opening = parsed.error;
-    else {
-      const unknown = unknownFields(parsed.fields, available);
-      if (unknown.length) errors.opening = `No uploaded column provides ${unknown.map((f) => `{${f}}`).join(", ")}. Fields you can use: ${available.map((f) => `{${f}}`).join(" ")}`;
+const BUILTIN_LABELS: Record<string, string> = {
+  firstname: "first_name",
+  lastname: "last_name",
+  textername: "texter_name",
+  campaign: "campaign",
+  zip: "zip",
+  externalid: "external_id",
+};
+
+/** The builtins, then every uploaded column in upload order. */
+export function availableFields(campaign: Pick<Campaign, "custom_fields">): MergeField[] {
+  const fields = BUILTIN_MERGE_FIELDS.map((key) => ({ key, label: BUILTIN_LABELS[key] ?? key }));
+  const seen = new Set(BUILTIN_MERGE_FIELDS);
+  for (const column of campaign.custom_fields ?? []) {
+    const key = normalizeFieldName(column.key);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    // "Polling Place" reads better as {polling_place} than as its key {pollingplace}.
+    const label = column.header.normalize("NFKC").trim().toLowerCase().replace(/[\s-]+/g, "_");
+    fields.push({ key, label: label && normalizeFieldName(label) === key ? label : key });
+  }
+  return fields;
+}
+
+const characters = (text: string) => [...text].length;
+const braces = (name: string) => `{${name}}`;
+
+/** "{a} {b} … and 12 more": error messages stay readable with hundreds of columns. */
+export function listFields(fields: readonly MergeField[], limit = 15): string {
+  const shown = fields.slice(0, limit).map((f) => braces(f.label)).join(" ");
+  return fields.length > limit ? `${shown} and ${fields.length - limit} more` : shown;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
+    previous = current;
   }
+  return previous[b.length]!;
+}
+
+/** The field a typo most likely meant ({frist_name} → {first_name}), if one is close. */
+function closestField(key: string, fields: readonly MergeField[]): MergeField | undefined {
+  const allowed = key.length <= 4 ? 1 : 2;
+  let best: { field: MergeField; distance: number } | undefined;
+  for (const field of fields) {
+    const distance = editDistance(key, field.key);
+    if (distance <= allowed && (!best || distance < best.distance)) best = { field, distance };
+  }
+  return best?.field;
+}
+
+/** Fields the template names that no column provides, as the organizer typed them. */
+export function unknownFieldsIn(template: ParsedTemplate, fields: readonly MergeField[]): { raw: string; key: string }[] {
+  const known = new Set(fields.map((f) => f.key));
+  const unknown = new Map<string, string>();
+  for (const part of template.parts) {
+    if (part.kind === "field" && !known.has(part.name) && !unknown.has(part.name)) unknown.set(part.name, part.raw);
+  }
+  return [...unknown].map(([key, raw]) => ({ key, raw }));
+}
+
+/** What stops this template from being saved, naming the fields at fault; undefined when fine. */
+export function templateProblem(text: string, fields: readonly MergeField[]): string | undefined {
+  const parsed = parseTemplate(text);
+  if (!parsed.ok) return `${parsed.error}.`;
+  const unknown = unknownFieldsIn(parsed.template, fields);
+  if (unknown.length === 0) return undefined;
+  const named = unknown.map((u) => {
+    const guess = closestField(u.key, fields);
+    return guess ? `${braces(u.raw)} (did you mean ${braces(guess.label)}?)` : braces(u.raw);
+  });
+  return `No uploaded column provides ${named.join(", ")}. Fields you can use: ${listFields(fields)}.`;
+}
+
+/** Several problems in one box: the first few, so the message stays short enough to read. */
+function summarize(problems: string[]): string {
+  const shown = problems.slice(0, 3).join(" ");
+  return problems.length > 3 ? `${shown} (and ${problems.length - 3} more problems)` : shown;
+}
+
+/** Checks what the organizer typed; errors are keyed by the box they belong to. */
+export function validateScript(
+  input: ScriptInput,
+  fields: readonly MergeField[],
+): { ok: true; script: Script } | { ok: false; errors: ScriptErrors } {
+  const errors: ScriptErrors = {};
+
+  const opening = input.opening.trim();
+  if (!opening) errors.opening = "Write the opening message: it is the first text every contact gets.";
+  else if (characters(opening) > MAX_TEXT_LENGTH) {
+    errors.opening = `The opening message is ${characters(opening)} characters; a text can have at most ${MAX_TEXT_LENGTH.toLocaleString("en-US")}.`;
+  } else {
+    const problem = templateProblem(opening, fields);
+    if (problem) errors.opening = problem;
+  }
+
   const canned = parseCannedReplies(input.canned);
-  if (!canned.ok) errors.canned = canned.errors.join(" ");
+  if (!canned.ok) errors.canned = summarize(canned.errors.map((e) => `${e}.`));
   else {
-    const unknown = canned.replies.flatMap((r) => {
-      const parsed = parseTemplate(r.text);
-      return parsed.ok ? unknownFields(parsed.fields, available) : [];
+    // parseCannedReplies keeps one reply per non-blank line, in order: that gives each its line.
+    const lines = input.canned.split(/\r?\n/).flatMap((text, i) => (text.trim() ? [i + 1] : []));
+    const problems = canned.replies.flatMap((reply, index) => {
+      const problem = templateProblem(reply.text, fields);
+      const length = characters(reply.text);
+      const line = lines[index] ?? index + 1;
+      if (problem) return [`Reply "${reply.title}" (line ${line}): ${problem}`];
+      if (length > MAX_TEXT_LENGTH) return [`Reply "${reply.title}" (line ${line}) is ${length} characters; a text can have at most ${MAX_TEXT_LENGTH}.`];
+      return [];
     });
-    if (unknown.length) errors.canned = `No uploaded column provides ${[...new Set(unknown)].map((f) => `{${f}}`).join(", ")}.`;
+    if (problems.length) errors.canned = summarize(problems);
   }
+
   const tags = parseOutcomeTags(input.tags);
-  if (!tags.ok) errors.tags = tags.error;
-  if (Object.keys(errors).length || !canned.ok || !tags.ok) return { ok: false, errors };
+  if (!tags.ok) errors.tags = `${tags.error}.`;
+
+  if (!canned.ok || !tags.ok || Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, script: { opening, cannedReplies: canned.replies, tags: tags.tags } };
 }
 
-export async function saveScript(db: Database, campaignId: number, script: Script): Promise<void> {
-  await db
+/** Saves the script unless the campaign is gone or archived; says whether it saved. */
+export async function saveScript(db: Database, campaignId: number, script: Script): Promise<boolean> {
+  const result = await db
     .updateTable("campaigns")
-    .set({ opening_message: script.opening, canned_replies: JSON.stringify(script.cannedReplies), outcome_tags: JSON.stringify(script.tags), updated_at: sql`now()` })
+    .set({
+      opening_message: script.opening,
+      canned_replies: JSON.stringify(script.cannedReplies),
+      outcome_tags: JSON.stringify(script.tags),
+      updated_at: sql`now()`,
+    })
     .where("id", "=", campaignId)
-    .execute();
+    .where("state", "!=", "archived")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
-export interface ScriptPreview {
-  rendered: string;
-  segments: SegmentInfo;
-  warnings: string[];
-  /** Fields used without a fallback, with how many contacts have no value for them. */
-  missing: { field: string; contacts: number }[];
+/** Builtins stored in their own columns; every other field lives in contacts.custom_fields. */
+const CONTACT_COLUMNS: Record<string, "first_name" | "last_name" | "zip" | "external_id"> = {
+  firstname: "first_name",
+  lastname: "last_name",
+  zip: "zip",
+  externalid: "external_id",
+};
+
+/** Fields whose value comes from the sender or the campaign, never missing for a contact. */
+export const NEVER_MISSING = new Set(["textername", "campaign"]);
+
+export interface MissingCounts {
+  /** Contacts in the campaign. */
+  contacts: number;
+  /** Per field key: contacts whose value is empty (renderTemplate trims, so blank is empty). */
+  missing: Record<string, number>;
 }
 
-const COLUMN_OF: Record<string, string> = { firstname: "first_name", lastname: "last_name", zip: "zip", externalid: "external_id" };
-
-/** The opening rendered for a sample contact, its encoding and segments, warnings, and gaps. */
-export async function previewScript(db: Database, campaign: Campaign, opening: string, texterName: string): Promise<ScriptPreview | undefined> {
-  const parsed = parseTemplate(opening);
-  if (!parsed.ok) return undefined;
-  const sample = await db.selectFrom("contacts").selectAll().where("campaign_id", "=", campaign.id).orderBy("id").limit(1).executeTakeFirst();
-  const values = sample ? mergeValues(sample, { campaignTitle: campaign.title, texterName }) : sampleValues(campaign, texterName);
-  const rendered = renderTemplate(parsed.template, values);
-  const fields = fieldsWithoutFallback(parsed.template).filter((f) => f !== "textername" && f !== "campaign");
-  const missing: { field: string; contacts: number }[] = [];
-  if (fields.length) {
-    // One pass over the campaign's contacts for every field at once.
-    const counts = fields.map((f) =>
-      COLUMN_OF[f]
-        ? sql<number>`count(*) FILTER (WHERE coalesce(${sql.ref(COLUMN_OF[f]!)}, '') = '')::int`
-        : sql<number>`count(*) FILTER (WHERE coalesce(custom_fields->>${f}, '') = '')::int`,
-    );
-    const { rows } = await sql<Record<string, number>>`SELECT ${sql.join(counts.map((c, i) => sql`${c} AS ${sql.ref(`f${i}`)}`))} FROM contacts WHERE campaign_id = ${campaign.id}`.execute(db);
-    fields.forEach((field, i) => {
-      const n = rows[0]?.[`f${i}`] ?? 0;
-      if (n > 0) missing.push({ field, contacts: n });
-    });
-  }
-  return { rendered, segments: segmentInfo(rendered), warnings: scriptWarnings(rendered, opening), missing };
+/** One pass over the campaign's contacts for every field at once, however many contacts. */
+export async function countContactsMissing(db: Database, campaignId: number, fields: readonly string[]): Promise<MissingCounts> {
+  const keys = [...new Set(fields)].filter((key) => !NEVER_MISSING.has(key));
+  const empty = (value: ReturnType<typeof sql>) => sql`coalesce(btrim(${value}, E' \\t\\r\\n'), '') = ''`;
+  const counts = keys.map((key, i) => {
+    const column = CONTACT_COLUMNS[key];
+    const value = column ? sql.ref(column) : sql`custom_fields->>${key}`;
+    return sql`count(*) FILTER (WHERE ${empty(value)})::int AS ${sql.ref(`f${i}`)}`;
+  });
+  const { rows } = await sql<Record<string, number>>`
+    SELECT ${sql.join([sql`count(*)::int AS contacts`, ...counts])} FROM contacts WHERE campaign_id = ${campaignId}`.execute(db);
+  const row = rows[0] ?? {};
+  return { contacts: row.contacts ?? 0, missing: Object.fromEntries(keys.map((key, i) => [key, row[`f${i}`] ?? 0])) };
 }
 
-function sampleValues(campaign: Campaign, texterName: string): Record<string, string> {
-  const sample = { first_name: "Alex", last_name: "Rivera", zip: "10001", external_id: "123", custom_fields: {} } as Pick<Contact, "first_name" | "last_name" | "zip" | "external_id" | "custom_fields">;
-  return mergeValues(sample, { campaignTitle: campaign.title, texterName });
+export type SampleContact = Pick<Contact, "first_name" | "last_name" | "zip" | "external_id" | "custom_fields">;
+
+/** The campaign's first contact, the one the preview is rendered for. */
+export async function sampleContact(db: Database, campaignId: number): Promise<SampleContact | undefined> {
+  return db
+    .selectFrom("contacts")
+    .select(["first_name", "last_name", "zip", "external_id", "custom_fields"])
+    .where("campaign_id", "=", campaignId)
+    .orderBy("id")
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * A name for {texter_name} in previews: the organizer's own as a volunteer, else one of the
+ * campaign's volunteers. Read from the database rather than users.info, so opening the modal
+ * never waits on (or is rate limited by) another Slack call before trigger_id expires.
+ */
+export async function sampleTexterName(db: Database, campaignId: number, userId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("volunteers")
+    .select("display_name")
+    .where("display_name", "is not", null)
+    .where((eb) => eb.or([eb("user_id", "=", userId), eb("campaign_id", "=", campaignId)]))
+    .orderBy(sql`user_id = ${userId}`, "desc")
+    .orderBy("last_active_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.display_name ?? undefined;
 }

@@ -1,64 +1,166 @@
 import type { KnownBlock, View } from "@slack/types";
-import type { ScriptPreview } from "../../campaigns/scripts/scripts.ts";
+import type { ScriptPreview } from "../../campaigns/scripts/preview.ts";
+import { availableFields, listFields, MAX_TEXT_LENGTH } from "../../campaigns/scripts/scripts.ts";
+import { MAX_OUTCOME_TAGS } from "../../campaigns/scripts/script-input.ts";
 import type { Campaign } from "../../db/schema.ts";
-import { escapeText, truncate } from "./text.ts";
+import { escapeText, MAX_SECTION_TEXT, truncate } from "./text.ts";
 
 export const SCRIPT_CALLBACK = "campaign_script";
+export const SCRIPT_SAVED_CALLBACK = "campaign_script_saved";
+/** Block ids are the keys of `response_action: "errors"`, so each names its box. */
+export const SCRIPT_BLOCKS = { opening: "opening", canned: "canned", tags: "tags" } as const;
+/** The boxes keep action_id "value" (tests and saved payloads use it); block ids tell them apart. */
+export const SCRIPT_ACTIONS = { opening: "value", canned: "value", tags: "value", editAgain: "script_edit_again" } as const;
 
-function previewBlocks(preview: ScriptPreview | undefined, heading: string): KnownBlock[] {
-  if (!preview) return [{ type: "context", elements: [{ type: "mrkdwn", text: "No opening message yet." }] }];
-  const s = preview.segments;
-  const lines = [
-    `*${heading}*`,
-    `>${escapeText(preview.rendered).replace(/\n/g, "\n>")}`,
-    `${s.encoding}, ${s.segments} segment${s.segments === 1 ? "" : "s"} (${preview.rendered.length} characters)`,
-    ...preview.warnings.map((w) => `:warning: ${escapeText(w)}`),
-    ...preview.missing.map((m) => `:information_source: ${m.contacts.toLocaleString("en-US")} contact${m.contacts === 1 ? " has" : "s have"} no {${m.field}}; it renders empty for them (add a fallback like {${m.field}|friend}).`),
-  ];
-  return [{ type: "section", text: { type: "mrkdwn", text: truncate(lines.join("\n"), 3000) } }];
+const MAX_PRIVATE_METADATA = 3000;
+/** Slack's ceiling for a plain_text_input. */
+const MAX_INPUT_LENGTH = 3000;
+
+/**
+ * What the modal carries between requests: the campaign (`c`), the name used for
+ * {texter_name} (`t`), and the counts of contacts lacking each field already counted
+ * (`n` contacts, `m` per field) so typing does not recount a million contacts per keystroke.
+ */
+export interface ScriptModalMetadata {
+  c: number;
+  t?: string;
+  n?: number;
+  m?: Record<string, number>;
 }
 
-/** The script modal, prefilled with the saved script, with a preview of what is saved now. */
-export function scriptModal(campaign: Campaign, preview: ScriptPreview | undefined, fields: string[]): View {
+/** private_metadata holds 3000 characters; the count cache is the part that can go. */
+export function encodeScriptMetadata(meta: ScriptModalMetadata): string {
+  const full = JSON.stringify(meta);
+  return full.length <= MAX_PRIVATE_METADATA ? full : JSON.stringify({ c: meta.c, ...(meta.t ? { t: meta.t.slice(0, 80) } : {}) });
+}
+
+type ScriptCampaign = Pick<Campaign, "title" | "opening_message" | "canned_replies" | "outcome_tags" | "custom_fields">;
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+const mrkdwnSection = (text: string): KnownBlock => ({ type: "section", text: { type: "mrkdwn", text: truncate(text, MAX_SECTION_TEXT) } });
+const context = (text: string): KnownBlock => ({ type: "context", elements: [{ type: "mrkdwn", text: truncate(text, MAX_SECTION_TEXT) }] });
+
+/** The preview: rendered text exactly as sent (plain text, so nothing is formatted), then its figures. */
+export function previewBlocks(preview: ScriptPreview | undefined, heading: string): KnownBlock[] {
+  if (!preview) return [context("No opening message yet. Write one above; the preview follows what you type.")];
+  const s = preview.segments;
+  const blocks: KnownBlock[] = [
+    mrkdwnSection(`*${heading}* for ${escapeText(preview.sampleName)}, sent by ${escapeText(preview.texterName)}${preview.texterIsExample ? " (an example volunteer name)" : ""}:`),
+    { type: "section", text: { type: "plain_text", text: truncate(preview.rendered || "(renders empty)", MAX_SECTION_TEXT), emoji: false } },
+    context(`${s.encoding} · ${plural(s.segments, "segment")} · ${plural(preview.characters, "character")}`),
+  ];
+  if (preview.problem) blocks.push(mrkdwnSection(`:no_entry: Can't save yet: ${escapeText(preview.problem)}`));
+  if (preview.warnings.length) blocks.push(mrkdwnSection(preview.warnings.map((w) => `:warning: ${escapeText(w)}.`).join("\n")));
+  if (!preview.gaps) blocks.push(context("Counting contacts without a value…"));
+  else if (preview.gaps.length) {
+    const of = preview.contacts !== undefined ? ` of ${preview.contacts.toLocaleString("en-US")}` : "";
+    const lines = preview.gaps.map((g) => {
+      const who = `${g.contacts.toLocaleString("en-US")}${of} contact${of || g.contacts !== 1 ? "s" : ""} ${g.contacts === 1 ? "has" : "have"}`;
+      const fallback = g.label === "first_name" ? "friend" : `your ${g.label.replace(/_/g, " ")}`;
+      return `:information_source: ${who} no {${escapeText(g.label)}}: it renders empty for them. A fallback such as {${escapeText(g.label)}|${escapeText(fallback)}} fills the gap.`;
+    });
+    blocks.push(context(lines.join("\n")));
+  }
+  return blocks;
+}
+
+function fieldsHelp(campaign: ScriptCampaign): string {
+  return `*${escapeText(campaign.title)}* · merge fields: ${escapeText(listFields(availableFields(campaign), 40))} · \`{field|fallback}\` when a value may be empty · \`{{\` and \`}}\` for braces`;
+}
+
+/** The form, prefilled with the saved script, above the preview. */
+export function scriptModal(campaign: ScriptCampaign, preview: ScriptPreview | undefined, meta: ScriptModalMetadata, heading = "Saved opening"): View {
   const canned = (campaign.canned_replies ?? []).map((r) => `${r.title}: ${r.text}`).join("\n");
+  const tags = (campaign.outcome_tags ?? []).join(", ");
+  const initial = (text: string | null | undefined, max: number) => (text ? { initial_value: text.slice(0, max) } : {});
   return {
     type: "modal",
     callback_id: SCRIPT_CALLBACK,
-    private_metadata: JSON.stringify({ campaignId: campaign.id }),
+    private_metadata: encodeScriptMetadata(meta),
     title: { type: "plain_text", text: "Campaign script" },
     submit: { type: "plain_text", text: "Save" },
     close: { type: "plain_text", text: "Cancel" },
     blocks: [
-      { type: "context", elements: [{ type: "mrkdwn", text: truncate(`*${escapeText(campaign.title)}* · merge fields: ${fields.map((f) => `\`{${f}}\``).join(" ")} · \`{field|fallback}\` for empty values`, 3000) }] },
+      context(fieldsHelp(campaign)),
       {
-        type: "input", block_id: "opening", label: { type: "plain_text", text: "Opening message" },
-        element: { type: "plain_text_input", action_id: "value", multiline: true, max_length: 1600, ...(campaign.opening_message ? { initial_value: campaign.opening_message } : {}), placeholder: { type: "plain_text", text: "Hi {first_name}, this is {texter_name} with {campaign}… Reply STOP to opt out." } },
+        type: "input",
+        block_id: SCRIPT_BLOCKS.opening,
+        label: { type: "plain_text", text: "Opening message" },
+        // Each keystroke comes to us so the preview below can follow the text.
+        dispatch_action: true,
+        element: {
+          type: "plain_text_input",
+          action_id: SCRIPT_ACTIONS.opening,
+          multiline: true,
+          max_length: MAX_TEXT_LENGTH,
+          dispatch_action_config: { trigger_actions_on: ["on_character_entered"] },
+          placeholder: { type: "plain_text", text: "Hi {first_name}, this is {texter_name} with {campaign}… Reply STOP to opt out." },
+          ...initial(campaign.opening_message, MAX_TEXT_LENGTH),
+        },
       },
       {
-        type: "input", block_id: "canned", optional: true, label: { type: "plain_text", text: "Canned replies" },
-        hint: { type: "plain_text", text: "One per line, as Title: text" },
-        element: { type: "plain_text_input", action_id: "value", multiline: true, ...(canned ? { initial_value: canned } : {}) },
+        type: "input",
+        block_id: SCRIPT_BLOCKS.canned,
+        optional: true,
+        label: { type: "plain_text", text: "Canned replies" },
+        hint: { type: "plain_text", text: "One per line, as Title: text. The title becomes a button (up to 75 characters); the text may use merge fields." },
+        element: { type: "plain_text_input", action_id: SCRIPT_ACTIONS.canned, multiline: true, max_length: MAX_INPUT_LENGTH, ...initial(canned, MAX_INPUT_LENGTH) },
       },
       {
-        type: "input", block_id: "tags", optional: true, label: { type: "plain_text", text: "Outcome tags" },
-        hint: { type: "plain_text", text: "Comma-separated, up to 10" },
-        element: { type: "plain_text_input", action_id: "value", ...((campaign.outcome_tags ?? []).length ? { initial_value: campaign.outcome_tags.join(", ") } : {}) },
+        type: "input",
+        block_id: SCRIPT_BLOCKS.tags,
+        optional: true,
+        label: { type: "plain_text", text: "Outcome tags" },
+        hint: { type: "plain_text", text: `Comma-separated, up to ${MAX_OUTCOME_TAGS}; each becomes a button (up to 75 characters).` },
+        element: { type: "plain_text_input", action_id: SCRIPT_ACTIONS.tags, max_length: MAX_INPUT_LENGTH, ...initial(tags, MAX_INPUT_LENGTH) },
       },
       { type: "divider" },
-      ...previewBlocks(preview, "Saved opening, for a sample contact"),
+      ...previewBlocks(preview, heading),
     ],
   };
 }
 
-/** What the modal becomes after saving: the preview of the new script and any warnings. */
-export function scriptSavedView(campaign: Pick<Campaign, "title" | "slug">, preview: ScriptPreview | undefined, counts: { canned: number; tags: number }): View {
+function nextStep(campaign: Pick<Campaign, "slug" | "state">, contacts: number | undefined): string {
+  if (campaign.state === "active") return "The campaign is live: volunteers' next cards use this opening.";
+  if (contacts === 0) return `Next: contacts with \`/campaign upload ${campaign.slug}\`, then \`/campaign launch ${campaign.slug}\`.`;
+  return `Next: \`/campaign launch ${campaign.slug}\` when you are ready.`;
+}
+
+/** What the modal becomes once saved: the saved opening's preview, warnings included. */
+export function scriptSavedView(
+  campaign: Pick<Campaign, "id" | "slug" | "title" | "state">,
+  preview: ScriptPreview,
+  counts: { canned: number; tags: number },
+): View {
+  const summary =
+    `:white_check_mark: Saved the script of *${escapeText(campaign.title)}*: the opening message, ` +
+    `${plural(counts.canned, "canned reply", "canned replies")} and ${plural(counts.tags, "outcome tag")}.` +
+    (preview.warnings.length ? " The warnings below don't stop a launch, but are worth a look." : "");
   return {
     type: "modal",
+    callback_id: SCRIPT_SAVED_CALLBACK,
+    private_metadata: encodeScriptMetadata({ c: campaign.id }),
     title: { type: "plain_text", text: "Script saved" },
     close: { type: "plain_text", text: "Done" },
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `Saved the script of *${escapeText(campaign.title)}*: ${counts.canned} canned repl${counts.canned === 1 ? "y" : "ies"}, ${counts.tags} outcome tag${counts.tags === 1 ? "" : "s"}. Launch with \`/campaign launch ${campaign.slug}\`.` } },
-      ...previewBlocks(preview, "Opening, for a sample contact"),
+      {
+        type: "section",
+        text: { type: "mrkdwn", text: truncate(summary, MAX_SECTION_TEXT) },
+        accessory: { type: "button", action_id: SCRIPT_ACTIONS.editAgain, text: { type: "plain_text", text: "Edit again" }, value: String(campaign.id) },
+      },
+      { type: "divider" },
+      ...previewBlocks(preview, "The opening"),
+      context(nextStep(campaign, preview.contacts)),
     ],
+  };
+}
+
+/** Replaces the saved view when Edit again is no longer possible, saying why. */
+export function scriptNoticeView(text: string): View {
+  return {
+    type: "modal",
+    title: { type: "plain_text", text: "Campaign script" },
+    close: { type: "plain_text", text: "Close" },
+    blocks: [mrkdwnSection(escapeText(text))],
   };
 }

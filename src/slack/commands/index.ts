@@ -9,8 +9,8 @@ import { reassign, release, stale } from "./people.ts";
 import { exportCsv, stats } from "./reports.ts";
 import { schedule } from "./schedule.ts";
 import { upload } from "../views/upload-modal.ts";
-import { script } from "../views/script-modal.ts";
-import { archive, hours, launch, pause } from "./lifecycle.ts";
+import { hours, script } from "./scripts.ts";
+import { archive, launch, pause } from "./lifecycle.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
 
 /**

@@ -1,6 +1,5 @@
-import { changeState, launchProblems, setHours } from "../../campaigns/lifecycle.ts";
-import { parseHoursArgument } from "../../campaigns/hours/window.ts";
-import { campaignFromArgs, reply, usageReply, type CommandContext, type CommandSpec } from "./types.ts";
+import { changeState, launchProblems } from "../../campaigns/lifecycle.ts";
+import { campaignFromArgs, reply, type CommandContext, type CommandSpec } from "./types.ts";
 
 const STATE_WORDS = { draft: "a draft", active: "active", paused: "paused", archived: "archived" } as const;
 
@@ -13,7 +12,8 @@ function stateCommand(name: "launch" | "pause" | "archive", summary: string): Co
     async run(ctx: CommandContext) {
       const { campaign, problem } = await campaignFromArgs(ctx, spec);
       if (!campaign) return problem;
-      if (name === "launch") {
+      // Readiness matters only where a launch is possible; an archived campaign hears that it is archived.
+      if (name === "launch" && (campaign.state === "draft" || campaign.state === "paused")) {
         const problems = await launchProblems(ctx.services.db, campaign);
         if (problems.length) return reply(`*${campaign.title}* can't launch yet:\n${problems.map((p) => `• ${p}`).join("\n")}`);
       }
@@ -33,20 +33,3 @@ function stateCommand(name: "launch" | "pause" | "archive", summary: string): Co
 export const launch = stateCommand("launch", "open the campaign to volunteers (needs contacts and an opening message)");
 export const pause = stateCommand("pause", "stop handing out contacts for now");
 export const archive = stateCommand("archive", "close the campaign for good");
-
-export const hours: CommandSpec = {
-  name: "hours",
-  usage: "hours <slug> <start>-<end>",
-  summary: "texting window in each contact's local time, whole hours 0–24 (default 9-20)",
-  audience: "organizer",
-  async run(ctx) {
-    const { campaign, problem } = await campaignFromArgs(ctx, hours);
-    if (!campaign) return problem;
-    const text = ctx.args.slice(1).join(" ");
-    if (!text) return reply(`*${campaign.title}* texts from ${campaign.hours_start}:00 to ${campaign.hours_end}:00 in each contact's own time zone.`);
-    const parsed = parseHoursArgument(text);
-    if (!parsed.ok) return usageReply(hours, parsed.error);
-    await setHours(ctx.services.db, campaign.id, parsed.window);
-    return reply(`*${campaign.title}* now texts from ${parsed.window.start}:00 to ${parsed.window.end}:00 in each contact's own time zone (the end hour is not included).`);
-  },
-};

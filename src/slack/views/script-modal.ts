@@ -1,73 +1,122 @@
+import { randomBytes } from "node:crypto";
 import type { App } from "@slack/bolt";
+import type { View } from "@slack/types";
 import { z } from "zod";
-import { isOrganizer } from "../../campaigns/organizers.ts";
-import { availableFields, previewScript, saveScript, validateScript } from "../../campaigns/scripts/scripts.ts";
+import { availableFields, saveScript, validateScript } from "../../campaigns/scripts/scripts.ts";
+import type { Campaign } from "../../db/schema.ts";
 import type { Services } from "../../services.ts";
-import { SCRIPT_CALLBACK, scriptModal, scriptSavedView } from "../blocks/script.ts";
-import { campaignFromArgs, type CommandSpec } from "../commands/types.ts";
-import { slackDisplayName } from "../volunteers.ts";
+import { SCRIPT_ACTIONS, SCRIPT_BLOCKS, SCRIPT_CALLBACK, scriptNoticeView, scriptSavedView } from "../blocks/script.ts";
+import { LivePreviews } from "./live-preview.ts";
+import { authorize, countsFor, editView, previewFor, previewTiming, withinBudget } from "./script-preview.ts";
 
-export const script: CommandSpec = {
-  name: "script",
-  usage: "script <slug>",
-  summary: "opening message, canned replies and outcome tags (a modal)",
-  audience: "organizer",
-  async run(ctx) {
-    const { campaign, problem } = await campaignFromArgs(ctx, script);
-    if (!campaign) return problem;
-    const preview = campaign.opening_message ? await previewScript(ctx.services.db, campaign, campaign.opening_message, "Sam") : undefined;
-    await ctx.services.slack.views.open({ trigger_id: ctx.triggerId, view: scriptModal(campaign, preview, availableFields(campaign)) });
-    return undefined;
-  },
-};
+/** `/campaign script <slug>`: the form opens at once; a slow count follows by views.update. */
+export async function openScriptModal(services: Services, input: { triggerId: string; campaign: Campaign; userId: string }): Promise<void> {
+  const { view, later } = await editView(services, input.campaign, input.userId, previewTiming.openBudgetMs);
+  const opened = await services.slack.views.open({ trigger_id: input.triggerId, view });
+  if (!later) return;
+  const { id, hash } = opened.view ?? {};
+  // With the hash, Slack refuses this update if the live preview has already redrawn the view.
+  void later
+    .then((next) => (id ? services.slack.views.update({ view_id: id, ...(hash ? { hash } : {}), view: next }) : undefined))
+    .catch((error: unknown) => services.logger.warn("script preview follow-up failed", error));
+}
 
-const value = z.object({ value: z.string().nullish() }).loose();
+const inputValue = z.object({ value: z.string().nullish() }).loose();
 const submission = z.object({
   user: z.object({ id: z.string() }),
   view: z.object({
     private_metadata: z.string(),
-    state: z.object({ values: z.object({ opening: z.object({ value }), canned: z.object({ value }).optional(), tags: z.object({ value }).optional() }) }),
+    state: z.object({
+      values: z.object({
+        [SCRIPT_BLOCKS.opening]: z.object({ [SCRIPT_ACTIONS.opening]: inputValue }),
+        [SCRIPT_BLOCKS.canned]: z.object({ [SCRIPT_ACTIONS.canned]: inputValue }).optional(),
+        [SCRIPT_BLOCKS.tags]: z.object({ [SCRIPT_ACTIONS.tags]: inputValue }).optional(),
+      }),
+    }),
   }),
 });
 
+/** A block_actions payload from inside one of our modals. */
+const viewAction = z.object({
+  user: z.object({ id: z.string() }),
+  view: z.object({ id: z.string(), hash: z.string().optional(), private_metadata: z.string() }),
+  actions: z.array(z.object({ value: z.string().nullish() }).loose()).min(1),
+});
+
+type SubmissionAnswer = { response_action: "errors"; errors: Record<string, string> } | { response_action: "update"; view: View };
+
+/** Save pressed: the answer is the errors to show on the boxes, or the saved view. */
+async function answerSubmission(services: Services, body: unknown): Promise<SubmissionAnswer> {
+  const parsed = submission.safeParse(body);
+  if (!parsed.success) {
+    return { response_action: "errors", errors: { [SCRIPT_BLOCKS.opening]: "This form did not come through whole; close it and run /campaign script again." } };
+  }
+  const { user, view } = parsed.data;
+  const access = await authorize(services, user.id, view.private_metadata);
+  if ("problem" in access) {
+    return { response_action: "errors", errors: { [SCRIPT_BLOCKS.opening]: `${access.problem} Nothing was saved.` } };
+  }
+  const { campaign, meta } = access;
+  const values = view.state.values;
+  const input = {
+    opening: values.opening[SCRIPT_ACTIONS.opening].value ?? "",
+    canned: values.canned?.[SCRIPT_ACTIONS.canned].value ?? "",
+    tags: values.tags?.[SCRIPT_ACTIONS.tags].value ?? "",
+  };
+  const result = validateScript(input, availableFields(campaign));
+  if (!result.ok) {
+    return { response_action: "errors", errors: result.errors };
+  }
+  if (!(await saveScript(services.db, campaign.id, result.script))) {
+    return { response_action: "errors", errors: { [SCRIPT_BLOCKS.opening]: "This campaign was archived or removed meanwhile; nothing was saved." } };
+  }
+  const { opening, cannedReplies, tags } = result.script;
+  // Past the budget the saved view says it is still counting: the answer cannot wait longer.
+  const counted = await withinBudget(countsFor(services, campaign.id, opening, meta), previewTiming.submitBudgetMs);
+  const preview = await previewFor(services, campaign, opening, counted ?? meta);
+  return { response_action: "update", view: scriptSavedView(campaign, preview, { canned: cannedReplies.length, tags: tags.length }) };
+}
+
 /**
- * Saving the script: errors go back into the modal on the field at fault; a saved script
- * turns the modal into a confirmation with the preview, so warnings (segments, UCS-2
- * characters, no opt-out language) are seen without blocking the save.
+ * The script modal: Save (errors on the box at fault, or the saved preview in place of the
+ * form), the live preview while the opening is typed, and Edit again on the saved view.
  */
 export function registerScriptViews(app: App, services: Services): void {
+  const live = new LivePreviews(services);
+
   app.view(SCRIPT_CALLBACK, async ({ ack, body }) => {
-    const parsed = submission.safeParse(body);
-    if (!parsed.success) {
-      await ack({ response_action: "errors", errors: { opening: "That form did not come through whole; close it and run /campaign script again." } });
+    const answer = await answerSubmission(services, body).catch((error: unknown): SubmissionAnswer => {
+      // Never a stack trace and never a modal that just fails: say so, with a ref the log also has.
+      const ref = randomBytes(3).toString("hex");
+      services.logger.error(`saving a script failed (ref ${ref})`, error);
+      return { response_action: "errors", errors: { [SCRIPT_BLOCKS.opening]: `Something failed on our side (ref ${ref}). Try again in a moment; /campaign script shows what is saved.` } };
+    });
+    await ack(answer);
+  });
+
+  app.action({ type: "block_actions", block_id: SCRIPT_BLOCKS.opening, action_id: SCRIPT_ACTIONS.opening }, async ({ ack, body }) => {
+    await ack();
+    const parsed = viewAction.safeParse(body);
+    if (!parsed.success) return;
+    const { user, view, actions } = parsed.data;
+    const access = await authorize(services, user.id, view.private_metadata);
+    // Nothing to say mid-typing; Save gives the reason.
+    if ("problem" in access) return;
+    live.request(view.id, view.hash, actions[0]!.value ?? "", access);
+  });
+
+  app.action({ type: "block_actions", action_id: SCRIPT_ACTIONS.editAgain }, async ({ ack, body }) => {
+    await ack();
+    const parsed = viewAction.safeParse(body);
+    if (!parsed.success) return;
+    const { user, view } = parsed.data;
+    const access = await authorize(services, user.id, view.private_metadata);
+    if ("problem" in access) {
+      await services.slack.views.update({ view_id: view.id, view: scriptNoticeView(access.problem) });
       return;
     }
-    const campaignId = Number((() => {
-      try {
-        return (JSON.parse(parsed.data.view.private_metadata) as { campaignId?: unknown }).campaignId;
-      } catch {
-        return undefined;
-      }
-    })());
-    const campaign = Number.isInteger(campaignId) ? await services.db.selectFrom("campaigns").selectAll().where("id", "=", campaignId).executeTakeFirst() : undefined;
-    if (!campaign) {
-      await ack({ response_action: "errors", errors: { opening: "This campaign no longer exists; nothing was saved." } });
-      return;
-    }
-    if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, parsed.data.user.id))) {
-      await ack({ response_action: "errors", errors: { opening: "Only organizers can change a script; nothing was saved." } });
-      return;
-    }
-    const values = parsed.data.view.state.values;
-    const input = { opening: values.opening.value.value ?? "", canned: values.canned?.value.value ?? "", tags: values.tags?.value.value ?? "" };
-    const result = validateScript(input, availableFields(campaign));
-    if (!result.ok) {
-      await ack({ response_action: "errors", errors: result.errors });
-      return;
-    }
-    await saveScript(services.db, campaign.id, result.script);
-    const texter = await slackDisplayName(services, parsed.data.user.id);
-    const preview = await previewScript(services.db, { ...campaign, opening_message: result.script.opening }, result.script.opening, texter);
-    await ack({ response_action: "update", view: scriptSavedView(campaign, preview, { canned: result.script.cannedReplies.length, tags: result.script.tags.length }) });
+    // views.update has no trigger deadline, so the counts are simply awaited.
+    const { view: form } = await editView(services, access.campaign, user.id, Number.POSITIVE_INFINITY);
+    await services.slack.views.update({ view_id: view.id, ...(view.hash ? { hash: view.hash } : {}), view: form });
   });
 }
