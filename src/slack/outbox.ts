@@ -1,25 +1,33 @@
-import { ErrorCode, WebClient } from "@slack/web-api";
+import { WebClient } from "@slack/web-api";
 import { sql, type Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Logger } from "../logger.ts";
+import { decideAfterFailure } from "./outbox-failures.ts";
 
 /**
- * Durable posting to Slack. Producers write a row (in their own transaction, keyed by a
- * dedupe key, so a retried webhook or event enqueues nothing new); workers on any instance
- * claim due rows with FOR UPDATE SKIP LOCKED and a lease, post them in order per channel,
- * pace each channel to about one post a second, honour Retry-After on 429 and back off on
- * 5xx and network errors. A crash leaves the lease to expire and another worker to post.
+ * Durable posting to Slack. Producers write a row in their own transaction, keyed by a dedupe
+ * key, so a retried webhook or event enqueues nothing new. Workers on any instance claim due
+ * rows with FOR UPDATE SKIP LOCKED and a 30 s lease (a crashed instance's claim expires), post
+ * each channel's items one at a time in id order, pace a channel to about one post a second
+ * (in memory, and in the database: marking an item posted holds the channel's next item for the
+ * rest of the gap, whichever instance takes it), honour Retry-After on 429 and back off on 5xx
+ * and network errors (policy: outbox-failures.ts).
  *
- * The outbox has its own WebClient: it rejects rate-limited calls instead of pausing, and
- * never retries by itself, so a 429 here never stalls a volunteer's card or modal, which go
- * through the app's client. The one window for a double post is a timeout after Slack
- * accepted the post; we retry then, because a lost reply is worse than a repeated one.
+ * Its own WebClient rejects rate-limited calls instead of pausing its queue and never retries by
+ * itself, so a 429 here never stalls a volunteer's card or modal (the app's client), and only
+ * this file decides when to try again.
+ *
+ * Duplicates versus losses: Slack has no idempotency key for chat.postMessage, so a post whose
+ * answer never arrives (a timeout, a dropped connection, a crash before the row is marked) may
+ * or may not be in Slack. With the client's retries off that is the only window, and the lease
+ * (30 s) outlives the request timeout (15 s), so two workers never hold one item. In that window
+ * we retry: a rare repeated line in a thread beats a contact's reply no volunteer ever sees.
  */
 
 type Db = Kysely<DB>;
 export type OutboxMethod = "chat.postMessage" | "chat.update" | "chat.postEphemeral";
 
-/** A thread_ts that is the ts of another outbox item once it is posted. */
+/** A thread_ts that is the ts of another outbox item, known once that item is posted. */
 export interface ThreadFromOutbox {
   fromOutbox: string;
 }
@@ -29,69 +37,93 @@ export interface EnqueueInput {
   channel: string;
   payload: Record<string, unknown> & { thread_ts?: string | ThreadFromOutbox };
   method?: OutboxMethod;
+  /** The dedupe key of an item that must be posted first (a thread_ts placeholder implies it). */
+  after?: string;
 }
 
-export async function enqueuePost(db: Db, input: EnqueueInput): Promise<{ id: number | undefined; created: boolean }> {
-  const row = await db
+/** Bookkeeping kept in the payload under this key and never sent to Slack. */
+const META = "_outbox";
+interface OutboxMeta {
+  after?: string;
+  /** Where Slack put the post: a D… id when the item named a user. Thread replies go there. */
+  postedChannel?: string;
+}
+
+/** Inserts once per dedupe key; works inside the caller's transaction. */
+export async function enqueuePost(db: Db, input: EnqueueInput): Promise<{ id: number; created: boolean }> {
+  const payload = input.after ? { ...input.payload, [META]: { after: input.after } satisfies OutboxMeta } : input.payload;
+  const inserted = await db
     .insertInto("slack_outbox")
-    .values({ dedupe_key: input.dedupeKey, channel: input.channel, method: input.method ?? "chat.postMessage", payload: JSON.stringify(input.payload) })
+    .values({ dedupe_key: input.dedupeKey, channel: input.channel, method: input.method ?? "chat.postMessage", payload: JSON.stringify(payload) })
     .onConflict((oc) => oc.column("dedupe_key").doNothing())
     .returning("id")
     .executeTakeFirst();
-  return { id: row?.id, created: row !== undefined };
+  if (inserted) return { id: inserted.id, created: true };
+  const existing = await db.selectFrom("slack_outbox").select("id").where("dedupe_key", "=", input.dedupeKey).executeTakeFirstOrThrow();
+  return { id: existing.id, created: false };
 }
+
+export type PostedHook = (item: { dedupeKey: string; channel: string }, posted: { ts: string; channel: string }) => Promise<void> | void;
 
 interface ClaimedItem {
   id: number;
   dedupe_key: string;
   channel: string;
   method: string;
-  payload: Record<string, unknown>;
+  payload: Record<string, unknown> & { [META]?: OutboxMeta };
   attempts: number;
 }
 
-export type PostedHook = (item: { dedupeKey: string; channel: string }, posted: { ts: string; channel: string }) => Promise<void> | void;
-
-const PERMANENT_ERRORS = new Set([
-  "channel_not_found", "not_in_channel", "is_archived", "invalid_blocks", "invalid_blocks_format", "msg_too_long",
-  "no_text", "user_not_found", "cannot_dm_bot", "message_not_found", "cant_update_message", "invalid_auth",
-  "account_inactive", "token_revoked", "missing_scope", "restricted_action",
-]);
-const MAX_ATTEMPTS = 25;
 const LEASE_SECONDS = 30;
+const REQUEST_TIMEOUT_MS = 15_000;
+const MAX_IN_FLIGHT = 25;
 
 export interface OutboxOptions {
   db: Db;
   token: string;
-  slackApiUrl: string;
+  slackApiUrl?: string;
   logger: Logger;
+  instanceId?: string;
+  /** Minimum gap between two posts to one channel (Slack allows about one a second). */
   perChannelIntervalMs?: number;
+  /** How often an idle worker looks for due items; kick() wakes it sooner. */
   pollMs?: number;
 }
 
 export class Outbox {
   private readonly client: WebClient;
+  private readonly db: Db;
+  private readonly logger: Logger;
+  private readonly name: string;
+  private readonly interval: number;
+  private readonly pollMs: number;
   private readonly hooks: { prefix: string; fn: PostedHook }[] = [];
-  private readonly lastPost = new Map<string, number>();
-  private readonly pausedUntil = new Map<string, number>();
+  /** When each channel last started a post, and until when a 429 holds a channel or a method. */
+  private readonly lastPostAt = new Map<string, number>();
+  private readonly channelPausedUntil = new Map<string, number>();
+  private readonly methodPausedUntil = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<void>>();
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  private readonly interval: number;
-  private readonly pollMs: number;
+  private kicked = false;
 
-  constructor(private readonly options: OutboxOptions) {
+  constructor(options: OutboxOptions) {
+    this.db = options.db;
+    this.logger = options.logger;
+    this.name = options.instanceId ? `outbox[${options.instanceId}]` : "outbox";
+    this.interval = options.perChannelIntervalMs ?? 1000;
+    this.pollMs = options.pollMs ?? 200;
     this.client = new WebClient(options.token, {
       slackApiUrl: options.slackApiUrl,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
-      timeout: 15_000,
+      timeout: REQUEST_TIMEOUT_MS,
       logger: options.logger,
     });
-    this.interval = options.perChannelIntervalMs ?? 1000;
-    this.pollMs = options.pollMs ?? 250;
   }
 
+  /** Runs `fn` after an item whose dedupe key starts with `prefix` is posted (e.g. to store a thread's ts). */
   onPosted(prefix: string, fn: PostedHook): void {
     this.hooks.push({ prefix, fn });
   }
@@ -102,6 +134,7 @@ export class Outbox {
     this.loop = this.run();
   }
 
+  /** Stops claiming, and waits for posts under way to finish and be recorded. */
   async stop(): Promise<void> {
     this.running = false;
     this.kick();
@@ -110,20 +143,20 @@ export class Outbox {
 
   /** Wakes the worker now (after an enqueue), instead of at its next poll. */
   kick(): void {
+    this.kicked = true;
     this.wake?.();
   }
 
-  /** Resolves when nothing pending is due (tests); rejects after `timeoutMs`. */
+  /**
+   * For tests: resolves once nothing is pending (including items waiting out a 429 or a
+   * back-off) and this instance has no post or hook under way; rejects after `timeoutMs`.
+   */
   async drain(timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const due = await this.options.db
-        .selectFrom("slack_outbox")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .where("state", "=", "pending")
-        .executeTakeFirstOrThrow();
-      if (due.n === 0) return;
-      if (Date.now() > deadline) throw new Error(`outbox still has ${due.n} pending posts`);
+      const { n } = await this.db.selectFrom("slack_outbox").select((eb) => eb.fn.countAll<number>().as("n")).where("state", "=", "pending").executeTakeFirstOrThrow();
+      if (n === 0 && this.inFlight.size === 0) return;
+      if (Date.now() > deadline) throw new Error(`outbox still has ${n} pending posts after ${timeoutMs} ms`);
       this.kick();
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -131,101 +164,160 @@ export class Outbox {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let worked = false;
       try {
-        worked = await this.tick();
+        const claimed = await this.claimAndPost();
+        if (claimed === 0 || this.inFlight.size >= MAX_IN_FLIGHT) await this.sleep(this.nextWakeMs());
       } catch (error) {
-        this.options.logger.error("outbox tick failed", error);
-      }
-      if (!worked && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
+        this.logger.error(`${this.name}: claiming failed`, error);
+        await this.sleep(Math.max(this.pollMs, 1000)); // the database is down or restarting: don't spin
       }
     }
+    await Promise.allSettled(this.inFlight);
   }
 
-  /** Claims the head item of every channel that may post now, and posts them concurrently. */
-  private async tick(): Promise<boolean> {
+  /** Waits `ms`, or until kick(); a kick that came while the worker was busy is not lost. */
+  private async sleep(ms: number): Promise<void> {
+    if (!this.kicked && this.running) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.wake = undefined;
+    this.kicked = false;
+  }
+
+  /** The next poll, or sooner when a channel's pacing gap or a 429 pause ends. */
+  private nextWakeMs(): number {
     const now = Date.now();
-    const cooling = [...this.lastPost].filter(([, at]) => now - at < this.interval).map(([channel]) => channel);
-    for (const [key, until] of this.pausedUntil) if (until > now) cooling.push(key);
+    const ends = [...[...this.lastPostAt.values()].map((at) => at + this.interval), ...this.channelPausedUntil.values(), ...this.methodPausedUntil.values()];
+    return Math.max(10, Math.min(this.pollMs, ...ends.filter((end) => end > now).map((end) => end - now)));
+  }
+
+  /**
+   * Claims the head item of every channel that may post now — not cooling down, not paused by a
+   * 429, and not waiting for an item it depends on — and starts posting them, MAX_IN_FLIGHT at most.
+   */
+  private async claimAndPost(): Promise<number> {
+    const room = MAX_IN_FLIGHT - this.inFlight.size;
+    if (room <= 0) return 0;
+    const now = Date.now();
+    for (const [channel, at] of this.lastPostAt) if (now - at >= this.interval) this.lastPostAt.delete(channel);
+    for (const map of [this.channelPausedUntil, this.methodPausedUntil]) for (const [key, until] of map) if (until <= now) map.delete(key);
+    const holdChannels = [...new Set([...this.lastPostAt.keys(), ...this.channelPausedUntil.keys()])];
+    const holdMethods = [...this.methodPausedUntil.keys()];
+    // A locking CTE is never inlined, so the LIMIT and SKIP LOCKED apply once, as written.
     const { rows } = await sql<ClaimedItem>`
-      UPDATE slack_outbox SET locked_until = now() + make_interval(secs => ${LEASE_SECONDS}), attempts = attempts + 1
-      WHERE id IN (
+      WITH due AS (
         SELECT o.id FROM slack_outbox o
         WHERE o.state = 'pending' AND o.next_attempt_at <= now()
           AND (o.locked_until IS NULL OR o.locked_until < now())
-          AND NOT (o.channel = ANY(${cooling}::text[]))
+          AND NOT (o.channel = ANY(${holdChannels}::text[]))
+          AND NOT (o.method = ANY(${holdMethods}::text[]))
           AND NOT EXISTS (SELECT 1 FROM slack_outbox p WHERE p.channel = o.channel AND p.state = 'pending' AND p.id < o.id)
-        ORDER BY o.id LIMIT 50
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING id, dedupe_key, channel, method, payload, attempts`.execute(this.options.db);
-    if (rows.length === 0) return false;
-    await Promise.all(rows.map((item) => this.post(item)));
-    return true;
+          AND NOT EXISTS (
+            SELECT 1 FROM slack_outbox d WHERE d.state = 'pending'
+              AND d.dedupe_key = coalesce(o.payload #>> ${[META, "after"]}::text[], o.payload #>> '{thread_ts,fromOutbox}'))
+        ORDER BY o.id LIMIT ${room}
+        FOR UPDATE OF o SKIP LOCKED)
+      UPDATE slack_outbox s SET locked_until = now() + make_interval(secs => ${LEASE_SECONDS}), attempts = s.attempts + 1
+      FROM due WHERE s.id = due.id
+      RETURNING s.id, s.dedupe_key, s.channel, s.method, s.payload, s.attempts`.execute(this.db);
+    for (const item of rows) {
+      const posting: Promise<void> = this.post(item)
+        .catch((error: unknown) => this.logger.error(`${this.name}: recording ${item.dedupe_key} failed`, error))
+        .finally(() => {
+          this.inFlight.delete(posting);
+          this.kick();
+        });
+      this.inFlight.add(posting);
+    }
+    return rows.length;
   }
 
   private async post(item: ClaimedItem): Promise<void> {
-    const { db, logger } = this.options;
-    const payload = { ...item.payload };
+    const { [META]: meta, ...payload } = item.payload;
     let channel = item.channel;
     const thread = payload.thread_ts as string | ThreadFromOutbox | undefined;
     if (thread && typeof thread === "object") {
-      const parent = await db.selectFrom("slack_outbox").select(["state", "posted_ts", "payload"]).where("dedupe_key", "=", thread.fromOutbox).executeTakeFirst();
-      if (parent?.state === "pending") return this.defer(item, 500, false);
+      const parent = await this.db.selectFrom("slack_outbox").select(["state", "posted_ts", "payload"]).where("dedupe_key", "=", thread.fromOutbox).executeTakeFirst();
       if (parent?.state === "posted" && parent.posted_ts) {
         payload.thread_ts = parent.posted_ts;
-        channel = String((parent.payload as { posted_channel?: string }).posted_channel ?? channel);
-      } else delete payload.thread_ts;
+        channel = (parent.payload as { [META]?: OutboxMeta })[META]?.postedChannel ?? channel;
+      } else {
+        // The parent failed for good (or was never queued): a reply outside its thread beats a lost one.
+        this.logger.warn(`${this.name}: ${item.dedupe_key} posted outside a thread: its parent ${thread.fromOutbox} is ${parent?.state ?? "missing"}`);
+        delete payload.thread_ts;
+      }
     }
-    this.lastPost.set(item.channel, Date.now());
+    const startedAt = Date.now();
+    this.lastPostAt.set(item.channel, startedAt);
+    let result: { ts?: string; message_ts?: string; channel?: string };
     try {
-      const result = (await this.client.apiCall(item.method, { ...payload, channel })) as { ts?: string; channel?: string; message_ts?: string };
-      const ts = result.ts ?? result.message_ts ?? "";
-      const postedChannel = result.channel ?? channel;
-      await db
-        .updateTable("slack_outbox")
-        .set({ state: "posted", posted_ts: ts, locked_until: null, last_error: null, payload: JSON.stringify({ ...item.payload, posted_channel: postedChannel }) })
-        .where("id", "=", item.id)
-        .execute();
-      for (const hook of this.hooks) {
-        if (item.dedupe_key.startsWith(hook.prefix)) await hook.fn({ dedupeKey: item.dedupe_key, channel: item.channel }, { ts, channel: postedChannel });
-      }
+      result = (await this.client.apiCall(item.method, { ...payload, channel })) as typeof result;
     } catch (error) {
-      const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number; message?: string };
-      if (e.code === ErrorCode.RateLimitedError) {
-        const seconds = Math.max(1, e.retryAfter ?? 1);
-        this.pausedUntil.set(item.channel, Date.now() + seconds * 1000);
-        return this.defer(item, seconds * 1000, false, "ratelimited");
+      return this.handleFailure(item, error);
+    }
+    const ts = result.ts ?? result.message_ts ?? "";
+    const postedChannel = result.channel ?? channel;
+    await this.markPosted(item, ts, { ...meta, postedChannel }, Math.max(0, startedAt + this.interval - Date.now()));
+    for (const hook of this.hooks) {
+      if (!item.dedupe_key.startsWith(hook.prefix)) continue;
+      try {
+        await hook.fn({ dedupeKey: item.dedupe_key, channel: item.channel }, { ts, channel: postedChannel });
+      } catch (error) {
+        this.logger.error(`${this.name}: onPosted hook for ${item.dedupe_key} failed`, error);
       }
-      const slackError = e.code === ErrorCode.PlatformError ? e.data?.error ?? "unknown_error" : undefined;
-      if ((slackError && PERMANENT_ERRORS.has(slackError)) || item.attempts >= MAX_ATTEMPTS) {
-        logger.error(`outbox: giving up on ${item.dedupe_key} (${slackError ?? e.message})`);
-        await db.updateTable("slack_outbox").set({ state: "failed", locked_until: null, last_error: slackError ?? e.message ?? "error" }).where("id", "=", item.id).execute();
-        return;
-      }
-      const backoff = Math.min(1000 * 2 ** (item.attempts - 1), 300_000);
-      logger.warn(`outbox: ${item.dedupe_key} will be retried in ${backoff} ms (${slackError ?? e.statusCode ?? e.message})`);
-      return this.defer(item, backoff, true, slackError ?? String(e.statusCode ?? e.code ?? "error"));
     }
   }
 
-  /** Puts an item back for later; `countAttempt` false undoes the claim's attempt count. */
-  private async defer(item: ClaimedItem, delayMs: number, countAttempt: boolean, lastError?: string): Promise<void> {
-    await this.options.db
+  /**
+   * Marks the item posted and, in the same statement, holds the channel's next item for the rest
+   * of the gap. (One enqueued later is held only by this instance's memory: at worst a short
+   * burst from another instance, which Slack allows or answers with a 429 that we honour.)
+   */
+  private async markPosted(item: ClaimedItem, ts: string, meta: OutboxMeta, gapMs: number): Promise<void> {
+    await sql`
+      WITH posted AS (
+        UPDATE slack_outbox SET state = 'posted', posted_ts = ${ts}, locked_until = NULL, last_error = NULL,
+          payload = payload || jsonb_build_object(${META}::text, ${JSON.stringify(meta)}::jsonb)
+        WHERE id = ${item.id}
+        RETURNING id, channel)
+      UPDATE slack_outbox n SET next_attempt_at = greatest(n.next_attempt_at, now() + make_interval(secs => ${gapMs / 1000}))
+      WHERE n.id = (SELECT min(q.id) FROM slack_outbox q, posted WHERE q.channel = posted.channel AND q.state = 'pending' AND q.id > posted.id)`.execute(this.db);
+  }
+
+  private async handleFailure(item: ClaimedItem, error: unknown): Promise<void> {
+    const decision = decideAfterFailure(error, item.attempts);
+    if (decision.kind === "rate_limited") {
+      // Slack says exactly when: hold this channel and the whole method; a 429 is not a failed attempt.
+      const until = Date.now() + decision.waitMs;
+      this.channelPausedUntil.set(item.channel, until);
+      this.methodPausedUntil.set(item.method, until);
+      this.logger.info(`${this.name}: ${item.method} rate limited, ${item.dedupe_key} waits ${decision.waitMs} ms`);
+      return this.retryLater(item, decision.waitMs, false, "ratelimited");
+    }
+    if (decision.kind === "give_up") {
+      this.logger.error(`${this.name}: gave up on ${item.dedupe_key} (${item.method} to ${item.channel}): ${decision.reason}`);
+      await this.db.updateTable("slack_outbox").set({ state: "failed", locked_until: null, last_error: decision.reason }).where("id", "=", item.id).execute();
+      return;
+    }
+    this.logger.warn(`${this.name}: ${item.dedupe_key} will be retried in ${decision.waitMs} ms (${decision.reason})`);
+    return this.retryLater(item, decision.waitMs, true, decision.reason);
+  }
+
+  /** Releases the claim until `delayMs` from now; `countAttempt` false undoes the claim's count. */
+  private async retryLater(item: ClaimedItem, delayMs: number, countAttempt: boolean, lastError: string): Promise<void> {
+    await this.db
       .updateTable("slack_outbox")
       .set((eb) => ({
         locked_until: null,
         next_attempt_at: sql`now() + make_interval(secs => ${delayMs / 1000})`,
-        ...(countAttempt ? {} : { attempts: eb("attempts", "-", 1) }),
-        ...(lastError ? { last_error: lastError } : {}),
+        attempts: countAttempt ? eb.ref("attempts") : eb("attempts", "-", 1),
+        last_error: lastError,
       }))
       .where("id", "=", item.id)
       .execute();
