@@ -17,7 +17,7 @@ import copyStreams from "pg-copy-streams";
 import { Harness, ORGANIZER } from "../test/support/harness.ts";
 import { waitFor } from "../test/support/http-util.ts";
 import { emit, signedSlackPost } from "./support/load.ts";
-import { spawnNode } from "./support/process.ts";
+import { spawnApp } from "./support/process.ts";
 import { benchDatabase } from "./support/database.ts";
 import { FakeSlack } from "../test/support/fake-slack.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
@@ -41,6 +41,7 @@ async function generate(): Promise<void> {
 }
 
 let peakRss = 0;
+let floorSeconds = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
 
 await generate();
@@ -84,7 +85,7 @@ if (label === "postgres") {
   await client.end();
   const floor = parseSeconds + copySeconds;
   emit({ bench: "import", what: "floor", parseSeconds: round(parseSeconds), copySeconds: round(copySeconds), floorSeconds: round(floor), parsedRows: parsed });
-  emit({ bench: "import", what: "targets", importVsFloor: round(seconds / floor), target: "≤ 2", peakRssMB: Math.round(peakRss / 1e6), rssTarget: "≤ 300" });
+  floorSeconds = floor;
 }
 clearInterval(sampler);
 await h.stop();
@@ -97,7 +98,7 @@ if (label === "postgres") {
   const database = await benchDatabase("import_app");
   const port = await freePort();
   const secret = "bench-secret";
-  const app = spawnNode("src/main.ts", { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, DATABASE_URL: database.url, PORT: String(port), ORGANIZER_IDS: ORGANIZER });
+  const app = spawnApp({ SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, DATABASE_URL: database.url, PORT: String(port), ORGANIZER_IDS: ORGANIZER });
   await waitHealthy(port, Date.now(), 120_000);
   const url = `http://127.0.0.1:${port}/slack/events`;
   const command = (text: string) => signedSlackPost(url, secret, new URLSearchParams({ command: "/campaign", text, user_id: ORGANIZER, channel_id: "C1", team_id: "T0001", response_url: slack.responseUrl(), trigger_id: "t" }).toString(), "application/x-www-form-urlencoded").then((r) => r.text());
@@ -113,7 +114,11 @@ if (label === "postgres") {
   await signedSlackPost(url, secret, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), "application/x-www-form-urlencoded");
   await waitFor(() => slack.callsTo("chat.update").find((c) => /finished|not imported/.test(String(c.args.text))), { timeoutMs: 900_000, intervalMs: 200, what: "the app's import" });
   clearInterval(appSampler);
-  emit({ bench: "import", database: "postgres", what: "app process (src/main.ts)", rows: ROWS, seconds: round((performance.now() - a0) / 1000), idleRssMB: Math.round(idle / 1e6), peakRssMB: Math.round(appPeak / 1e6), rssTarget: "≤ 300" });
+  const appSeconds = (performance.now() - a0) / 1000;
+  emit({ bench: "import", database: "postgres", what: "app process (npm start's dist/src/main.js)", rows: ROWS, seconds: round(appSeconds), rowsPerSecond: Math.round(ROWS / appSeconds), idleRssMB: Math.round(idle / 1e6), peakRssMB: Math.round(appPeak / 1e6) });
+  // The targets: time in the harness (same process as the fakes) and in the app process, both
+  // against the floor; memory is the app process's own (the harness shares its heap with them).
+  emit({ bench: "import", what: "targets", importVsFloor: round(seconds / floorSeconds), appImportVsFloor: round(appSeconds / floorSeconds), target: "≤ 2", appPeakRssMB: Math.round(appPeak / 1e6), rssTarget: "≤ 300" });
   app.kill("SIGTERM");
   await new Promise((resolve) => app.once("exit", resolve));
   await database.drop();

@@ -9,7 +9,7 @@ import { FakeTwilio } from "../test/support/fake-twilio.ts";
 import { twilioSignature } from "../test/support/signing.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
 import { benchDatabase } from "./support/database.ts";
-import { spawnNode, waitForListen, round } from "./support/process.ts";
+import { spawnApp, spawnNode, waitForListen, round } from "./support/process.ts";
 import { emit, summarize } from "./support/load.ts";
 
 const RATES = (process.env.BENCH_RATES ?? "50,100,200,400").split(",").map(Number);
@@ -72,7 +72,7 @@ await floorDb.drop();
 // --- Textbank ------------------------------------------------------------------------------
 const database = await benchDatabase("inbound");
 const appPort = await freePort();
-const app = spawnNode("src/main.ts", {
+const app = spawnApp({
   SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: "bench", SLACK_API_URL: slack.apiUrl,
   TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM_NUMBER: twilio.fromNumber,
   TWILIO_API_URL: twilio.url, PUBLIC_URL, DATABASE_URL: database.url, PORT: String(appPort),

@@ -10,7 +10,7 @@ import { buttonsOf } from "../test/support/cards.ts";
 import { blockActionBody, emit, signedSlackPost, summarize } from "./support/load.ts";
 
 import { benchDatabase } from "./support/database.ts";
-import { round, spawnNode, waitForListen } from "./support/process.ts";
+import { round, spawnApp, spawnNode, waitForListen } from "./support/process.ts";
 
 const VOLUNTEERS = Number(process.env.BENCH_VOLUNTEERS ?? 300);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -74,7 +74,7 @@ emit({ bench: "send", what: "floor (bare Bolt, static card)", requestsPerSecond:
 // --- Textbank ---------------------------------------------------------------------------
 const database = await benchDatabase("send");
 const appPort = await freePort();
-const app = spawnNode("src/main.ts", {
+const app = spawnApp({
   SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl,
   TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM_NUMBER: twilio.fromNumber,
   TWILIO_API_URL: twilio.url, PUBLIC_URL: "https://textbank.example.org", DATABASE_URL: database.url, PORT: String(appPort),

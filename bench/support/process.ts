@@ -1,8 +1,23 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { buildApp, MAIN_ENTRY, ROOT } from "../../test/support/build.ts";
 
-/** Runs a TypeScript entry point as its own process, as `npm start` would, with only `env`. */
+/** Runs a TypeScript entry point as its own process (through tsx), with only `env`. */
 export function spawnNode(script: string, env: Record<string, string>, extraArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...extraArgs, "--import", "tsx", script], {
+  return spawnWith([...extraArgs, "--import", "tsx", script], env);
+}
+
+let built = false;
+
+/** Runs the app as `npm start` does — compiled once per benchmark process — with only `env`. */
+export function spawnApp(env: Record<string, string>, extraArgs: string[] = []): ChildProcess {
+  if (!built) buildApp();
+  built = true;
+  return spawnWith([...extraArgs, MAIN_ENTRY], env);
+}
+
+function spawnWith(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, {
+    cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "ignore", process.env.BENCH_APP_LOG ? "inherit" : "ignore"],
   });

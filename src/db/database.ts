@@ -1,8 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import { PGlite } from "@electric-sql/pglite";
-import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import type { DB } from "./schema.ts";
 
 // Counts and bigserial ids fit easily in a double; numbers read better than strings everywhere.
@@ -38,6 +36,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   }
   const dataDir = options.dataDir ?? "./data";
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  // Loaded only here: the WASM build costs about 50 MB of memory that PostgreSQL users never need.
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { createPgConfig } = await import("@electric-sql/pglite/node-postgres");
   const lite = await PGlite.create(dataDir);
   // PGlite is one backend: one connection, so the pool serializes queries and transactions.
   const pool = new pg.Pool({ ...createPgConfig(lite), max: 1 });

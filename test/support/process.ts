@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { waitFor } from "./http-util.ts";
+import { MAIN_ENTRY, ROOT } from "./build.ts";
 
 export interface AppProcess {
   child: ChildProcess;
@@ -21,10 +22,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Runs `src/main.ts` — the real entry point `npm start` runs — with exactly this environment. */
+/**
+ * Runs the compiled `src/main.ts` — what `npm start` runs, built by the test run's global
+ * setup — with exactly this environment.
+ */
 export function runMain(env: Record<string, string>, port?: number): AppProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: new URL("../..", import.meta.url).pathname,
+  const child = spawn(process.execPath, [MAIN_ENTRY], {
+    cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env, ...(port ? { PORT: String(port) } : {}) },
     stdio: ["ignore", "pipe", "pipe"],
   });
