@@ -6,7 +6,7 @@ import pg from "pg";
 import { FakeSlack, type ResponseUrlPost, type SlackCall } from "../test/support/fake-slack.ts";
 import { FakeTwilio } from "../test/support/fake-twilio.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
-import { buttonsOf } from "../test/support/cards.ts";
+import { buttonsOf, type CardButton } from "../test/support/cards.ts";
 import { blockActionBody, emit, signedSlackPost, summarize } from "./support/load.ts";
 
 import { benchDatabase } from "./support/database.ts";
@@ -31,7 +31,7 @@ slack.on("call", (call: SlackCall) => {
 interface RunResult { acks: number[]; nextCard: number[]; clicks: number; seconds: number }
 
 /** Each volunteer presses Send as soon as its card arrives, until the time is up. */
-async function drive(port: number, firstValue: (user: string) => Promise<string | undefined>): Promise<RunResult> {
+async function drive(port: number, firstButton: (user: string) => Promise<CardButton | undefined>): Promise<RunResult> {
   const acks: number[] = [];
   const nextCard: number[] = [];
   let clicks = 0;
@@ -41,18 +41,18 @@ async function drive(port: number, firstValue: (user: string) => Promise<string 
   await Promise.all(
     Array.from({ length: VOLUNTEERS }, async (_, i) => {
       const user = `UBENCH${i}`;
-      let value = await firstValue(user);
-      while (value && Date.now() < deadline) {
+      let button = await firstButton(user);
+      while (button && Date.now() < deadline) {
         const id = `${user}-${clicks++}`;
         const arrived = new Promise<ResponseUrlPost>((resolve) => waiters.set(id, resolve));
         const t0 = performance.now();
-        const res = await signedSlackPost(url, SECRET, blockActionBody(user, "card_send", value, `${slack.url}/response/${id}`), "application/x-www-form-urlencoded");
+        const res = await signedSlackPost(url, SECRET, blockActionBody(user, "card_send", button.value, `${slack.url}/response/${id}`, button.block_id), "application/x-www-form-urlencoded");
         await res.arrayBuffer();
         acks.push(performance.now() - t0);
         const post = await arrived;
         nextCard.push(performance.now() - t0);
         waiters.delete(id);
-        value = buttonsOf(post.body.blocks).card_send?.value;
+        button = buttonsOf(post.body.blocks).card_send;
       }
     }),
   );
@@ -65,7 +65,7 @@ const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/
 const floor = spawnNode("bench/support/floor-bolt.ts", { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl, PORT: String(floorPort) });
 await new Promise((resolve) => setTimeout(resolve, 300));
 await waitForListen(floorPort, "/slack/events");
-const floorRun = await drive(floorPort, async () => '{"k":1,"t":0}');
+const floorRun = await drive(floorPort, async () => ({ action_id: "card_send", value: '{"k":1,"t":0}', block_id: "card" }));
 floor.kill();
 const floorAck = summarize(floorRun.acks);
 const floorCard = summarize(floorRun.nextCard);
@@ -87,7 +87,7 @@ const appRun = await drive(appPort, async (user) => {
   await (await signedSlackPost(`http://127.0.0.1:${appPort}/slack/events`, SECRET, form.toString(), "application/x-www-form-urlencoded")).arrayBuffer();
   const call = await posted;
   dmWaiters.delete(user);
-  return buttonsOf(call.args.blocks).card_send?.value;
+  return buttonsOf(call.args.blocks).card_send;
 });
 // Let the last deliveries reach the fake Twilio before counting.
 await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -9,6 +9,7 @@ import type { Services } from "./services.ts";
 import type { Settings } from "./settings.ts";
 import { registerListeners } from "./slack/listeners.ts";
 import { createSmsProvider } from "./sms/provider.ts";
+import { HeldCards } from "./campaigns/sending/held-cards.ts";
 import { DeliveryQueue } from "./sms/delivery-queue.ts";
 import { startJobs } from "./jobs/scheduler.ts";
 import { Outbox } from "./slack/outbox.ts";
@@ -64,6 +65,7 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     settings,
     sms,
     deliveries: new DeliveryQueue({ db: database.db, sms, logger }),
+    heldCards: new HeldCards(),
     outbox: new Outbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL!, logger, perChannelIntervalMs: options.outboxIntervalMs }),
     logger,
     instanceId: options.instanceId ?? randomBytes(4).toString("hex"),

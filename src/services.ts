@@ -5,6 +5,7 @@ import type { SmsProvider } from "./sms/provider.ts";
 import type { DeliveryQueue } from "./sms/delivery-queue.ts";
 import type { Outbox } from "./slack/outbox.ts";
 import type { Logger } from "./logger.ts";
+import type { HeldCards } from "./campaigns/sending/held-cards.ts";
 
 /** What listeners and jobs are handed: the database, the two doors out, settings and a clock. */
 export interface Services {
@@ -16,6 +17,8 @@ export interface Services {
   slack: WebClient;
   sms: SmsProvider;
   deliveries: DeliveryQueue;
+  /** The cards this instance handed out, so Send needs no read first (a hint, checked in SQL). */
+  heldCards: HeldCards;
   /** Durable, paced posts to Slack (conversation threads, notices). */
   outbox: Outbox;
   logger: Logger;

@@ -21,7 +21,7 @@ export function signedSlackPost(url: string, secret: string, body: string, conte
   });
 }
 
-export function blockActionBody(user: string, actionId: string, value: string, responseUrl: string): string {
+export function blockActionBody(user: string, actionId: string, value: string, responseUrl: string, blockId = "card"): string {
   const payload = {
     type: "block_actions",
     user: { id: user, username: user, team_id: "T0001" },
@@ -32,7 +32,7 @@ export function blockActionBody(user: string, actionId: string, value: string, r
     channel: { id: `D${user.slice(1)}`, name: "directmessage" },
     trigger_id: "trigger.bench",
     response_url: responseUrl,
-    actions: [{ type: "button", action_id: actionId, block_id: "card", value, text: { type: "plain_text", text: "Send" }, action_ts: String(Date.now() / 1000) }],
+    actions: [{ type: "button", action_id: actionId, block_id: blockId, value, text: { type: "plain_text", text: "Send" }, action_ts: String(Date.now() / 1000) }],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

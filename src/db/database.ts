@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { DB } from "./schema.ts";
+import { registerPool } from "./prepared.ts";
 
 // Counts and bigserial ids fit easily in a double; numbers read better than strings everywhere.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -32,6 +33,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
     pool.on("error", (error) => console.error(`database connection error: ${error.message}`));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    registerPool(db, pool);
     return { db, kind: "postgres", pool, close: () => db.destroy() };
   }
   const dataDir = options.dataDir ?? "./data";
@@ -43,6 +45,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   // PGlite is one backend: one connection, so the pool serializes queries and transactions.
   const pool = new pg.Pool({ ...createPgConfig(lite), max: 1 });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  registerPool(db, pool);
   return {
     db,
     kind: "pglite",

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database } from "../../db/database.ts";
+import { queryPrepared } from "../../db/prepared.ts";
 import type { Contact } from "../../db/schema.ts";
 
 /**
@@ -19,7 +20,7 @@ export async function heldContact(db: Database, campaignId: number, userId: stri
     .executeTakeFirst();
 }
 
-const zoneSetCaches = new WeakMap<Database, Map<number, { at: number; sets: string[][] }>>();
+const zoneSetCaches = new WeakMap<Database, Map<number, { at: number; sets: Promise<string[][]> }>>();
 const ZONE_SET_TTL_MS = 2000;
 
 /**
@@ -31,8 +32,11 @@ export async function cachedPoolZoneSets(db: Database, campaignId: number): Prom
   if (!zoneSetCache) zoneSetCaches.set(db, (zoneSetCache = new Map()));
   const cached = zoneSetCache.get(campaignId);
   if (cached && Date.now() - cached.at < ZONE_SET_TTL_MS) return cached.sets;
-  const sets = await poolZoneSets(db, campaignId);
+  // The promise is what is remembered, so the presses that find the list expired together
+  // share one look rather than each sending its own.
+  const sets = poolZoneSets(db, campaignId);
   zoneSetCache.set(campaignId, { at: Date.now(), sets });
+  sets.catch(() => zoneSetCache.delete(campaignId));
   return sets;
 }
 
@@ -50,6 +54,29 @@ export async function poolZoneSets(db: Database, campaignId: number): Promise<st
     SELECT tz_zones FROM sets WHERE tz_zones IS NOT NULL`.execute(db);
   return rows.map((row) => row.tz_zones);
 }
+
+const CLAIM_NEXT = {
+  name: "claim_next_contact_v1",
+  text: `
+    WITH candidate AS (
+      SELECT id FROM contacts
+      WHERE campaign_id = $1 AND status = 'pool' AND tz_zones = $3::text[]
+        AND last_skipped_by IS DISTINCT FROM $2
+      -- tz_zones is fixed by the WHERE; naming it here makes contacts_pool_zones the
+      -- only index that returns rows in order, so sent rows are never scanned past.
+      ORDER BY tz_zones, id LIMIT 1
+      FOR UPDATE SKIP LOCKED
+    ), opted AS (
+      SELECT candidate.id, EXISTS (SELECT 1 FROM opt_outs o JOIN contacts c ON c.phone = o.phone WHERE c.id = candidate.id) AS out
+      FROM candidate
+    )
+    UPDATE contacts c SET
+      status = CASE WHEN opted.out THEN 'opted_out' ELSE 'held' END,
+      held_by = CASE WHEN opted.out THEN NULL ELSE $2 END,
+      held_at = CASE WHEN opted.out THEN NULL ELSE date_trunc('milliseconds', now()) END
+    FROM opted WHERE c.id = opted.id
+    RETURNING c.*`,
+};
 
 /**
  * Claims the next pool contact whose zone set is open, for this volunteer. A contact found
@@ -69,25 +96,7 @@ export async function claimNextContact(
     for (;;) {
       let claimed: Contact | undefined;
       try {
-        const { rows } = await sql<Contact>`
-          WITH candidate AS (
-            SELECT id FROM contacts
-            WHERE campaign_id = ${input.campaignId} AND status = 'pool' AND tz_zones = ${zones}::text[]
-              AND last_skipped_by IS DISTINCT FROM ${input.userId}
-            -- tz_zones is fixed by the WHERE; naming it here makes contacts_pool_zones the
-            -- only index that returns rows in order, so sent rows are never scanned past.
-            ORDER BY tz_zones, id LIMIT 1
-            FOR UPDATE SKIP LOCKED
-          ), opted AS (
-            SELECT candidate.id, EXISTS (SELECT 1 FROM opt_outs o JOIN contacts c ON c.phone = o.phone WHERE c.id = candidate.id) AS out
-            FROM candidate
-          )
-          UPDATE contacts c SET
-            status = CASE WHEN opted.out THEN 'opted_out' ELSE 'held' END,
-            held_by = CASE WHEN opted.out THEN NULL ELSE ${input.userId} END,
-            held_at = CASE WHEN opted.out THEN NULL ELSE date_trunc('milliseconds', now()) END
-          FROM opted WHERE c.id = opted.id
-          RETURNING c.*`.execute(db);
+        const rows = await queryPrepared<Contact>(db, CLAIM_NEXT, [input.campaignId, input.userId, zones]);
         claimed = rows[0];
       } catch (error) {
         // contacts_one_held: this volunteer claimed one concurrently (a double click on Shift).

@@ -1,7 +1,16 @@
 import { sql } from "kysely";
 import type { Database } from "../../db/database.ts";
 import type { Campaign, Contact } from "../../db/schema.ts";
+import { isWithinWindow } from "../hours/window.ts";
+import { cachedPoolZoneSets } from "./assignment.ts";
 import { commitOpening, type CommitInput, type CommitResult } from "./commit-opening.ts";
+import type { HeldCard } from "./held-cards.ts";
+import { sendAndClaimNext } from "./send-and-claim.ts";
+
+export type SendResult = CommitResult & {
+  /** The volunteer's next contact, already claimed in the same statement (fast path only). */
+  next?: Contact;
+};
 
 /**
  * The Send button's fast path: one read, then one guarded statement that marks the contact
@@ -11,7 +20,11 @@ import { commitOpening, type CommitInput, type CommitResult } from "./commit-ope
  * the unique index messages_one_opening stays the backstop. Anything unusual falls back to the
  * transactional commitOpening, which says why nothing was sent and tidies the contact.
  */
-export async function sendOpening(db: Database, input: CommitInput): Promise<CommitResult> {
+export async function sendOpening(db: Database, input: CommitInput & { card?: HeldCard; now?: Date }): Promise<SendResult> {
+  if (input.card) {
+    const sent = await sendHandedOut(db, input.card, input, input.now ?? new Date());
+    if (sent) return sent;
+  }
   const row = await db
     .selectFrom("contacts as c")
     .innerJoin("campaigns as k", "k.id", "c.campaign_id")
@@ -61,4 +74,20 @@ export async function sendOpening(db: Database, input: CommitInput): Promise<Com
 function reviveCampaign(json: Campaign): Campaign {
   const raw = json as unknown as Record<string, unknown>;
   return { ...json, created_at: new Date(String(raw.created_at)), updated_at: new Date(String(raw.updated_at)) };
+}
+
+/**
+ * A card this instance handed out: no read, one statement that sends and claims the next
+ * contact. Undefined when anything is unusual, and the reading path then decides.
+ */
+async function sendHandedOut(db: Database, card: HeldCard, input: CommitInput, now: Date): Promise<SendResult | undefined> {
+  const { contact, campaign } = card;
+  if (contact.id !== input.contactId || !input.windowOpen(contact, campaign)) return undefined;
+  const body = input.render(contact, campaign);
+  if (!body.trim()) return undefined;
+  const window = { start: campaign.hours_start, end: campaign.hours_end };
+  const nextZones = (await cachedPoolZoneSets(db, campaign.id)).find((zones) => isWithinWindow(zones, window, now));
+  const result = await sendAndClaimNext(db, { card, userId: input.userId, fromPhone: input.fromPhone, body, nextZones });
+  if (!result.ok) return undefined;
+  return { ok: true, messageId: result.messageId, conversationId: result.conversationId, body, contact: { ...contact, status: "sent" }, campaign, claimed: true, next: result.next };
 }

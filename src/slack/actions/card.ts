@@ -8,11 +8,13 @@ import type { Campaign } from "../../db/schema.ts";
 import type { Services } from "../../services.ts";
 import { CARD_ACTIONS, shiftEndedCard } from "../blocks/card.ts";
 import { maskPhone } from "../blocks/text.ts";
-import { nextCardMessage } from "../cards.ts";
+import { handOutCard, nextCardMessage } from "../cards.ts";
 import { ensureVolunteer, touchVolunteer } from "../volunteers.ts";
 
+// Built once: zod 4 compiles an object schema when it is made, which costs more than parsing.
+const cardFields = z.object({ k: z.number().int().positive(), t: z.number().int().nonnegative() });
 const cardValue = z.string().transform((text, ctx) => {
-  const parsed = z.object({ k: z.number().int().positive(), t: z.number().int().nonnegative() }).safeParse(safeJson(text));
+  const parsed = cardFields.safeParse(safeJson(text));
   if (!parsed.success) {
     ctx.addIssue({ code: "custom", message: "not a card value" });
     return z.NEVER;
@@ -64,13 +66,16 @@ export function registerCardActions(app: App, services: Services): void {
     const texterName = Number.isInteger(campaignHint) && campaignHint > 0
       ? (await ensureVolunteer(services, campaignHint, userId)).displayName
       : await texterNameForContact(services, value.data.contactId, userId);
+    const now = services.now();
     const result = await sendOpening(services.db, {
       contactId: value.data.contactId,
       userId,
       heldAtMs: value.data.heldAtMs,
+      card: services.heldCards.take(value.data.contactId, userId, value.data.heldAtMs),
+      now,
       fromPhone: services.sms.fromNumber ?? "",
       render: (contact, campaign) => renderOpening(campaign, contact, texterName),
-      windowOpen: (contact, campaign) => contactWindowOpen(contact, campaign, services.now()),
+      windowOpen: (contact, campaign) => contactWindowOpen(contact, campaign, now),
     });
     if (result.ok) {
       // Twilio is called off the request path: the next card never waits on it.
@@ -80,6 +85,7 @@ export function registerCardActions(app: App, services: Services): void {
           ? { id: result.messageId, to_phone: result.contact.phone, body: result.body, media_urls: [], created_at: services.now(), attempts: 1, campaign_id: result.campaign.id, contact_id: result.contact.id, error_code: null }
           : undefined,
       );
+      if (result.next) return replaceCard(respond, handOutCard(services, result.campaign, result.next, renderOpening(result.campaign, result.next, texterName)));
       return replaceCard(respond, await nextCardMessage(services, result.campaign, userId, undefined, { holdsNothing: true }));
     }
     if (result.reason === "already_sent" && result.contact?.held_by === userId) return; // a double click: the first press answers
