@@ -90,6 +90,9 @@ export interface OutboxOptions {
   pollMs?: number;
 }
 
+/** Methods whose rate limit Slack applies per channel rather than per workspace. */
+const PER_CHANNEL_LIMITED = new Set(["chat.postMessage"]);
+
 export class Outbox {
   private readonly client: WebClient;
   private readonly db: Db;
@@ -293,10 +296,13 @@ export class Outbox {
   private async handleFailure(item: ClaimedItem, error: unknown): Promise<void> {
     const decision = decideAfterFailure(error, item.attempts);
     if (decision.kind === "rate_limited") {
-      // Slack says exactly when: hold this channel and the whole method; a 429 is not a failed attempt.
+      // Slack says exactly when; a 429 is not a failed attempt. chat.postMessage is limited per
+      // channel (about one a second), so its 429 holds that channel only: holding the method
+      // would let one busy channel stall every volunteer's DM. Other methods are limited per
+      // workspace (Tier 2–4), so their 429 holds the method everywhere.
       const until = Date.now() + decision.waitMs;
       this.channelPausedUntil.set(item.channel, until);
-      this.methodPausedUntil.set(item.method, until);
+      if (!PER_CHANNEL_LIMITED.has(item.method)) this.methodPausedUntil.set(item.method, until);
       this.logger.info(`${this.name}: ${item.method} rate limited, ${item.dedupe_key} waits ${decision.waitMs} ms`);
       return this.retryLater(item, decision.waitMs, false, "ratelimited");
     }

@@ -71,6 +71,38 @@ describe("Slack outbox", () => {
     expect(rows.every((row) => row.state === "posted" && row.attempts === 1)).toBe(true);
   });
 
+  it("a 429 on chat.postMessage holds that channel only; the other DMs keep posting meanwhile", async () => {
+    slack.failNext("chat.postMessage", 429, { count: 1, retryAfter: 3 });
+    await enqueueMany("D_LIMITED", 1);
+    const outbox = startOutbox();
+    await waitFor(() => slack.callsTo("chat.postMessage").some((call) => call.status === 429), { what: "the 429" });
+    const limitedAt = Date.now();
+    await enqueueMany("D_OTHER1", 2);
+    await enqueueMany("D_OTHER2", 2);
+    outbox.kick();
+    await waitFor(() => posted("D_OTHER1").length === 2 && posted("D_OTHER2").length === 2, { what: "the other DMs", timeoutMs: 2500 });
+    expect(Date.now() - limitedAt).toBeLessThan(2500);
+    expect(posted("D_LIMITED")).toEqual([]);
+    await outbox.drain(10_000);
+    const retried = posted("D_LIMITED")[0]!;
+    const hit = slack.callsTo("chat.postMessage").find((call) => call.status === 429)!;
+    expect(retried.at - hit.at).toBeGreaterThanOrEqual(2900);
+  });
+
+  it("a 429 on a workspace-limited method (chat.update) holds that method for every channel", async () => {
+    slack.failNext("chat.update", 429, { count: 1, retryAfter: 2 });
+    await enqueuePost(db, { dedupeKey: "u:1", channel: "D_A", method: "chat.update", payload: { ts: "1.1", text: "update A" } });
+    const outbox = startOutbox();
+    await waitFor(() => slack.callsTo("chat.update").some((call) => call.status === 429), { what: "the 429" });
+    const hit = slack.callsTo("chat.update").find((call) => call.status === 429)!;
+    await enqueuePost(db, { dedupeKey: "u:2", channel: "D_B", method: "chat.update", payload: { ts: "2.1", text: "update B" } });
+    outbox.kick();
+    await outbox.drain(10_000);
+    const updates = slack.callsTo("chat.update").filter((call) => call.status === 200);
+    expect(updates.map((call) => call.args.text).sort()).toEqual(["update A", "update B"]);
+    for (const call of updates) expect(call.at - hit.at).toBeGreaterThanOrEqual(1900);
+  });
+
   it("the same dedupe key enqueued twice (a webhook or event retry) is one row and one post", async () => {
     const first = await enqueuePost(db, { dedupeKey: "in:42", channel: "C_DUP", payload: { text: "reply 42" } });
     const again = await db.transaction().execute((tx) => enqueuePost(tx, { dedupeKey: "in:42", channel: "C_DUP", payload: { text: "reply 42" } }));
