@@ -5,6 +5,7 @@ import { recordOptIn, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import { queueReply, loadConversation } from "../campaigns/conversations/conversations.ts";
 import type { InboundSms } from "../campaigns/inbound.ts";
 import type { Services } from "../services.ts";
+import { queryPrepared } from "../db/prepared.ts";
 import { conversationParent, inboundReply } from "../slack/blocks/conversation.ts";
 import { conversationView } from "../slack/conversation-view.ts";
 import { maskPhone } from "../slack/blocks/text.ts";
@@ -17,14 +18,18 @@ export const parentKey = (conversationId: number) => `conv-parent:${conversation
  * the row and changes nothing) and answer. Returns the id to process, or undefined for a retry.
  */
 export async function storeInbound(services: Services, sms: InboundSms): Promise<number | undefined> {
-  const inserted = await services.db
-    .insertInto("messages")
-    .values({ direction: "in", kind: "inbound", body: sms.body, media_urls: JSON.stringify(sms.mediaUrls), from_phone: sms.from, to_phone: sms.to, twilio_sid: sms.sid, status: "received" })
-    .onConflict((oc) => oc.column("twilio_sid").doNothing())
-    .returning("id")
-    .executeTakeFirst();
-  return inserted?.id;
+  const rows = await queryPrepared<{ id: number }>(services.db, STORE_INBOUND, [sms.body, JSON.stringify(sms.mediaUrls), sms.from, sms.to, sms.sid]);
+  return rows[0]?.id;
 }
+
+/** Every webhook runs it, so it is prepared once per connection (see db/prepared.ts). */
+const STORE_INBOUND = {
+  name: "store_inbound_v1",
+  text: `INSERT INTO messages (direction, kind, body, media_urls, from_phone, to_phone, twilio_sid, status)
+         VALUES ('in', 'inbound', $1, $2::jsonb, $3, $4, $5, 'received')
+         ON CONFLICT (twilio_sid) DO NOTHING
+         RETURNING id`,
+};
 
 /**
  * Step two, after the answer: match the text to its conversation, record an opt-out or
