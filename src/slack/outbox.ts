@@ -77,6 +77,7 @@ interface ClaimedItem {
 const LEASE_SECONDS = 30;
 const REQUEST_TIMEOUT_MS = 15_000;
 const MAX_IN_FLIGHT = 25;
+const MIN_CLAIM_GAP_MS = 25;
 
 export interface OutboxOptions {
   db: Db;
@@ -166,8 +167,15 @@ export class Outbox {
   }
 
   private async run(): Promise<void> {
+    let lastClaimAt = 0;
     while (this.running) {
       try {
+        // Kicks come with every enqueue and every finished post — hundreds a second in a burst
+        // of replies. Claiming at most every MIN_CLAIM_GAP_MS keeps the claim query from
+        // competing with the webhooks, and costs a post at most that much delay.
+        const gap = lastClaimAt + MIN_CLAIM_GAP_MS - Date.now();
+        if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
+        lastClaimAt = Date.now();
         const claimed = await this.claimAndPost();
         if (claimed === 0 || this.inFlight.size >= MAX_IN_FLIGHT) await this.sleep(this.nextWakeMs());
       } catch (error) {

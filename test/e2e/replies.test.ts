@@ -81,8 +81,11 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     const before = h.twilio.messagesTo(contacts[0]!).length;
     const ts = "1800000000.000100";
     await threadReply(VOL, thread.slack_channel!, thread.slack_thread_ts!, "Hi! I'm with the Replies Test campaign &amp; we'd love your vote", "EvRetry1", ts);
-    await h.event({ type: "message", channel: thread.slack_channel, channel_type: "im", user: VOL, text: "dup", ts, thread_ts: thread.slack_thread_ts }, { eventId: "EvRetry1", retryNum: 1 });
     await waitFor(() => h.twilio.messagesTo(contacts[0]!).length === before + 1, { what: "the reply text" });
+    // Slack retries an event it thinks we missed seconds later, with the same event_id (the
+    // different text here only shows which copy was texted).
+    await h.event({ type: "message", channel: thread.slack_channel, channel_type: "im", user: VOL, text: "dup", ts, thread_ts: thread.slack_thread_ts }, { eventId: "EvRetry1", retryNum: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await h.app.services.deliveries.idle();
     const sent = h.twilio.messagesTo(contacts[0]!);
     expect(sent).toHaveLength(before + 1);
