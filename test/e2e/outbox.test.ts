@@ -95,6 +95,8 @@ describe("Slack outbox", () => {
     const outbox = startOutbox();
     await waitFor(() => slack.callsTo("chat.update").some((call) => call.status === 429), { what: "the 429" });
     const hit = slack.callsTo("chat.update").find((call) => call.status === 429)!;
+    // Once the outbox has taken in the 429 (it puts the item back with the reason):
+    await waitFor(async () => (await db.selectFrom("slack_outbox").select("last_error").where("dedupe_key", "=", "u:1").executeTakeFirst())?.last_error === "ratelimited", { what: "the 429 recorded" });
     await enqueuePost(db, { dedupeKey: "u:2", channel: "D_B", method: "chat.update", payload: { ts: "2.1", text: "update B" } });
     outbox.kick();
     await outbox.drain(10_000);
