@@ -33,8 +33,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
     pool.on("error", (error) => console.error(`database connection error: ${error.message}`));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    registerPool(db, pool);
-    return { db, kind: "postgres", pool, close: () => db.destroy() };
+    // A few connections of their own for storing inbound webhooks: a burst of replies keeps
+    // the main pool busy matching and posting them, and Twilio's answer must not queue behind.
+    const ingest = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+    ingest.on("error", (error) => console.error(`database connection error: ${error.message}`));
+    registerPool(db, pool, ingest);
+    return {
+      db,
+      kind: "postgres",
+      pool,
+      close: async () => {
+        await db.destroy();
+        await ingest.end();
+      },
+    };
   }
   const dataDir = options.dataDir ?? "./data";
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });

@@ -18,7 +18,7 @@ export const parentKey = (conversationId: number) => `conv-parent:${conversation
  * the row and changes nothing) and answer. Returns the id to process, or undefined for a retry.
  */
 export async function storeInbound(services: Services, sms: InboundSms): Promise<number | undefined> {
-  const rows = await queryPrepared<{ id: number }>(services.db, STORE_INBOUND, [sms.body, JSON.stringify(sms.mediaUrls), sms.from, sms.to, sms.sid]);
+  const rows = await queryPrepared<{ id: number }>(services.db, STORE_INBOUND, [sms.body, JSON.stringify(sms.mediaUrls), sms.from, sms.to, sms.sid], { lane: "ingest" });
   return rows[0]?.id;
 }
 
