@@ -105,6 +105,8 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     logger,
     logLevel: logger.getLevel(),
     deferInitialization: true,
+    // Bolt's conversation store is a per-message lookup we never use (state lives in the database).
+    convoStore: false,
   });
   await app.init();
   const services: Services = { ...servicesWithoutSlack, slack: app.client };
