@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { buildApp, MAIN_ENTRY, ROOT } from "../../test/support/build.ts";
+import { buildApp, MAIN_ENTRY, MAIN_NODE_FLAGS, ROOT } from "../../test/support/build.ts";
 
 /** Runs a TypeScript entry point as its own process (through tsx), with only `env`. */
 export function spawnNode(script: string, env: Record<string, string>, extraArgs: string[] = []): ChildProcess {
@@ -12,7 +12,7 @@ let built = false;
 export function spawnApp(env: Record<string, string>, extraArgs: string[] = []): ChildProcess {
   if (!built) buildApp();
   built = true;
-  return spawnWith([...extraArgs, MAIN_ENTRY], env);
+  return spawnWith([...extraArgs, ...MAIN_NODE_FLAGS, MAIN_ENTRY], env);
 }
 
 function spawnWith(args: string[], env: Record<string, string>): ChildProcess {

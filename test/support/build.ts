@@ -4,6 +4,12 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** What `npm start` runs: the compiled entry point (see the "build" script). */
 export const MAIN_ENTRY = "dist/src/main.js";
+/**
+ * The Node flags `npm start` passes (package.json "start" says the same): a young generation
+ * of 8 MB semi-spaces instead of 16 keeps a million-row upload's garbage from swelling the
+ * heap by ~20 MB, at no measurable cost to Send throughput.
+ */
+export const MAIN_NODE_FLAGS = ["--max-semi-space-size=8"];
 
 /** Compiles src/ and migrations/ to dist/ exactly as `npm start` does before it runs. */
 export function buildApp(): void {

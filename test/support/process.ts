@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { waitFor } from "./http-util.ts";
-import { MAIN_ENTRY, ROOT } from "./build.ts";
+import { MAIN_ENTRY, MAIN_NODE_FLAGS, ROOT } from "./build.ts";
 
 export interface AppProcess {
   child: ChildProcess;
@@ -27,7 +27,7 @@ export async function freePort(): Promise<number> {
  * setup — with exactly this environment.
  */
 export function runMain(env: Record<string, string>, port?: number): AppProcess {
-  const child = spawn(process.execPath, [MAIN_ENTRY], {
+  const child = spawn(process.execPath, [...MAIN_NODE_FLAGS, MAIN_ENTRY], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env, ...(port ? { PORT: String(port) } : {}) },
     stdio: ["ignore", "pipe", "pipe"],
