@@ -61,6 +61,25 @@ describe("shifts and sending (Twilio)", () => {
     expect(openingsTo(p2!)).toHaveLength(0);
   });
 
+  it("a script or hours change while a card is open is what Send goes by, not the card's copy", async () => {
+    const [p1, p2, p3] = phones(3, 2025550250);
+    const { campaignId } = await seedCampaign(h.db, { slug: "edited", contacts: [{ phone: p1!, first_name: "Ann" }, { phone: p2!, first_name: "Ben" }, { phone: p3!, first_name: "Cy" }] });
+    const first = await startShift(h, BOB, "edited");
+    expect(textOf(first.blocks)).toContain("Hi Ann");
+    await h.db.updateTable("campaigns").set({ opening_message: "Hello {first_name}, new script. Reply STOP to opt out.", updated_at: new Date() }).where("id", "=", campaignId).execute();
+    const next = await pressAndWait(h, BOB, buttonsOf(first.blocks)[CARD_ACTIONS.send]!);
+    expect((await h.twilio.waitForMessage((m) => m.to === p1)).body).toBe("Hello Ann, new script. Reply STOP to opt out.");
+    expect(textOf(next.blocks)).toContain("Hello Ben, new script");
+    // The window closes (hours 0–1 in every zone the contact may be in) while Ben's card is open.
+    h.clock = new Date("2026-07-15T16:00:00Z");
+    await h.db.updateTable("campaigns").set({ hours_start: 0, hours_end: 1 }).where("id", "=", campaignId).execute();
+    const after = await pressAndWait(h, BOB, buttonsOf(next.blocks)[CARD_ACTIONS.send]!);
+    expect(textOf(after.blocks)).toContain("texting hours just ended; nothing was sent");
+    await h.app.services.deliveries.idle();
+    expect(openingsTo(p2!)).toHaveLength(0);
+    expect(openingsTo(p3!)).toHaveLength(0);
+  });
+
   it("a double click and 20 concurrent copies of the same click send one text", async () => {
     const ps = phones(3, 2025550300);
     await seedCampaign(h.db, { slug: "dupes", contacts: ps.map((phone) => ({ phone, first_name: "X" })) });
