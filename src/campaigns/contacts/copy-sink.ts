@@ -39,11 +39,13 @@ export class CopySink {
   private readonly seen = new PhoneSet();
   private readonly counts: MergeCounts = { imported: 0, optedOut: 0, alreadyInCampaign: 0, valid: 0 };
   private readonly prefix: string;
+  private readonly suffix: string;
   private failed: Error | undefined;
 
   constructor(private readonly client: PoolClient, private readonly campaignId: number, private readonly importId: number) {
     if (!Number.isSafeInteger(campaignId) || !Number.isSafeInteger(importId)) throw new Error("campaign and import ids must be integers");
     this.prefix = `${campaignId}\t`;
+    this.suffix = `\t${importId}\t`;
   }
 
   async open(): Promise<void> {
@@ -65,7 +67,6 @@ export class CopySink {
 
   async write(rows: { rowNumber: number; contact: ContactFields }[]): Promise<void> {
     let chunk = "";
-    const suffix = `\t${this.importId}\t`;
     for (const { rowNumber, contact } of rows) {
       if (this.existing.has(contact.phone)) {
         this.counts.alreadyInCampaign += 1;
@@ -77,7 +78,7 @@ export class CopySink {
         contact.phone, contact.firstName, contact.lastName, contact.zip,
         zones.source === "column" ? zones.zones[0] ?? null : contact.timezone,
         textArray(zones.zones), zones.source, contact.externalId, JSON.stringify(contact.customFields),
-      ].map(copyText).join("\t") + suffix + rowNumber + "\n";
+      ].map(copyText).join("\t") + this.suffix + rowNumber + "\n";
     }
     this.counts.valid += rows.length;
     if (this.failed) throw this.failed;

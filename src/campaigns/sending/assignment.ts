@@ -55,27 +55,36 @@ export async function poolZoneSets(db: Database, campaignId: number): Promise<st
   return rows.map((row) => row.tz_zones);
 }
 
-const CLAIM_NEXT = {
-  name: "claim_next_contact_v1",
-  text: `
-    WITH candidate AS (
+/**
+ * The claim as CTEs (candidate, opted, next), written once for both statements that claim:
+ * CLAIM_NEXT here and the Send statement, which claims only `onlyIf` its opening was stored.
+ * Arguments are the placeholders ("$1") for the campaign, the volunteer and the zone set.
+ */
+export function claimCtes(p: { campaign: string; user: string; zones: string; onlyIf?: string }): string {
+  return `candidate AS (
       SELECT id FROM contacts
-      WHERE campaign_id = $1 AND status = 'pool' AND tz_zones = $3::text[]
-        AND last_skipped_by IS DISTINCT FROM $2
+      WHERE ${p.onlyIf ? `${p.onlyIf} AND ` : ""}campaign_id = ${p.campaign} AND status = 'pool' AND tz_zones = ${p.zones}::text[]
+        AND last_skipped_by IS DISTINCT FROM ${p.user}
       -- tz_zones is fixed by the WHERE; naming it here makes contacts_pool_zones the
       -- only index that returns rows in order, so sent rows are never scanned past.
       ORDER BY tz_zones, id LIMIT 1
       FOR UPDATE SKIP LOCKED
     ), opted AS (
-      SELECT candidate.id, EXISTS (SELECT 1 FROM opt_outs o JOIN contacts c ON c.phone = o.phone WHERE c.id = candidate.id) AS out
+      SELECT candidate.id, EXISTS (SELECT 1 FROM opt_outs o JOIN contacts n ON n.phone = o.phone WHERE n.id = candidate.id) AS out
       FROM candidate
-    )
-    UPDATE contacts c SET
-      status = CASE WHEN opted.out THEN 'opted_out' ELSE 'held' END,
-      held_by = CASE WHEN opted.out THEN NULL ELSE $2 END,
-      held_at = CASE WHEN opted.out THEN NULL ELSE date_trunc('milliseconds', now()) END
-    FROM opted WHERE c.id = opted.id
-    RETURNING c.*`,
+    ), next AS (
+      UPDATE contacts n SET
+        status = CASE WHEN opted.out THEN 'opted_out' ELSE 'held' END,
+        held_by = CASE WHEN opted.out THEN NULL ELSE ${p.user} END,
+        held_at = CASE WHEN opted.out THEN NULL ELSE date_trunc('milliseconds', now()) END
+      FROM opted WHERE n.id = opted.id
+      RETURNING n.*
+    )`;
+}
+
+const CLAIM_NEXT = {
+  name: "claim_next_contact_v2",
+  text: `WITH ${claimCtes({ campaign: "$1", user: "$2", zones: "$3" })} SELECT * FROM next`,
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { Database } from "../../db/database.ts";
 import { queryPrepared } from "../../db/prepared.ts";
+import { claimCtes } from "./assignment.ts";
 import type { Contact } from "../../db/schema.ts";
 import type { HeldCard } from "./held-cards.ts";
 
@@ -31,7 +32,7 @@ export type SendAndClaimResult =
  * hold is already gone when contacts_one_held checks the new one.
  */
 const SEND_AND_CLAIM = {
-  name: "send_and_claim_next_v1",
+  name: "send_and_claim_next_v2",
   text: `
     WITH c AS (
       UPDATE contacts SET status = 'sent'
@@ -56,24 +57,7 @@ const SEND_AND_CLAIM = {
     ), touched AS (
       UPDATE volunteers SET last_active_at = now()
       WHERE campaign_id = $10 AND user_id = $2 AND EXISTS (SELECT 1 FROM msg)
-    ), candidate AS (
-      SELECT id FROM contacts
-      WHERE $11::text[] IS NOT NULL AND EXISTS (SELECT 1 FROM msg)
-        AND campaign_id = $10 AND status = 'pool' AND tz_zones = $11::text[]
-        AND last_skipped_by IS DISTINCT FROM $2
-      ORDER BY tz_zones, id LIMIT 1
-      FOR UPDATE SKIP LOCKED
-    ), opted AS (
-      SELECT candidate.id, EXISTS (SELECT 1 FROM opt_outs o JOIN contacts n ON n.phone = o.phone WHERE n.id = candidate.id) AS out
-      FROM candidate
-    ), next AS (
-      UPDATE contacts n SET
-        status = CASE WHEN opted.out THEN 'opted_out' ELSE 'held' END,
-        held_by = CASE WHEN opted.out THEN NULL ELSE $2 END,
-        held_at = CASE WHEN opted.out THEN NULL ELSE date_trunc('milliseconds', now()) END
-      FROM opted WHERE n.id = opted.id
-      RETURNING n.*
-    )
+    ), ${claimCtes({ campaign: "$10", user: "$2", zones: "$11", onlyIf: "$11::text[] IS NOT NULL AND EXISTS (SELECT 1 FROM msg)" })}
     SELECT msg.id, msg.conversation_id, (SELECT to_jsonb(next) FROM next) AS next FROM msg`,
 };
 

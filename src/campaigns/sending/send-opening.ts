@@ -3,6 +3,7 @@ import type { Database } from "../../db/database.ts";
 import type { Campaign, Contact } from "../../db/schema.ts";
 import { isWithinWindow } from "../hours/window.ts";
 import { cachedPoolZoneSets } from "./assignment.ts";
+import { windowOf } from "./next-card.ts";
 import { commitOpening, type CommitInput, type CommitResult } from "./commit-opening.ts";
 import type { HeldCard } from "./held-cards.ts";
 import { sendAndClaimNext } from "./send-and-claim.ts";
@@ -85,8 +86,7 @@ async function sendHandedOut(db: Database, card: HeldCard, input: CommitInput, n
   if (contact.id !== input.contactId || !input.windowOpen(contact, campaign)) return undefined;
   const body = input.render(contact, campaign);
   if (!body.trim()) return undefined;
-  const window = { start: campaign.hours_start, end: campaign.hours_end };
-  const nextZones = (await cachedPoolZoneSets(db, campaign.id)).find((zones) => isWithinWindow(zones, window, now));
+  const nextZones = (await cachedPoolZoneSets(db, campaign.id)).find((zones) => isWithinWindow(zones, windowOf(campaign), now));
   const result = await sendAndClaimNext(db, { card, userId: input.userId, fromPhone: input.fromPhone, body, nextZones });
   if (!result.ok) return undefined;
   return { ok: true, messageId: result.messageId, conversationId: result.conversationId, body, contact: { ...contact, status: "sent" }, campaign, claimed: true, next: result.next };
