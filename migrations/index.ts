@@ -3,6 +3,7 @@ import * as m0001 from "./0001_initial.ts";
 import * as m0002 from "./0002_sending.ts";
 import * as m0003 from "./0003_outbox_order.ts";
 import * as m0004 from "./0004_inbound_processing.ts";
+import * as m0005 from "./0005_outbox_pending.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   "0002_sending": m0002,
   "0003_outbox_order": m0003,
   "0004_inbound_processing": m0004,
+  "0005_outbox_pending": m0005,
 };
