@@ -16,6 +16,8 @@ import { Outbox } from "./slack/outbox.ts";
 import { rememberThread } from "./slack/threads.ts";
 import { twilioWebhook } from "./sms/webhooks.ts";
 import { twilioHandlers } from "./sms/handlers.ts";
+import { InboundQueue } from "./sms/inbound-queue.ts";
+import { BackgroundThread } from "./background/background.ts";
 
 export interface TextbankOptions {
   settings: Settings;
@@ -27,6 +29,12 @@ export interface TextbankOptions {
   jobs?: boolean;
   /** Pace of posts per Slack channel (default 1000 ms, Slack's chat.postMessage limit). */
   outboxIntervalMs?: number;
+  /**
+   * Where inbound texts are matched and the outbox posts: "inline" on this event loop, or
+   * "thread", a worker thread of their own (PostgreSQL only: PGlite lives in this thread), so
+   * a burst of replies never delays the answers to Twilio and Slack. Default "inline".
+   */
+  background?: "inline" | "thread";
 }
 
 export interface Textbank {
@@ -34,6 +42,8 @@ export interface Textbank {
   port: number;
   mode: "http" | "socket";
   services: Services;
+  /** The outbox poster when it runs on this thread (background "inline"). */
+  outbox?: Outbox;
   stop(): Promise<void>;
 }
 
@@ -58,6 +68,16 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const startedAt = Date.now();
   const clientOptions = { slackApiUrl: settings.SLACK_API_URL };
   const sms = createSmsProvider(settings);
+  const instanceId = options.instanceId ?? randomBytes(4).toString("hex");
+  const thread =
+    options.background === "thread" && database.kind === "postgres" && database.url
+      ? await BackgroundThread.start({ settings, databaseUrl: database.url, instanceId, outboxIntervalMs: options.outboxIntervalMs, logger })
+      : undefined;
+  const outbox = thread
+    ? undefined
+    : new Outbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL!, logger, perChannelIntervalMs: options.outboxIntervalMs });
+  // Routes are built before the app so both receivers get them; they only need `services` at request time.
+  const holder: { services?: Services } = {};
   const servicesWithoutSlack = {
     db: database.db,
     dbKind: database.kind,
@@ -66,13 +86,12 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     sms,
     deliveries: new DeliveryQueue({ db: database.db, sms, logger }),
     heldCards: new HeldCards(),
-    outbox: new Outbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL!, logger, perChannelIntervalMs: options.outboxIntervalMs }),
+    outbox: thread ?? outbox!,
+    inbound: thread ?? new InboundQueue(() => holder.services!),
     logger,
-    instanceId: options.instanceId ?? randomBytes(4).toString("hex"),
+    instanceId,
     now: options.now ?? (() => new Date()),
   };
-  // Routes are built before the app so both receivers get them; they only need `services` at request time.
-  const holder: { services?: Services } = {};
   const handlers = twilioHandlers(() => holder.services!);
   const customRoutes: CustomRoute[] = [
     route("/healthz", "GET", (req, res) => healthRoute(holder.services!, startedAt)(req, res), logger),
@@ -117,21 +136,23 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     logger.error("unhandled Slack listener error", error);
   });
 
-  services.outbox.onPosted("conv-parent:", (item, posted) => rememberThread(services.db, item.dedupeKey, posted));
-  services.outbox.start();
+  outbox?.onPosted("conv-parent:", (item, posted) => rememberThread(services.db, item.dedupeKey, posted));
+  outbox?.start();
   const scheduled = options.jobs === false ? undefined : startJobs(services);
   const started = (await app.start(settings.PORT)) as unknown;
   const port = mode === "http" ? ((started as Server).address() as AddressInfo).port : settings.PORT;
-  logger.info(`Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${services.sms.name} SMS)`);
+  logger.info(`Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${services.sms.name} SMS${thread ? ", replies and the outbox on a background thread" : ""})`);
 
   return {
     port,
     mode,
     services,
+    outbox,
     async stop() {
       await scheduled?.stop();
       await app.stop();
-      await services.outbox.stop();
+      await outbox?.stop();
+      await thread?.stop();
       await services.deliveries.stop();
     },
   };

@@ -19,7 +19,8 @@ try {
   const database = await openDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR });
   const applied = await migrateToLatest(database.db);
   if (applied.length) logger.info(`applied migrations: ${applied.map((m) => m.migrationName).join(", ")}`);
-  const textbank = await startTextbank({ settings, database, logger });
+  // On PostgreSQL the replies and the outbox get a thread of their own (see app.ts).
+  const textbank = await startTextbank({ settings, database, logger, background: database.kind === "postgres" ? "thread" : "inline" });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

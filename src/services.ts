@@ -3,7 +3,6 @@ import type { Database } from "./db/database.ts";
 import type { Settings } from "./settings.ts";
 import type { SmsProvider } from "./sms/provider.ts";
 import type { DeliveryQueue } from "./sms/delivery-queue.ts";
-import type { Outbox } from "./slack/outbox.ts";
 import type { Logger } from "./logger.ts";
 import type { HeldCards } from "./campaigns/sending/held-cards.ts";
 
@@ -19,8 +18,13 @@ export interface Services {
   deliveries: DeliveryQueue;
   /** The cards this instance handed out, so Send needs no read first (a hint, checked in SQL). */
   heldCards: HeldCards;
-  /** Durable, paced posts to Slack (conversation threads, notices). */
-  outbox: Outbox;
+  /**
+   * Durable, paced posts to Slack (conversation threads, notices): producers write rows with
+   * enqueuePost and kick the poster, which runs here or on the background thread.
+   */
+  outbox: { kick(): void };
+  /** Stored inbound texts waiting to be matched and posted (here or on the background thread). */
+  inbound: { push(messageId: number): void };
   logger: Logger;
   instanceId: string;
   now: () => Date;

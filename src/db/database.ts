@@ -12,6 +12,8 @@ export type Database = Kysely<DB>;
 export interface DatabaseHandle {
   db: Database;
   kind: "postgres" | "pglite";
+  /** The PostgreSQL connection string it was opened with (for the background thread's own pool). */
+  url?: string;
   /** The pg pool, for what Kysely does not wrap (COPY, LISTEN). */
   pool: pg.Pool;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     return {
       db,
       kind: "postgres",
+      url: options.databaseUrl,
       pool,
       close: async () => {
         await db.destroy();

@@ -1,7 +1,6 @@
 import { advanceMessageStatus, isMessageStatus } from "../campaigns/message-status.ts";
 import { explainTwilioError } from "./deliver.ts";
 import { storeInbound } from "./inbound-flow.ts";
-import { InboundQueue } from "./inbound-queue.ts";
 import type { Services } from "../services.ts";
 import { maskPhone } from "../slack/blocks/text.ts";
 import { enqueuePost } from "../slack/outbox.ts";
@@ -9,7 +8,6 @@ import type { TwilioParams, TwilioWebhookHandlers } from "./webhooks.ts";
 
 /** Turns verified Twilio parameters into domain calls. */
 export function twilioHandlers(services: () => Services): TwilioWebhookHandlers {
-  const queue = new InboundQueue(services);
   return {
     async inbound(params: TwilioParams) {
       if (!params.MessageSid || !params.From) return;
@@ -19,7 +17,7 @@ export function twilioHandlers(services: () => Services): TwilioWebhookHandlers 
       const s = services();
       const id = await storeInbound(s, { sid: params.MessageSid, from: params.From, to: params.To ?? "", body: params.Body ?? "", mediaUrls });
       // Answered now; matched and posted right after (or by the sweep, after a crash).
-      if (id !== undefined) queue.push(id);
+      if (id !== undefined) s.inbound.push(id);
     },
     async status(params: TwilioParams) {
       const status = params.MessageStatus ?? params.SmsStatus;

@@ -9,12 +9,19 @@ import { processInbound } from "./inbound-flow.ts";
 export class InboundQueue {
   private readonly waiting: number[] = [];
   private running = 0;
+  private idle: (() => void)[] = [];
 
   constructor(private readonly services: () => Services, private readonly concurrency = 2) {}
 
   push(messageId: number): void {
     this.waiting.push(messageId);
     this.pump();
+  }
+
+  /** Resolves once nothing is queued or running (before a stop). */
+  drain(): Promise<void> {
+    if (!this.running && !this.waiting.length) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   private pump(): void {
@@ -27,6 +34,7 @@ export class InboundQueue {
         .finally(() => {
           this.running -= 1;
           this.pump();
+          if (!this.running && !this.waiting.length) for (const resolve of this.idle.splice(0)) resolve();
         });
     }
   }

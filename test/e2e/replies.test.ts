@@ -6,10 +6,16 @@ import { Harness, ORGANIZER } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
 import { phones, seedCampaign } from "../support/seed.ts";
 import { processLeftoverInbound, storeInbound } from "../../src/sms/inbound-flow.ts";
+import { onPostgres } from "../support/test-db.ts";
 
 const VOL = "UVOLREPLY";
 
-describe("replies: Twilio in, one thread per conversation, replies out", () => {
+/**
+ * Every point, with replies matched and the outbox posting on the app's own event loop
+ * ("inline", both databases) and, on PostgreSQL, on the background thread as `npm start` runs it.
+ */
+function repliesSuite(background: "inline" | "thread") {
+  return () => {
   let h: Harness;
   let contacts: string[];
   let sid = 0;
@@ -26,7 +32,7 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     h.event({ type: "message", channel, channel_type: "im", user, text, ts, thread_ts: threadTs, client_msg_id: `m-${ts}` }, { eventId });
 
   beforeAll(async () => {
-    h = await Harness.start();
+    h = await Harness.start({ background });
     h.slack.addUser({ id: VOL, name: "Vera" });
     contacts = phones(6, 2025557000);
     const { campaignId } = await seedCampaign(h.db, {
@@ -239,5 +245,8 @@ describe("replies: Twilio in, one thread per conversation, replies out", () => {
     await h.settle();
     expect(h.slack.callsTo("chat.postMessage").filter((c) => String(c.args.text).includes("left over"))).toHaveLength(1);
   });
-});
+  };
+}
 
+describe("replies: Twilio in, one thread per conversation, replies out", repliesSuite("inline"));
+describe.runIf(onPostgres)("replies with matching and the outbox on the background thread", repliesSuite("thread"));

@@ -17,6 +17,8 @@ export interface HarnessOptions {
   env?: Record<string, string | undefined>;
   /** Leave Twilio credentials out: the SMS provider is then the sandbox. */
   sandbox?: boolean;
+  /** Where replies are matched and the outbox posts (see TextbankOptions); "thread" needs PostgreSQL. */
+  background?: "inline" | "thread";
 }
 
 export interface SignedResponse {
@@ -36,8 +38,9 @@ export class Harness {
   settings!: Settings;
   testDb!: TestDatabase & { handle: DatabaseHandle };
   private extraApps: Textbank[] = [];
-  /** Set to move the app's clock; texting-hours checks read it. */
+  /** Set to move the app's clock; texting-hours checks read it (not the background thread's). */
   clock: Date | undefined;
+  background: "inline" | "thread" = "inline";
 
   get db() {
     return this.testDb.handle.db;
@@ -51,6 +54,7 @@ export class Harness {
     const harness = new Harness();
     await Promise.all([harness.slack.start(), harness.twilio.start()]);
     harness.testDb = await createTestDatabase();
+    harness.background = options.background ?? "inline";
     harness.settings = harness.buildSettings(options);
     harness.app = await harness.startInstance(harness.testDb.handle);
     return harness;
@@ -89,6 +93,7 @@ export class Harness {
       now: () => this.clock ?? new Date(),
       jobs: false,
       outboxIntervalMs: 50,
+      background: this.background,
     });
     if (database !== this.testDb.handle) this.extraApps.push(app);
     return app;
@@ -103,7 +108,14 @@ export class Harness {
       const row = await this.db.selectFrom("messages").select((eb) => eb.fn.countAll<number>().as("n")).where("direction", "=", "in").where("processed_at", "is", null).executeTakeFirstOrThrow();
       return row.n === 0;
     }, { timeoutMs, what: "inbound texts to be processed" });
-    await this.app.services.outbox.drain(timeoutMs);
+    if (this.app.outbox) await this.app.outbox.drain(timeoutMs);
+    else {
+      // The outbox runs on the background thread: wait until nothing is pending in the database.
+      await waitFor(async () => {
+        const row = await this.db.selectFrom("slack_outbox").select((eb) => eb.fn.countAll<number>().as("n")).where("state", "=", "pending").executeTakeFirstOrThrow();
+        return row.n === 0;
+      }, { timeoutMs, what: "the outbox to drain" });
+    }
     await this.app.services.deliveries.idle();
   }
 

@@ -1,0 +1,83 @@
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../logger.ts";
+import type { Settings } from "../settings.ts";
+import type { BackgroundData, FromBackground, ToBackground } from "./protocol.ts";
+
+/**
+ * The main thread's handle on the background thread (worker.ts): it passes on the ids of
+ * stored inbound texts and outbox kicks. Those are hints: the database holds the work, so a
+ * thread that dies loses nothing — it is started again, and the sweep finds what it left.
+ */
+export class BackgroundThread {
+  private worker: Worker | undefined;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly data: BackgroundData, private readonly logger: Logger) {}
+
+  static async start(options: { settings: Settings; databaseUrl: string; instanceId: string; outboxIntervalMs?: number; logger: Logger }): Promise<BackgroundThread> {
+    const thread = new BackgroundThread(
+      { settings: options.settings, databaseUrl: options.databaseUrl, instanceId: options.instanceId, outboxIntervalMs: options.outboxIntervalMs, logLevel: options.logger.getLevel() },
+      options.logger,
+    );
+    await thread.spawn();
+    return thread;
+  }
+
+  /** A stored inbound text to match and post. */
+  push(id: number): void {
+    this.post({ type: "inbound", id });
+  }
+
+  /** New outbox rows: post them now rather than at the next poll. */
+  kick(): void {
+    this.post({ type: "kick" });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    if (!worker) return;
+    const done = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    worker.postMessage({ type: "stop" } satisfies ToBackground);
+    const timer = setTimeout(() => void worker.terminate(), 20_000);
+    await done;
+    clearTimeout(timer);
+  }
+
+  private post(message: ToBackground): void {
+    this.worker?.postMessage(message);
+  }
+
+  private spawn(): Promise<void> {
+    // From the build (dist/…/background.js) the sibling is worker.js. From source (tests and
+    // tsx) it is worker.ts, which Node cannot load by itself: a two-line script registers
+    // tsx's loader in the new thread first (tsx is a dev dependency, as is running from source).
+    const fromSource = import.meta.url.endsWith(".ts");
+    const entry = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url);
+    const worker = fromSource
+      ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData: this.data })
+      : new Worker(entry, { workerData: this.data });
+    this.worker = worker;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on("message", (message: FromBackground) => {
+        if (message.type === "ready") {
+          ready = true;
+          resolve();
+        } else if (message.type === "failed") {
+          reject(new Error(`the background thread could not start: ${message.message}`));
+        }
+      });
+      worker.on("error", (error) => this.logger.error("the background thread failed", error));
+      worker.on("exit", (code) => {
+        if (this.worker === worker) this.worker = undefined;
+        if (!ready) return reject(new Error(`the background thread exited (${code}) before it was ready`));
+        if (this.stopping) return;
+        this.logger.error(`the background thread exited (${code}); starting it again in 1 s`);
+        this.restartTimer = setTimeout(() => void this.spawn().catch((error: unknown) => this.logger.error("restarting the background thread failed", error)), 1000);
+      });
+    });
+  }
+}

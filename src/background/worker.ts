@@ -1,0 +1,82 @@
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
+import { parentPort, workerData } from "node:worker_threads";
+import { WebClient } from "@slack/web-api";
+import type { LogLevel } from "@slack/bolt";
+import { HeldCards } from "../campaigns/sending/held-cards.ts";
+import { openDatabase } from "../db/database.ts";
+import { createLogger } from "../logger.ts";
+import type { Services } from "../services.ts";
+import { Outbox } from "../slack/outbox.ts";
+import { rememberThread } from "../slack/threads.ts";
+import { DeliveryQueue } from "../sms/delivery-queue.ts";
+import { InboundQueue } from "../sms/inbound-queue.ts";
+import { createSmsProvider } from "../sms/provider.ts";
+import type { BackgroundData, FromBackground, ToBackground } from "./protocol.ts";
+
+// The background thread: matches stored inbound texts to conversations and runs the Slack
+// outbox, with its own event loop, heap and database connections, so that work never delays
+// the main thread's answers to Twilio and Slack. Started by background.ts (PostgreSQL only).
+const port = parentPort!;
+const data = workerData as BackgroundData;
+const { settings } = data;
+const send = (message: FromBackground) => port.postMessage(message);
+
+/**
+ * Linux schedules threads, and setpriority on a thread id changes only that thread: this one
+ * yields the CPU to the main thread whenever both want it. Elsewhere it stays as it is.
+ */
+function lowerThisThreadsPriority(): void {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+  } catch {
+    // not Linux, or /proc is absent: the thread keeps the process's priority
+  }
+}
+
+try {
+  lowerThisThreadsPriority();
+  const logger = createLogger(data.logLevel as LogLevel, "textbank-background");
+  const database = await openDatabase({ databaseUrl: data.databaseUrl, poolSize: 6 });
+  const sms = createSmsProvider(settings);
+  const outbox = new Outbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL, logger, instanceId: data.instanceId, perChannelIntervalMs: data.outboxIntervalMs });
+  const deliveries = new DeliveryQueue({ db: database.db, sms, logger });
+  const services: Services = {
+    db: database.db,
+    dbKind: database.kind,
+    pgPool: database.pool,
+    settings,
+    slack: new WebClient(settings.SLACK_BOT_TOKEN, { slackApiUrl: settings.SLACK_API_URL, logger }),
+    sms,
+    deliveries,
+    heldCards: new HeldCards(),
+    outbox,
+    inbound: undefined as never,
+    logger,
+    instanceId: data.instanceId,
+    now: () => new Date(),
+  };
+  const inbound = new InboundQueue(() => services);
+  services.inbound = inbound;
+  outbox.onPosted("conv-parent:", (item, posted) => rememberThread(database.db, item.dedupeKey, posted));
+  outbox.start();
+
+  port.on("message", (message: ToBackground) => {
+    if (message.type === "inbound") inbound.push(message.id);
+    else if (message.type === "kick") outbox.kick();
+    else if (message.type === "stop") {
+      void (async () => {
+        await inbound.drain();
+        await outbox.stop();
+        await deliveries.stop();
+        await database.close();
+        send({ type: "stopped" });
+        port.close();
+      })().catch((error: unknown) => logger.warn("background stop failed", error));
+    }
+  });
+  send({ type: "ready" });
+} catch (error) {
+  send({ type: "failed", message: error instanceof Error ? error.message : String(error) });
+}
