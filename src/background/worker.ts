@@ -57,7 +57,10 @@ try {
     instanceId: data.instanceId,
     now: () => new Date(),
   };
-  const inbound = new InboundQueue(() => services);
+  // One at a time: each text is a few milliseconds of queries, and a second database backend
+  // working on them competes with the one storing webhooks more than it speeds up the posts,
+  // which Slack paces at one a second per channel anyway.
+  const inbound = new InboundQueue(() => services, 1);
   services.inbound = inbound;
   outbox.onPosted("conv-parent:", (item, posted) => rememberThread(database.db, item.dedupeKey, posted));
   outbox.start();
