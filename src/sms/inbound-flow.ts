@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { matchConversation } from "../campaigns/conversations/match.ts";
+import { lockAndMatchInbound } from "../campaigns/conversations/match.ts";
 import { classifyInbound, OPT_OUT_CONFIRMATION } from "../campaigns/opt-outs/keywords.ts";
 import { recordOptIn, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import { queueReply, loadConversation } from "../campaigns/conversations/conversations.ts";
@@ -45,23 +45,11 @@ export async function processInbound(services: Services, messageId: number): Pro
     // processes the text anew. So it need not wait for its WAL flush, which queues behind
     // (and delays) the flushes of the webhooks storing the next texts.
     await sql`SET LOCAL synchronous_commit = off`.execute(tx);
-    const message = await tx
-      .selectFrom("messages")
-      .select(["id", "body", "media_urls", "from_phone", "to_phone"])
-      .where("id", "=", messageId)
-      .where("processed_at", "is", null)
-      .forUpdate()
-      .skipLocked()
-      .executeTakeFirst();
-    if (!message) return false;
+    const locked = await lockAndMatchInbound(tx, messageId);
+    if (!locked) return false;
+    const { message, match } = locked;
     const sms = { body: message.body, mediaUrls: message.media_urls, from: message.from_phone, to: message.to_phone };
-    const match = await matchConversation(tx, sms.from);
     const intent = classifyInbound(sms.body);
-    await tx
-      .updateTable("messages")
-      .set({ processed_at: sql`now()`, campaign_id: match?.campaignId ?? null, contact_id: match?.contactId ?? null, conversation_id: match?.conversationId ?? null })
-      .where("id", "=", message.id)
-      .execute();
     if (intent.kind === "opt_out") await recordOptOut(tx, { phone: sms.from, source: "sms", keyword: intent.keyword, campaignId: match?.campaignId });
     if (intent.kind === "opt_in") await recordOptIn(tx, { phone: sms.from, source: "sms" });
 

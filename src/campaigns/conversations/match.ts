@@ -13,29 +13,59 @@ export interface MatchedConversation {
   volunteerDm: string | null;
 }
 
+export interface LockedInbound {
+  id: number;
+  body: string;
+  media_urls: string[];
+  from_phone: string;
+  to_phone: string;
+}
+
 /**
- * Which conversation an inbound text belongs to: the contact with this phone whom we texted,
- * most recent first (a number can be in several campaigns). Our sender (`To`) is ignored
- * because a Messaging Service's pool can answer from any of its numbers. One query, with
- * what the caller needs to post into the thread.
+ * Locks an unprocessed inbound text, finds which conversation it belongs to and records that
+ * on the text, marking it processed — one statement inside the caller's transaction (it was
+ * four round trips). Undefined when the text is gone, processed, or locked by another worker.
+ *
+ * The conversation is the contact with this phone whom we texted, most recent first (a number
+ * can be in several campaigns). Our sender (`To`) is ignored because a Messaging Service's
+ * pool can answer from any of its numbers.
  */
-export async function matchConversation(db: Database, fromPhone: string): Promise<MatchedConversation | undefined> {
-  return db
-    .selectFrom("conversations as v")
-    .innerJoin("contacts as c", "c.id", "v.contact_id")
-    .leftJoin("volunteers as w", (join) => join.onRef("w.campaign_id", "=", "v.campaign_id").onRef("w.user_id", "=", "v.volunteer_id"))
-    .select([
-      "v.id as conversationId",
-      "v.campaign_id as campaignId",
-      "v.contact_id as contactId",
-      "v.volunteer_id as volunteerId",
-      "v.slack_channel as slackChannel",
-      "v.slack_thread_ts as slackThreadTs",
-      "w.dm_channel as volunteerDm",
-    ])
-    .where("c.phone", "=", fromPhone)
-    .orderBy(sql`coalesce(v.last_outbound_at, v.created_at)`, "desc")
-    .orderBy("v.id", "desc")
-    .limit(1)
-    .executeTakeFirst();
+export async function lockAndMatchInbound(db: Database, messageId: number): Promise<{ message: LockedInbound; match: MatchedConversation | undefined } | undefined> {
+  const { rows } = await sql<LockedInbound & { [K in keyof MatchedConversation]: MatchedConversation[K] | null }>`
+    WITH m AS (
+      SELECT id, body, media_urls, from_phone, to_phone FROM messages
+      WHERE id = ${messageId} AND processed_at IS NULL
+      FOR UPDATE SKIP LOCKED),
+    match AS (
+      SELECT v.id AS "conversationId", v.campaign_id AS "campaignId", v.contact_id AS "contactId",
+             v.volunteer_id AS "volunteerId", v.slack_channel AS "slackChannel",
+             v.slack_thread_ts AS "slackThreadTs", w.dm_channel AS "volunteerDm"
+      FROM m
+      JOIN contacts c ON c.phone = m.from_phone
+      JOIN conversations v ON v.contact_id = c.id
+      LEFT JOIN volunteers w ON w.campaign_id = v.campaign_id AND w.user_id = v.volunteer_id
+      ORDER BY coalesce(v.last_outbound_at, v.created_at) DESC, v.id DESC
+      LIMIT 1),
+    marked AS (
+      UPDATE messages SET processed_at = now(), campaign_id = match."campaignId", contact_id = match."contactId", conversation_id = match."conversationId"
+      FROM m LEFT JOIN match ON true
+      WHERE messages.id = m.id
+      RETURNING messages.id)
+    SELECT m.*, match.* FROM m LEFT JOIN match ON true`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  const message = { id: row.id, body: row.body, media_urls: row.media_urls, from_phone: row.from_phone, to_phone: row.to_phone };
+  if (row.conversationId === null) return { message, match: undefined };
+  return {
+    message,
+    match: {
+      conversationId: row.conversationId,
+      campaignId: row.campaignId!,
+      contactId: row.contactId!,
+      volunteerId: row.volunteerId,
+      slackChannel: row.slackChannel,
+      slackThreadTs: row.slackThreadTs,
+      volunteerDm: row.volunteerDm,
+    },
+  };
 }
