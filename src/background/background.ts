@@ -3,6 +3,8 @@ import type { Logger } from "../logger.ts";
 import type { Settings } from "../settings.ts";
 import type { BackgroundData, FromBackground, ToBackground } from "./protocol.ts";
 
+const YOUNG_GENERATION_MB = 8;
+
 /**
  * The main thread's handle on the background thread (worker.ts): it passes on the ids of
  * stored inbound texts and outbox kicks. Those are hints: the database holds the work, so a
@@ -56,9 +58,12 @@ export class BackgroundThread {
     // tsx's loader in the new thread first (tsx is a dev dependency, as is running from source).
     const fromSource = import.meta.url.endsWith(".ts");
     const entry = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url);
+    // A small young generation, as npm start gives the main thread (--max-semi-space-size):
+    // this thread's garbage is short-lived rows and posts.
+    const options = { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
     const worker = fromSource
-      ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData: this.data })
-      : new Worker(entry, { workerData: this.data });
+      ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, ...options })
+      : new Worker(entry, options);
     this.worker = worker;
     return new Promise((resolve, reject) => {
       let ready = false;

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type twilio from "twilio";
-import { createTwilioClient } from "./twilio-client.ts";
 import type { Settings } from "../settings.ts";
 
 export interface OutgoingSms {
@@ -33,19 +32,28 @@ export interface SmsProvider {
 
 export class TwilioProvider implements SmsProvider {
   readonly name = "twilio";
-  private readonly client: twilio.Twilio;
+  private clientPromise: Promise<twilio.Twilio> | undefined;
 
   constructor(
     private readonly settings: Pick<
       Settings,
       "TWILIO_ACCOUNT_SID" | "TWILIO_AUTH_TOKEN" | "TWILIO_API_URL" | "TWILIO_MESSAGING_SERVICE_SID" | "TWILIO_FROM_NUMBER" | "PUBLIC_URL"
     >,
-  ) {
-    this.client = createTwilioClient({
-      accountSid: settings.TWILIO_ACCOUNT_SID!,
-      authToken: settings.TWILIO_AUTH_TOKEN!,
-      apiUrl: settings.TWILIO_API_URL!,
-    });
+  ) {}
+
+  /**
+   * twilio-node is loaded at the first text, not at start-up: the background thread sends only
+   * the odd HELP answer, and loading the library there cost its share of resident memory.
+   */
+  private client(): Promise<twilio.Twilio> {
+    this.clientPromise ??= import("./twilio-client.ts").then(({ createTwilioClient }) =>
+      createTwilioClient({
+        accountSid: this.settings.TWILIO_ACCOUNT_SID!,
+        authToken: this.settings.TWILIO_AUTH_TOKEN!,
+        apiUrl: this.settings.TWILIO_API_URL!,
+      }),
+    );
+    return this.clientPromise;
   }
 
   get fromNumber(): string | undefined {
@@ -57,7 +65,8 @@ export class TwilioProvider implements SmsProvider {
       ? { messagingServiceSid: this.settings.TWILIO_MESSAGING_SERVICE_SID }
       : { from: this.settings.TWILIO_FROM_NUMBER! };
     try {
-      const created = await this.client.messages.create({
+      const client = await this.client();
+      const created = await client.messages.create({
         ...sender,
         to: message.to,
         body: message.body,
@@ -72,7 +81,7 @@ export class TwilioProvider implements SmsProvider {
   }
 
   async findRecent(to: string, body: string, since: Date): Promise<{ sid: string; status: string } | undefined> {
-    const recent = await this.client.messages.list({ to, limit: 20 });
+    const recent = await (await this.client()).messages.list({ to, limit: 20 });
     const match = recent.find((m) => m.body === body && (!m.dateCreated || m.dateCreated.getTime() >= since.getTime() - 60_000));
     return match ? { sid: match.sid, status: match.status } : undefined;
   }
