@@ -4,8 +4,9 @@ import { sql, type Kysely } from "kysely";
  * The outbox claims pending items in id order. Without this index that scan starts at the
  * oldest row and steps over every item already posted — a cost that grew with each post
  * (1.4 ms a claim after 8,000 posts); with it the scan sees pending items only. The old
- * index on next_attempt_at goes: the claim is a prepared statement, and its generic plan
- * chose that index and sorted every due item (4.5 ms) instead of reading these in order.
+ * index on next_attempt_at goes: a plan through it (seen when the claim was tried as a
+ * prepared statement) sorts every due item (4.5 ms) instead of reading these in id order,
+ * and nothing else filters on next_attempt_at alone.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX slack_outbox_pending ON slack_outbox (id) WHERE state = 'pending'`.execute(db);

@@ -12,8 +12,8 @@ import { createSmsProvider } from "./sms/provider.ts";
 import { HeldCards } from "./campaigns/sending/held-cards.ts";
 import { DeliveryQueue } from "./sms/delivery-queue.ts";
 import { startJobs } from "./jobs/scheduler.ts";
-import { Outbox } from "./slack/outbox.ts";
-import { rememberThread } from "./slack/threads.ts";
+import type { Outbox } from "./slack/outbox.ts";
+import { startOutbox } from "./slack/threads.ts";
 import { twilioWebhook } from "./sms/webhooks.ts";
 import { twilioHandlers } from "./sms/handlers.ts";
 import { InboundQueue } from "./sms/inbound-queue.ts";
@@ -75,7 +75,7 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
       : undefined;
   const outbox = thread
     ? undefined
-    : new Outbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL!, logger, perChannelIntervalMs: options.outboxIntervalMs });
+    : startOutbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL!, logger, perChannelIntervalMs: options.outboxIntervalMs });
   // Routes are built before the app so both receivers get them; they only need `services` at request time.
   const holder: { services?: Services } = {};
   const servicesWithoutSlack = {
@@ -136,8 +136,6 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     logger.error("unhandled Slack listener error", error);
   });
 
-  outbox?.onPosted("conv-parent:", (item, posted) => rememberThread(services.db, item.dedupeKey, posted));
-  outbox?.start();
   const scheduled = options.jobs === false ? undefined : startJobs(services);
   const started = (await app.start(settings.PORT)) as unknown;
   const port = mode === "http" ? ((started as Server).address() as AddressInfo).port : settings.PORT;

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { buildApp, MAIN_ENTRY, MAIN_NODE_FLAGS, ROOT } from "../../test/support/build.ts";
 
-/** Runs a TypeScript entry point as its own process (through tsx), with only `env`. */
-export function spawnNode(script: string, env: Record<string, string>, extraArgs: string[] = []): ChildProcess {
-  return spawnWith([...extraArgs, "--import", "tsx", script], env);
+/** Runs a TypeScript entry point as its own process (through tsx), with only `env`; `ipc` opens a message channel to it. */
+export function spawnNode(script: string, env: Record<string, string>, extraArgs: string[] = [], { ipc = false } = {}): ChildProcess {
+  return spawnWith([...extraArgs, "--import", "tsx", script], env, ipc);
 }
 
 let built = false;
@@ -15,11 +15,11 @@ export function spawnApp(env: Record<string, string>, extraArgs: string[] = []):
   return spawnWith([...extraArgs, ...MAIN_NODE_FLAGS, MAIN_ENTRY], env);
 }
 
-function spawnWith(args: string[], env: Record<string, string>): ChildProcess {
+function spawnWith(args: string[], env: Record<string, string>, ipc = false): ChildProcess {
   return spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    stdio: ["ignore", "ignore", process.env.BENCH_APP_LOG ? "inherit" : "ignore"],
+    stdio: ["ignore", "ignore", process.env.BENCH_APP_LOG ? "inherit" : "ignore", ...(ipc ? (["ipc"] as const) : [])],
   });
 }
 

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { ROOT } from "../../test/support/build.ts";
+import { spawnNode } from "./process.ts";
 import type { SlackProcessMessage } from "./slack-server.ts";
 
 /** The parent's handle on slack-server.ts, the fake Slack in a process of its own. */
@@ -8,7 +8,7 @@ export class SlackProcess {
   private constructor(private readonly child: ChildProcess, readonly apiUrl: string, readonly botToken: string) {}
 
   static async start(): Promise<SlackProcess> {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/support/slack-server.ts"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = spawnNode("bench/support/slack-server.ts", {}, [], { ipc: true });
     const [ready] = (await once(child, "message")) as [{ apiUrl: string; botToken: string }];
     return new SlackProcess(child, ready.apiUrl, ready.botToken);
   }

@@ -14,4 +14,4 @@ export interface BackgroundData {
 export type ToBackground = { type: "inbound"; id: number } | { type: "kick" } | { type: "stop" };
 
 /** Background → main. */
-export type FromBackground = { type: "ready" } | { type: "stopped" } | { type: "failed"; message: string };
+export type FromBackground = { type: "ready" } | { type: "failed"; message: string };

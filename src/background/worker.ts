@@ -7,8 +7,7 @@ import { HeldCards } from "../campaigns/sending/held-cards.ts";
 import { openDatabase } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
 import type { Services } from "../services.ts";
-import { Outbox } from "../slack/outbox.ts";
-import { rememberThread } from "../slack/threads.ts";
+import { startOutbox } from "../slack/threads.ts";
 import { DeliveryQueue } from "../sms/delivery-queue.ts";
 import { InboundQueue } from "../sms/inbound-queue.ts";
 import { createSmsProvider } from "../sms/provider.ts";
@@ -40,7 +39,11 @@ try {
   const logger = createLogger(data.logLevel as LogLevel, "textbank-background");
   const database = await openDatabase({ databaseUrl: data.databaseUrl, poolSize: 6 });
   const sms = createSmsProvider(settings);
-  const outbox = new Outbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL, logger, instanceId: data.instanceId, perChannelIntervalMs: data.outboxIntervalMs });
+  const outbox = startOutbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL, logger, instanceId: data.instanceId, perChannelIntervalMs: data.outboxIntervalMs });
+  // One at a time: each text is a few milliseconds of queries, and a second database backend
+  // working on them competes with the one storing webhooks more than it speeds up the posts,
+  // which Slack paces at one a second per channel anyway.
+  const inbound = new InboundQueue(() => services, 1);
   const deliveries = new DeliveryQueue({ db: database.db, sms, logger });
   const services: Services = {
     db: database.db,
@@ -52,18 +55,11 @@ try {
     deliveries,
     heldCards: new HeldCards(),
     outbox,
-    inbound: undefined as never,
+    inbound,
     logger,
     instanceId: data.instanceId,
     now: () => new Date(),
   };
-  // One at a time: each text is a few milliseconds of queries, and a second database backend
-  // working on them competes with the one storing webhooks more than it speeds up the posts,
-  // which Slack paces at one a second per channel anyway.
-  const inbound = new InboundQueue(() => services, 1);
-  services.inbound = inbound;
-  outbox.onPosted("conv-parent:", (item, posted) => rememberThread(database.db, item.dedupeKey, posted));
-  outbox.start();
 
   port.on("message", (message: ToBackground) => {
     if (message.type === "inbound") inbound.push(message.id);
@@ -74,8 +70,7 @@ try {
         await outbox.stop();
         await deliveries.stop();
         await database.close();
-        send({ type: "stopped" });
-        port.close();
+        port.close(); // nothing else keeps the thread alive: it exits, and stop() sees that
       })().catch((error: unknown) => logger.warn("background stop failed", error));
     }
   });

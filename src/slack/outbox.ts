@@ -98,7 +98,7 @@ const CLAIM_DUE = `
         AND NOT EXISTS (SELECT 1 FROM slack_outbox p WHERE p.channel = o.channel AND p.state = 'pending' AND p.id < o.id)
         AND NOT EXISTS (
           SELECT 1 FROM slack_outbox d WHERE d.state = 'pending'
-            AND d.dedupe_key = coalesce(o.payload #>> '{_outbox,after}', o.payload #>> '{thread_ts,fromOutbox}'))
+            AND d.dedupe_key = coalesce(o.payload #>> '{${META},after}', o.payload #>> '{thread_ts,fromOutbox}'))
       ORDER BY o.id LIMIT $3
       FOR UPDATE OF o SKIP LOCKED)
     UPDATE slack_outbox s SET locked_until = now() + make_interval(secs => ${LEASE_SECONDS}), attempts = s.attempts + 1
@@ -109,7 +109,7 @@ const CLAIM_DUE = `
 const MARK_POSTED = `
     WITH posted AS (
       UPDATE slack_outbox SET state = 'posted', posted_ts = $2, locked_until = NULL, last_error = NULL,
-        payload = payload || jsonb_build_object('_outbox', $3::jsonb)
+        payload = payload || jsonb_build_object('${META}', $3::jsonb)
       WHERE id = $1
       RETURNING id, channel)
     UPDATE slack_outbox n SET next_attempt_at = greatest(n.next_attempt_at, now() + make_interval(secs => $4::float8))

@@ -1,4 +1,5 @@
 import type { Database } from "../db/database.ts";
+import { Outbox, type OutboxOptions } from "./outbox.ts";
 
 /** `conv-parent:<conversation id>[:<suffix>]` → the conversation id. */
 export function conversationIdOfParentKey(key: string): number | undefined {
@@ -11,4 +12,12 @@ export async function rememberThread(db: Database, dedupeKey: string, posted: { 
   const id = conversationIdOfParentKey(dedupeKey);
   if (id === undefined) return;
   await db.updateTable("conversations").set({ slack_channel: posted.channel, slack_thread_ts: posted.ts }).where("id", "=", id).execute();
+}
+
+/** Starts the app's outbox poster (on the main or the background thread), which remembers each thread once its parent is posted. */
+export function startOutbox(options: OutboxOptions): Outbox {
+  const outbox = new Outbox(options);
+  outbox.onPosted("conv-parent:", (item, posted) => rememberThread(options.db, item.dedupeKey, posted));
+  outbox.start();
+  return outbox;
 }
