@@ -2,6 +2,8 @@
 // 60 s, through signed block_actions into the real app (its own process, on PostgreSQL), with
 // fake Twilio and fake Slack on loopback. The floor, measured in the same run: a bare Bolt app
 // with the same receiver that acks the same request and posts a static card to response_url.
+// Each line also prints CPU milliseconds per operation (app, PostgreSQL, this driver with its
+// fake servers) and commits per send: on a shared machine they move far less than rates do.
 import pg from "pg";
 import { FakeSlack, type ResponseUrlPost, type SlackCall } from "../test/support/fake-slack.ts";
 import { FakeTwilio } from "../test/support/fake-twilio.ts";
@@ -10,12 +12,15 @@ import { buttonsOf, type CardButton } from "../test/support/cards.ts";
 import { blockActionBody, emit, signedSlackPost, summarize } from "./support/load.ts";
 
 import { benchDatabase } from "./support/database.ts";
+import { perOperation, readCpu } from "./support/cpu.ts";
 import { round, spawnApp, spawnNode, waitForListen } from "./support/process.ts";
 
 const VOLUNTEERS = Number(process.env.BENCH_VOLUNTEERS ?? 300);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const SECRET = "bench-signing-secret";
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 60_000);
+// BENCH_FLOOR=0 measures the app alone (for comparing two builds of it); no targets are printed then.
+const SKIP_FLOOR = process.env.BENCH_FLOOR === "0";
 
 const slack = await new FakeSlack().start();
 slack.recordResponses = false;
@@ -65,11 +70,13 @@ const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/
 const floor = spawnNode("bench/support/floor-bolt.ts", { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl, PORT: String(floorPort) });
 await new Promise((resolve) => setTimeout(resolve, 300));
 await waitForListen(floorPort, "/slack/events");
-const floorRun = await drive(floorPort, async () => ({ action_id: "card_send", value: '{"k":1,"t":0}', block_id: "card" }));
+const floorBefore = await readCpu(floor.pid);
+const floorRun = SKIP_FLOOR ? { acks: [], nextCard: [], clicks: 0, seconds: 1 } : await drive(floorPort, async () => ({ action_id: "card_send", value: '{"k":1,"t":0}', block_id: "card" }));
+const floorCpu = perOperation(floorBefore, await readCpu(floor.pid), floorRun.acks.length);
 floor.kill();
 const floorAck = summarize(floorRun.acks);
 const floorCard = summarize(floorRun.nextCard);
-emit({ bench: "send", what: "floor (bare Bolt, static card)", requestsPerSecond: round(floorRun.acks.length / floorRun.seconds), ackMs: floorAck, nextCardMs: floorCard });
+if (!SKIP_FLOOR) emit({ bench: "send", what: "floor (bare Bolt, static card)", requestsPerSecond: round(floorRun.acks.length / floorRun.seconds), ackMs: floorAck, nextCardMs: floorCard, cpuPerRequest: floorCpu });
 
 // --- Textbank ---------------------------------------------------------------------------
 const database = await benchDatabase("send");
@@ -81,16 +88,20 @@ const app = spawnApp({
 }, profile);
 await waitHealthy(appPort, Date.now(), 120_000);
 await seed(database.url, CONTACTS);
+// CPU is counted from the first card on (the shift starts are not sends).
+let appBefore: ReturnType<typeof readCpu> | undefined;
 const appRun = await drive(appPort, async (user) => {
   const posted = new Promise<SlackCall>((resolve) => dmWaiters.set(user, resolve));
   const form = new URLSearchParams({ command: "/campaign", text: "shift bench", user_id: user, channel_id: "C1", team_id: "T0001", response_url: `${slack.url}/response/shift-${user}`, trigger_id: "t" });
   await (await signedSlackPost(`http://127.0.0.1:${appPort}/slack/events`, SECRET, form.toString(), "application/x-www-form-urlencoded")).arrayBuffer();
   const call = await posted;
   dmWaiters.delete(user);
+  await (appBefore ??= readCpu(app.pid, database.url));
   return buttonsOf(call.args.blocks).card_send;
 });
 // Let the last deliveries reach the fake Twilio before counting.
 await new Promise((resolve) => setTimeout(resolve, 3000));
+const appCpu = perOperation(await appBefore!, await readCpu(app.pid, database.url), twilio.messages.length);
 app.kill("SIGTERM");
 
 const perPhone = new Map<string, number>();
@@ -99,8 +110,8 @@ const doubleTexts = [...perPhone.values()].filter((n) => n > 1).length;
 const ack = summarize(appRun.acks);
 const card = summarize(appRun.nextCard);
 const sendsPerSecond = round(twilio.messages.length / appRun.seconds);
-emit({ bench: "send", what: "textbank", volunteers: VOLUNTEERS, seconds: round(appRun.seconds), clicks: appRun.acks.length, texts: twilio.messages.length, sendsPerSecond, ackMs: ack, nextCardMs: card, doubleTexts });
-emit({
+emit({ bench: "send", what: "textbank", volunteers: VOLUNTEERS, seconds: round(appRun.seconds), clicks: appRun.acks.length, texts: twilio.messages.length, sendsPerSecond, ackMs: ack, nextCardMs: card, doubleTexts, cpuPerSend: appCpu });
+if (!SKIP_FLOOR) emit({
   bench: "send", what: "targets",
   ackP99VsFloor: round(ack.p99 / floorAck.p99), ackTarget: "≤ 1.5",
   nextCardP99VsFloor: round(card.p99 / floorCard.p99), nextCardTarget: "≤ 3",

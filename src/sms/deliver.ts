@@ -1,10 +1,10 @@
 import { sql } from "kysely";
 import { recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import type { Database } from "../db/database.ts";
-import { queryPrepared } from "../db/prepared.ts";
 import type { Message } from "../db/schema.ts";
 import type { Logger } from "../logger.ts";
 import type { SmsProvider } from "./provider.ts";
+import { sidRecorder, type AcceptedStatus } from "./sid-recorder.ts";
 
 /** Twilio error codes that mean the number itself is the problem (REFERENCE.md). */
 const OPTED_OUT_CODES = new Set([21610]);
@@ -120,14 +120,9 @@ async function requeue(db: Database, id: number, code: number | null): Promise<v
   await db.updateTable("messages").set({ status: "queued", error_code: code, updated_at: sql`now()` }).where("id", "=", id).execute();
 }
 
-const RECORD_SID = {
-  name: "record_sid_v1",
-  text: "UPDATE messages SET twilio_sid = $2, status = $3, error_code = NULL, updated_at = now() WHERE id = $1",
-};
-
-/** Once per text sent: a prepared statement (see db/prepared.ts). */
-async function recordSid(db: Database, id: number, sid: string, status: "queued" | "accepted" | "sent" | "delivered"): Promise<void> {
-  await queryPrepared(db, RECORD_SID, [id, sid, status]);
+/** Once per text sent; written in batches with the other sids of the moment (sid-recorder.ts). */
+function recordSid(db: Database, id: number, sid: string, status: AcceptedStatus): Promise<void> {
+  return sidRecorder(db).record(id, sid, status);
 }
 
 async function markFailed(db: Database, id: number, contactId: number | null, code: number | null, contactStatus: "failed" | "opted_out"): Promise<void> {

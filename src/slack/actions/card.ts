@@ -8,6 +8,7 @@ import type { Campaign } from "../../db/schema.ts";
 import type { Services } from "../../services.ts";
 import { CARD_ACTIONS, shiftEndedCard } from "../blocks/card.ts";
 import { maskPhone } from "../blocks/text.ts";
+import { postToResponseUrl } from "../../http/outbound.ts";
 import { handOutCard, nextCardMessage } from "../cards.ts";
 import { ensureVolunteer, touchVolunteer } from "../volunteers.ts";
 
@@ -50,8 +51,13 @@ function refusalNotice(result: Extract<CommitResult, { ok: false }>): string | u
 }
 
 export function registerCardActions(app: App, services: Services): void {
-  const replaceCard = async (respond: RespondFn, card: { text: string; blocks: unknown[] }) => {
-    await respond({ replace_original: true, text: card.text, blocks: card.blocks as never }).catch((error: unknown) =>
+  // The card is replaced through the interaction's response_url (never chat.update, which
+  // Slack limits per workspace), posted over the shared undici agent rather than Bolt's
+  // fetch-based respond(): the same request, for a fraction of the CPU (src/http/outbound.ts).
+  const replaceCard = async (target: { body: BlockButtonAction; respond: RespondFn }, card: { text: string; blocks: unknown[] }) => {
+    const message = { replace_original: true, text: card.text, blocks: card.blocks };
+    const url = target.body.response_url;
+    await (url ? postToResponseUrl(url, message) : target.respond(message as never)).catch((error: unknown) =>
       services.logger.warn("could not replace the card through response_url", error),
     );
   };
@@ -59,7 +65,7 @@ export function registerCardActions(app: App, services: Services): void {
   app.action<BlockButtonAction>(CARD_ACTIONS.send, async ({ ack, body, action, respond }) => {
     await ack();
     const value = cardValue.safeParse(action.value);
-    if (!value.success) return replaceCard(respond, { text: "That button is not one of ours; nothing was sent.", blocks: [] });
+    if (!value.success) return replaceCard({ body, respond }, { text: "That button is not one of ours; nothing was sent.", blocks: [] });
     const userId = body.user.id;
     // The card's block_id names its campaign: the volunteer's name comes from memory, not a query.
     const campaignHint = Number(/^card:(\d+)$/.exec(action.block_id)?.[1]);
@@ -85,15 +91,15 @@ export function registerCardActions(app: App, services: Services): void {
           ? { id: result.messageId, to_phone: result.contact.phone, body: result.body, media_urls: [], created_at: services.now(), attempts: 1, campaign_id: result.campaign.id, contact_id: result.contact.id, error_code: null }
           : undefined,
       );
-      if (result.next) return replaceCard(respond, handOutCard(services, result.campaign, result.next, renderOpening(result.campaign, result.next, texterName)));
-      return replaceCard(respond, await nextCardMessage(services, result.campaign, userId, undefined, { holdsNothing: true }));
+      if (result.next) return replaceCard({ body, respond }, handOutCard(services, result.campaign, result.next, renderOpening(result.campaign, result.next, texterName)));
+      return replaceCard({ body, respond }, await nextCardMessage(services, result.campaign, userId, undefined, { holdsNothing: true }));
     }
     if (result.reason === "already_sent" && result.contact?.held_by === userId) return; // a double click: the first press answers
-    if (!result.campaign) return replaceCard(respond, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
+    if (!result.campaign) return replaceCard({ body, respond }, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
     if (result.campaign.state !== "active") {
-      return replaceCard(respond, shiftEndedCard({ campaign: result.campaign, sent: await sentToday(services, result.campaign.id, userId), notice: refusalNotice(result) }));
+      return replaceCard({ body, respond }, shiftEndedCard({ campaign: result.campaign, sent: await sentToday(services, result.campaign.id, userId), notice: refusalNotice(result) }));
     }
-    return replaceCard(respond, await nextCardMessage(services, result.campaign, userId, refusalNotice(result)));
+    return replaceCard({ body, respond }, await nextCardMessage(services, result.campaign, userId, refusalNotice(result)));
   });
 
   app.action<BlockButtonAction>(CARD_ACTIONS.skip, async ({ ack, body, action, respond }) => {
@@ -106,8 +112,8 @@ export function registerCardActions(app: App, services: Services): void {
     const campaign = await campaignById(services, contact.campaign_id);
     await touchVolunteer(services, campaign.id, body.user.id);
     const notice = skipped ? undefined : ":information_source: That card was out of date; here is your current contact.";
-    if (campaign.state !== "active") return replaceCard(respond, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id) }));
-    return replaceCard(respond, await nextCardMessage(services, campaign, body.user.id, notice));
+    if (campaign.state !== "active") return replaceCard({ body, respond }, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id) }));
+    return replaceCard({ body, respond }, await nextCardMessage(services, campaign, body.user.id, notice));
   });
 
   app.action<BlockButtonAction>(CARD_ACTIONS.end, async ({ ack, body, action, respond }) => {
@@ -118,16 +124,16 @@ export function registerCardActions(app: App, services: Services): void {
     if (!campaign) return;
     await releaseHeld(services.db, body.user.id, campaign.id);
     await touchVolunteer(services, campaign.id, body.user.id, { onShift: false });
-    return replaceCard(respond, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id) }));
+    return replaceCard({ body, respond }, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id) }));
   });
 
   app.action<BlockButtonAction>(CARD_ACTIONS.start, async ({ ack, body, action, respond }) => {
     await ack();
     const campaign = await services.db.selectFrom("campaigns").selectAll().where("id", "=", Number(action.value) || 0).executeTakeFirst();
     if (!campaign) return;
-    if (campaign.state !== "active") return replaceCard(respond, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id), notice: `This campaign is ${campaign.state}.` }));
+    if (campaign.state !== "active") return replaceCard({ body, respond }, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id), notice: `This campaign is ${campaign.state}.` }));
     await touchVolunteer(services, campaign.id, body.user.id, { onShift: true });
-    return replaceCard(respond, await nextCardMessage(services, campaign, body.user.id));
+    return replaceCard({ body, respond }, await nextCardMessage(services, campaign, body.user.id));
   });
 }
 

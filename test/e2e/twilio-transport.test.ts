@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTwilioClient } from "../../src/sms/twilio-client.ts";
+import { SidRecorder } from "../../src/sms/sid-recorder.ts";
+import { FakeTwilio } from "../support/fake-twilio.ts";
+import { createTestDatabase } from "../support/test-db.ts";
+
+// The official twilio client over our transport (src/sms/twilio-client.ts), against the fake
+// Twilio on loopback: what it sends, what it reads back, and how failures reach the caller.
+describe("the twilio client's transport", () => {
+  let twilio: FakeTwilio;
+  beforeAll(async () => {
+    twilio = await new FakeTwilio().start();
+  });
+  afterAll(() => twilio.stop());
+
+  const client = (authToken = twilio.authToken, timeoutMs?: number) =>
+    createTwilioClient({ accountSid: twilio.accountSid, authToken, apiUrl: twilio.url + "/", timeoutMs });
+
+  it("creates a message with every field form-encoded, media repeated, and reads the resource back", async () => {
+    const created = await client().messages.create({
+      from: twilio.fromNumber, to: "+12025550101", body: "Hi Ana & co — 100% ✓",
+      mediaUrl: ["https://media.example.org/a.jpg", "https://media.example.org/b.jpg"],
+      statusCallback: "https://textbank.example.org/twilio/status",
+    });
+    expect(created.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(created.status).toBe("queued");
+    const seen = twilio.messages.find((m) => m.sid === created.sid)!;
+    expect(seen).toMatchObject({
+      from: twilio.fromNumber, to: "+12025550101", body: "Hi Ana & co — 100% ✓",
+      mediaUrls: ["https://media.example.org/a.jpg", "https://media.example.org/b.jpg"],
+      statusCallback: "https://textbank.example.org/twilio/status",
+    });
+  });
+
+  it("lists with query parameters (the look-up before a retry)", async () => {
+    await client().messages.create({ from: twilio.fromNumber, to: "+12025550102", body: "first" });
+    const listed = await client().messages.list({ to: "+12025550102", limit: 20 });
+    expect(listed.map((m) => m.body)).toEqual(["first"]);
+  });
+
+  it("raises Twilio's error code and HTTP status, and a wrong token is a 401", async () => {
+    twilio.failNext(400, { code: 21211, message: "The 'To' number is not a valid phone number." });
+    await expect(client().messages.create({ from: twilio.fromNumber, to: "+1202", body: "x" })).rejects.toMatchObject({ status: 400, code: 21211 });
+    await expect(client("wrong-token").messages.create({ from: twilio.fromNumber, to: "+12025550103", body: "x" })).rejects.toMatchObject({ status: 401, code: 20003 });
+  });
+
+  it("gives up after its timeout with an error that has no HTTP status (the sender then looks before retrying), though Twilio got the request", async () => {
+    twilio.failNext(201, { delayMs: 1500 });
+    const before = twilio.messages.length;
+    const slow = createTwilioClient({ accountSid: twilio.accountSid, authToken: twilio.authToken, apiUrl: twilio.url, timeoutMs: 300 });
+    const error = await slow.messages.create({ from: twilio.fromNumber, to: "+12025550104", body: "slow" }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { status?: number }).status).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(twilio.messages.length).toBeGreaterThan(before);
+  }, 10_000);
+});
+
+describe("recording sids in batches", () => {
+  it("writes every sid recorded at once, and one that cannot be written fails alone", async () => {
+    const database = await createTestDatabase();
+    try {
+      const db = database.handle.db;
+      const ids: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const row = await db.insertInto("messages")
+          .values({ direction: "out", kind: "reply", body: `m${i}`, from_phone: "+15005550006", to_phone: `+1202555020${i}`, status: "sending" })
+          .returning("id").executeTakeFirstOrThrow();
+        ids.push(row.id);
+      }
+      await db.updateTable("messages").set({ twilio_sid: "SMtaken" }).where("id", "=", ids[5]!).execute();
+      const recorder = new SidRecorder(db);
+      const results = await Promise.allSettled(ids.slice(0, 5).map((id, i) => recorder.record(id, i === 2 ? "SMtaken" : `SMok${i}`, i === 4 ? "accepted" : "queued")));
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
+      const rows = await db.selectFrom("messages").select(["id", "twilio_sid", "status"]).where("id", "in", ids.slice(0, 5)).orderBy("id").execute();
+      expect(rows.map((r) => [r.twilio_sid, r.status])).toEqual([["SMok0", "queued"], ["SMok1", "queued"], [null, "sending"], ["SMok3", "queued"], ["SMok4", "accepted"]]);
+    } finally {
+      await database.drop();
+    }
+  });
+});
