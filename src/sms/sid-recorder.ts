@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { CompiledQuery } from "kysely";
 import type { Database } from "../db/database.ts";
 
 export type AcceptedStatus = "queued" | "accepted" | "sent" | "delivered";
@@ -12,13 +12,16 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+/** How long a sid waits for others to share its UPDATE. */
+const CARRY_WINDOW_MS = 20;
 
 /**
  * Writes the sids Twilio hands back, many per statement. Every text used to cost its own
  * UPDATE — a second database round trip per Send press, after the one that stored the text.
- * Sids that arrive in the same turn of the event loop, or while a write is under way, go in
- * the next write together, so under load one statement records a handful and at a trickle
- * each is written at once. `record` resolves when its row is written, as before.
+ * A sid waits up to 20 ms for others, and every sid waiting then (or arriving while a write is
+ * under way) goes in one UPDATE: at 200 texts a second that is one statement per four texts.
+ * `record` resolves when its row is written, as before; 20 ms is nothing next to the time
+ * Twilio takes to call back with a status.
  *
  * The write commits without waiting for its WAL flush: a sid lost to a crash leaves the message
  * in 'sending' without one, and the sweep asks Twilio for it (findRecent) before any retry, so
@@ -42,10 +45,10 @@ export class SidRecorder {
   private schedule(): void {
     if (this.scheduled || this.writing) return;
     this.scheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.scheduled = false;
       void this.write();
-    });
+    }, CARRY_WINDOW_MS);
   }
 
   private async write(): Promise<void> {
@@ -66,11 +69,16 @@ export class SidRecorder {
   }
 }
 
+// Not a prepared statement: its plan is made for the batch at hand (a cached generic plan made
+// while messages was nearly empty would scan the table, as the outbox claim once did).
+const WRITE_SIDS = `
+  UPDATE messages m SET twilio_sid = v.sid, status = v.status, error_code = NULL, updated_at = now()
+  FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, sid, status)
+  WHERE m.id = v.id AND set_config('synchronous_commit', 'off', true) = 'off'`;
+
 async function writeSids(db: Database, batch: Pending[]): Promise<void> {
-  await sql`
-    UPDATE messages m SET twilio_sid = v.sid, status = v.status, error_code = NULL, updated_at = now()
-    FROM unnest(${batch.map((e) => e.id)}::bigint[], ${batch.map((e) => e.sid)}::text[], ${batch.map((e) => e.status)}::text[]) AS v(id, sid, status)
-    WHERE m.id = v.id AND set_config('synchronous_commit', 'off', true) = 'off'`.execute(db);
+  const query = CompiledQuery.raw(WRITE_SIDS, [batch.map((e) => e.id), batch.map((e) => e.sid), batch.map((e) => e.status)]);
+  await db.executeQuery(query);
 }
 
 const recorders = new WeakMap<Database, SidRecorder>();

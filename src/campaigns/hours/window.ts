@@ -54,8 +54,21 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+// Every zone in use changes its offset on a whole minute, so a zone's wall clock is the same
+// for a whole UTC minute: remembered per zone, every card in that minute skips the ICU call.
+const lastReading = new Map<string, { minuteOfEpoch: number; hour: number; minute: number }>();
+
 /** Wall-clock hour (0–23) and minute in `zone` at `at`. Throws RangeError for an unknown zone. */
 export function localHour(zone: string, at: Date): { hour: number; minute: number } {
+  const minuteOfEpoch = Math.floor(at.getTime() / 60_000);
+  const last = lastReading.get(zone);
+  if (last && last.minuteOfEpoch === minuteOfEpoch) return { hour: last.hour, minute: last.minute };
+  const reading = readLocalHour(zone, at);
+  lastReading.set(zone, { minuteOfEpoch, ...reading });
+  return reading;
+}
+
+function readLocalHour(zone: string, at: Date): { hour: number; minute: number } {
   let hour = 0;
   let minute = 0;
   for (const part of formatterFor(zone).formatToParts(at)) {
