@@ -9,7 +9,7 @@ import { FakeSlack, type ResponseUrlPost, type SlackCall } from "../test/support
 import { FakeTwilio } from "../test/support/fake-twilio.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
 import { buttonsOf, type CardButton } from "../test/support/cards.ts";
-import { blockActionBody, emit, signedSlackPost, summarize } from "./support/load.ts";
+import { blockActionBody, emit, signedSlackRequest, summarize } from "./support/load.ts";
 
 import { benchDatabase } from "./support/database.ts";
 import { perOperation, readCpu } from "./support/cpu.ts";
@@ -51,8 +51,7 @@ async function drive(port: number, firstButton: (user: string) => Promise<CardBu
         const id = `${user}-${clicks++}`;
         const arrived = new Promise<ResponseUrlPost>((resolve) => waiters.set(id, resolve));
         const t0 = performance.now();
-        const res = await signedSlackPost(url, SECRET, blockActionBody(user, "card_send", button.value, `${slack.url}/response/${id}`, button.block_id), "application/x-www-form-urlencoded");
-        await res.arrayBuffer();
+        await signedSlackRequest(url, SECRET, blockActionBody(user, "card_send", button.value, `${slack.url}/response/${id}`, button.block_id), "application/x-www-form-urlencoded");
         acks.push(performance.now() - t0);
         const post = await arrived;
         nextCard.push(performance.now() - t0);
@@ -93,7 +92,7 @@ let appBefore: ReturnType<typeof readCpu> | undefined;
 const appRun = await drive(appPort, async (user) => {
   const posted = new Promise<SlackCall>((resolve) => dmWaiters.set(user, resolve));
   const form = new URLSearchParams({ command: "/campaign", text: "shift bench", user_id: user, channel_id: "C1", team_id: "T0001", response_url: `${slack.url}/response/shift-${user}`, trigger_id: "t" });
-  await (await signedSlackPost(`http://127.0.0.1:${appPort}/slack/events`, SECRET, form.toString(), "application/x-www-form-urlencoded")).arrayBuffer();
+  await signedSlackRequest(`http://127.0.0.1:${appPort}/slack/events`, SECRET, form.toString(), "application/x-www-form-urlencoded");
   const call = await posted;
   dmWaiters.delete(user);
   await (appBefore ??= readCpu(app.pid, database.url));

@@ -43,12 +43,12 @@ export class FakeTwilio {
   url = "";
 
   async start(): Promise<this> {
+    const expectedAuth = "Basic " + Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64");
     this.server = createServer((req, res) => {
       void (async () => {
         const body = await readBody(req);
         const [path, query = ""] = (req.url ?? "").split("?");
         const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path ?? "");
-        const expectedAuth = "Basic " + Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64");
         if (match && req.method === "GET") {
           this.listRequests += 1;
           const to = new URLSearchParams(query).get("To");

@@ -30,9 +30,11 @@ export type SendAndClaimResult =
  * from); when it matches nothing, nothing else runs. messages_one_opening stays the backstop.
  * The claim is ordered after the send by data (candidate needs msg), so the volunteer's old
  * hold is already gone when contacts_one_held checks the new one.
+ * It does not touch volunteers.last_active_at: the new hold's held_at says the same thing to
+ * the idle release (releaseIdleHolds), and that row update cost every Send a write.
  */
 const SEND_AND_CLAIM = {
-  name: "send_and_claim_next_v2",
+  name: "send_and_claim_next_v3",
   text: `
     WITH c AS (
       UPDATE contacts SET status = 'sent'
@@ -54,9 +56,6 @@ const SEND_AND_CLAIM = {
       FROM conv JOIN c ON c.id = conv.contact_id
       ON CONFLICT (campaign_id, contact_id) WHERE kind = 'opening' DO NOTHING
       RETURNING id, conversation_id
-    ), touched AS (
-      UPDATE volunteers SET last_active_at = now()
-      WHERE campaign_id = $10 AND user_id = $2 AND EXISTS (SELECT 1 FROM msg)
     ), ${claimCtes({ campaign: "$10", user: "$2", zones: "$11", onlyIf: "$11::text[] IS NOT NULL AND EXISTS (SELECT 1 FROM msg)" })}
     SELECT msg.id, msg.conversation_id, (SELECT to_jsonb(next) FROM next) AS next FROM msg`,
 };
