@@ -66,16 +66,17 @@ async function drive(port: number, firstButton: (user: string) => Promise<CardBu
 // --- the floor: bare Bolt -------------------------------------------------------------
 const floorPort = await freePort();
 const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : [];
-const floor = spawnNode("bench/support/floor-bolt.ts", { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl, PORT: String(floorPort) });
-await new Promise((resolve) => setTimeout(resolve, 300));
-await waitForListen(floorPort, "/slack/events");
-const floorBefore = await readCpu(floor.pid);
-const floorRun = SKIP_FLOOR ? { acks: [], nextCard: [], clicks: 0, seconds: 1 } : await drive(floorPort, async () => ({ action_id: "card_send", value: '{"k":1,"t":0}', block_id: "card" }));
-const floorCpu = perOperation(floorBefore, await readCpu(floor.pid), floorRun.acks.length);
-floor.kill();
-const floorAck = summarize(floorRun.acks);
-const floorCard = summarize(floorRun.nextCard);
-if (!SKIP_FLOOR) emit({ bench: "send", what: "floor (bare Bolt, static card)", requestsPerSecond: round(floorRun.acks.length / floorRun.seconds), ackMs: floorAck, nextCardMs: floorCard, cpuPerRequest: floorCpu });
+let floorRun: RunResult | undefined;
+if (!SKIP_FLOOR) {
+  const floor = spawnNode("bench/support/floor-bolt.ts", { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl, PORT: String(floorPort) });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await waitForListen(floorPort, "/slack/events");
+  const before = await readCpu(floor.pid);
+  floorRun = await drive(floorPort, async () => ({ action_id: "card_send", value: '{"k":1,"t":0}', block_id: "card" }));
+  const cpuPerRequest = perOperation(before, await readCpu(floor.pid), floorRun.acks.length);
+  floor.kill();
+  emit({ bench: "send", what: "floor (bare Bolt, static card)", requestsPerSecond: round(floorRun.acks.length / floorRun.seconds), ackMs: summarize(floorRun.acks), nextCardMs: summarize(floorRun.nextCard), cpuPerRequest });
+}
 
 // --- Textbank ---------------------------------------------------------------------------
 const database = await benchDatabase("send");
@@ -110,13 +111,17 @@ const ack = summarize(appRun.acks);
 const card = summarize(appRun.nextCard);
 const sendsPerSecond = round(twilio.messages.length / appRun.seconds);
 emit({ bench: "send", what: "textbank", volunteers: VOLUNTEERS, seconds: round(appRun.seconds), clicks: appRun.acks.length, texts: twilio.messages.length, sendsPerSecond, ackMs: ack, nextCardMs: card, doubleTexts, cpuPerSend: appCpu });
-if (!SKIP_FLOOR) emit({
-  bench: "send", what: "targets",
-  ackP99VsFloor: round(ack.p99 / floorAck.p99), ackTarget: "≤ 1.5",
-  nextCardP99VsFloor: round(card.p99 / floorCard.p99), nextCardTarget: "≤ 3",
-  sendsVsFloorRequests: round(sendsPerSecond / (floorRun.acks.length / floorRun.seconds)), sendsTarget: "≥ 0.4",
-  doubleTexts, doubleTextsTarget: 0,
-});
+if (floorRun) {
+  const floorAck = summarize(floorRun.acks);
+  const floorCard = summarize(floorRun.nextCard);
+  emit({
+    bench: "send", what: "targets",
+    ackP99VsFloor: round(ack.p99 / floorAck.p99), ackTarget: "≤ 1.5",
+    nextCardP99VsFloor: round(card.p99 / floorCard.p99), nextCardTarget: "≤ 3",
+    sendsVsFloorRequests: round(sendsPerSecond / (floorRun.acks.length / floorRun.seconds)), sendsTarget: "≥ 0.4",
+    doubleTexts, doubleTextsTarget: 0,
+  });
+}
 
 await database.drop();
 await slack.stop();

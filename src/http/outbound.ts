@@ -9,7 +9,7 @@ import { Agent, request } from "undici";
  */
 let shared: Agent | undefined;
 
-export function outboundAgent(): Agent {
+function outboundAgent(): Agent {
   shared ??= new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
   return shared;
 }

@@ -240,6 +240,14 @@ describe("localHour", () => {
     expect(localHour("America/New_York", utc("2026-11-01T05:30:00"))).toEqual({ hour: 1, minute: 30 });
     expect(localHour("America/New_York", utc("2026-11-01T06:30:00"))).toEqual({ hour: 1, minute: 30 });
   });
+
+  it("reads each instant afresh across a minute edge, asked back to back (the window stays half-open)", () => {
+    expect(isWithinWindow(["America/Chicago"], NINE_TO_EIGHT, utc("2026-07-15T00:59:59.999"))).toBe(true);
+    expect(isWithinWindow(["America/Chicago"], NINE_TO_EIGHT, utc("2026-07-15T01:00:00.000"))).toBe(false);
+    expect(localHour("Asia/Kathmandu", utc("2026-07-15T03:14:59.999"))).toEqual({ hour: 8, minute: 59 });
+    expect(localHour("Asia/Kathmandu", utc("2026-07-15T03:15:00.000"))).toEqual({ hour: 9, minute: 0 });
+    expect(localHour("Asia/Kathmandu", utc("2026-07-15T03:15:59.000"))).toEqual({ hour: 9, minute: 0 });
+  });
 });
 
 describe("isWithinWindow", () => {

@@ -1,4 +1,4 @@
-import type { App, BlockButtonAction, RespondFn } from "@slack/bolt";
+import type { App, BlockButtonAction } from "@slack/bolt";
 import { z } from "zod";
 import { releaseHeld, skipContact } from "../../campaigns/sending/assignment.ts";
 import type { CommitResult } from "../../campaigns/sending/commit-opening.ts";
@@ -54,18 +54,17 @@ export function registerCardActions(app: App, services: Services): void {
   // The card is replaced through the interaction's response_url (never chat.update, which
   // Slack limits per workspace), posted over the shared undici agent rather than Bolt's
   // fetch-based respond(): the same request, for a fraction of the CPU (src/http/outbound.ts).
-  const replaceCard = async (target: { body: BlockButtonAction; respond: RespondFn }, card: { text: string; blocks: unknown[] }) => {
-    const message = { replace_original: true, text: card.text, blocks: card.blocks };
-    const url = target.body.response_url;
-    await (url ? postToResponseUrl(url, message) : target.respond(message as never)).catch((error: unknown) =>
+  // A button on a message always comes with its response_url (Bolt's respond() relies on it too).
+  const replaceCard = async (body: BlockButtonAction, card: { text: string; blocks: unknown[] }) => {
+    await postToResponseUrl(body.response_url, { replace_original: true, text: card.text, blocks: card.blocks }).catch((error: unknown) =>
       services.logger.warn("could not replace the card through response_url", error),
     );
   };
 
-  app.action<BlockButtonAction>(CARD_ACTIONS.send, async ({ ack, body, action, respond }) => {
+  app.action<BlockButtonAction>(CARD_ACTIONS.send, async ({ ack, body, action }) => {
     await ack();
     const value = cardValue.safeParse(action.value);
-    if (!value.success) return replaceCard({ body, respond }, { text: "That button is not one of ours; nothing was sent.", blocks: [] });
+    if (!value.success) return replaceCard(body, { text: "That button is not one of ours; nothing was sent.", blocks: [] });
     const userId = body.user.id;
     // The card's block_id names its campaign: the volunteer's name comes from memory, not a query.
     const campaignHint = Number(/^card:(\d+)$/.exec(action.block_id)?.[1]);
@@ -91,18 +90,18 @@ export function registerCardActions(app: App, services: Services): void {
           ? { id: result.messageId, to_phone: result.contact.phone, body: result.body, media_urls: [], created_at: services.now(), attempts: 1, campaign_id: result.campaign.id, contact_id: result.contact.id, error_code: null }
           : undefined,
       );
-      if (result.next) return replaceCard({ body, respond }, handOutCard(services, result.campaign, result.next, renderOpening(result.campaign, result.next, texterName)));
-      return replaceCard({ body, respond }, await nextCardMessage(services, result.campaign, userId, undefined, { holdsNothing: true }));
+      if (result.next) return replaceCard(body, handOutCard(services, result.campaign, result.next, renderOpening(result.campaign, result.next, texterName)));
+      return replaceCard(body, await nextCardMessage(services, result.campaign, userId, undefined, { holdsNothing: true }));
     }
     if (result.reason === "already_sent" && result.contact?.held_by === userId) return; // a double click: the first press answers
-    if (!result.campaign) return replaceCard({ body, respond }, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
+    if (!result.campaign) return replaceCard(body, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
     if (result.campaign.state !== "active") {
-      return replaceCard({ body, respond }, shiftEndedCard({ campaign: result.campaign, sent: await sentToday(services, result.campaign.id, userId), notice: refusalNotice(result) }));
+      return replaceCard(body, shiftEndedCard({ campaign: result.campaign, sent: await sentToday(services, result.campaign.id, userId), notice: refusalNotice(result) }));
     }
-    return replaceCard({ body, respond }, await nextCardMessage(services, result.campaign, userId, refusalNotice(result)));
+    return replaceCard(body, await nextCardMessage(services, result.campaign, userId, refusalNotice(result)));
   });
 
-  app.action<BlockButtonAction>(CARD_ACTIONS.skip, async ({ ack, body, action, respond }) => {
+  app.action<BlockButtonAction>(CARD_ACTIONS.skip, async ({ ack, body, action }) => {
     await ack();
     const value = cardValue.safeParse(action.value);
     if (!value.success) return;
@@ -112,11 +111,11 @@ export function registerCardActions(app: App, services: Services): void {
     const campaign = await campaignById(services, contact.campaign_id);
     await touchVolunteer(services, campaign.id, body.user.id);
     const notice = skipped ? undefined : ":information_source: That card was out of date; here is your current contact.";
-    if (campaign.state !== "active") return replaceCard({ body, respond }, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id) }));
-    return replaceCard({ body, respond }, await nextCardMessage(services, campaign, body.user.id, notice));
+    if (campaign.state !== "active") return replaceCard(body, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id) }));
+    return replaceCard(body, await nextCardMessage(services, campaign, body.user.id, notice));
   });
 
-  app.action<BlockButtonAction>(CARD_ACTIONS.end, async ({ ack, body, action, respond }) => {
+  app.action<BlockButtonAction>(CARD_ACTIONS.end, async ({ ack, body, action }) => {
     await ack();
     const campaignId = Number(action.value);
     if (!Number.isInteger(campaignId)) return;
@@ -124,16 +123,16 @@ export function registerCardActions(app: App, services: Services): void {
     if (!campaign) return;
     await releaseHeld(services.db, body.user.id, campaign.id);
     await touchVolunteer(services, campaign.id, body.user.id, { onShift: false });
-    return replaceCard({ body, respond }, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id) }));
+    return replaceCard(body, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id) }));
   });
 
-  app.action<BlockButtonAction>(CARD_ACTIONS.start, async ({ ack, body, action, respond }) => {
+  app.action<BlockButtonAction>(CARD_ACTIONS.start, async ({ ack, body, action }) => {
     await ack();
     const campaign = await services.db.selectFrom("campaigns").selectAll().where("id", "=", Number(action.value) || 0).executeTakeFirst();
     if (!campaign) return;
-    if (campaign.state !== "active") return replaceCard({ body, respond }, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id), notice: `This campaign is ${campaign.state}.` }));
+    if (campaign.state !== "active") return replaceCard(body, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id), notice: `This campaign is ${campaign.state}.` }));
     await touchVolunteer(services, campaign.id, body.user.id, { onShift: true });
-    return replaceCard({ body, respond }, await nextCardMessage(services, campaign, body.user.id));
+    return replaceCard(body, await nextCardMessage(services, campaign, body.user.id));
   });
 }
 
