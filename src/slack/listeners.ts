@@ -1,5 +1,6 @@
 import type { App } from "@slack/bolt";
 import type { Services } from "../services.ts";
+import { ListenerRouter } from "./router.ts";
 import { registerCommands } from "./commands/index.ts";
 import { registerCardActions } from "./actions/card.ts";
 import { registerConversationActions } from "./actions/conversation.ts";
@@ -13,11 +14,15 @@ import { registerScriptViews } from "./views/script-modal.ts";
  * commands (slash), actions (buttons), views (modals), events (messages, App Home).
  */
 export function registerListeners(app: App, services: Services): void {
-  registerCommands(app, services);
-  registerCardActions(app, services);
-  registerConversationActions(app, services);
-  registerThreadReplies(app, services);
-  registerHome(app, services);
-  registerUploadViews(app, services);
-  registerScriptViews(app, services);
+  const router = new ListenerRouter();
+  const on = router.registry;
+  registerCommands(on, services);
+  registerCardActions(on, services);
+  registerConversationActions(on, services);
+  registerThreadReplies(on, services);
+  registerHome(on, services);
+  registerUploadViews(on, services);
+  registerScriptViews(on, services);
+  // Bolt gets one listener per kind of request (see router.ts).
+  router.mount(app);
 }

@@ -191,6 +191,22 @@ describe("shifts and sending (Twilio)", () => {
     expect(openingsTo(a!)).toHaveLength(0);
   });
 
+  it("a button no feature knows is answered at once and changes nothing", async () => {
+    const [a] = phones(1, 2025550950);
+    await seedCampaign(h.db, { slug: "unknown-button", contacts: [{ phone: a!, first_name: "U" }] });
+    const card = await startShift(h, "UODD", "unknown-button");
+    const send = buttonsOf(card.blocks)[CARD_ACTIONS.send]!;
+    const { status, responseUrl } = await press(h, "UODD", { ...send, action_id: "card_from_an_old_version" });
+    // Acked: a press no listener acks is answered 404 by Bolt's receiver after 3 s.
+    expect(status).toBe(200);
+    expect(h.slack.responsesTo(new URL(responseUrl).pathname.split("/").pop()!)).toHaveLength(0);
+    expect(openingsTo(a!)).toHaveLength(0);
+    // The real Send on the same card still works.
+    await pressAndWait(h, "UODD", send);
+    await h.app.services.deliveries.idle();
+    expect(openingsTo(a!)).toHaveLength(1);
+  });
+
   it("permanent Twilio errors mark the contact and move on; 21610 opts the number out", async () => {
     const [bad, stop] = phones(2, 2025551000);
     await seedCampaign(h.db, { slug: "errors", contacts: [{ phone: bad!, first_name: "Bad" }, { phone: stop!, first_name: "Stop" }] });

@@ -1,4 +1,5 @@
-import type { App, BlockButtonAction } from "@slack/bolt";
+import type { SlackRouter } from "../router.ts";
+import type { BlockButtonAction } from "@slack/bolt";
 import { z } from "zod";
 import { releaseHeld, skipContact } from "../../campaigns/sending/assignment.ts";
 import type { CommitResult } from "../../campaigns/sending/commit-opening.ts";
@@ -50,7 +51,7 @@ function refusalNotice(result: Extract<CommitResult, { ok: false }>): string | u
   }
 }
 
-export function registerCardActions(app: App, services: Services): void {
+export function registerCardActions(app: SlackRouter, services: Services): void {
   // The card is replaced through the interaction's response_url (never chat.update, which
   // Slack limits per workspace), posted over the shared undici agent rather than Bolt's
   // fetch-based respond(): the same request, for a fraction of the CPU (src/http/outbound.ts).

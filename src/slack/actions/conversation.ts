@@ -1,4 +1,5 @@
-import type { App, BlockButtonAction, RespondFn } from "@slack/bolt";
+import type { SlackRouter } from "../router.ts";
+import type { BlockButtonAction, RespondFn } from "@slack/bolt";
 import { z } from "zod";
 import { lastInboundId, loadConversation, queueReply, recordOutcome, type ConversationDetail } from "../../campaigns/conversations/conversations.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
@@ -25,7 +26,7 @@ const actionValue = z
  * Each checks that the presser has the conversation (or organizes), then acts; the parent is
  * redrawn through the click's response_url, which is not rate limited like chat.update.
  */
-export function registerConversationActions(app: App, services: Services): void {
+export function registerConversationActions(app: SlackRouter, services: Services): void {
   const guard = async (body: BlockButtonAction, value: string | undefined, respond: RespondFn): Promise<{ detail: ConversationDetail; index?: number; tag?: number } | undefined> => {
     const parsed = actionValue.safeParse(value);
     const tell = (text: string) => respond({ response_type: "ephemeral", replace_original: false, text }).catch(() => undefined);

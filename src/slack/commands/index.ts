@@ -1,4 +1,5 @@
-import type { App } from "@slack/bolt";
+import type { SlackRouter } from "../router.ts";
+
 import { randomBytes } from "node:crypto";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { Services } from "../../services.ts";
@@ -39,7 +40,7 @@ export function helpText(organizer: boolean): string {
 /** If a subcommand has not answered by then, ack now and answer through response_url. */
 const ACK_BUDGET_MS = 2000;
 
-export function registerCommands(app: App, services: Services): void {
+export function registerCommands(app: SlackRouter, services: Services): void {
   app.command("/campaign", async ({ command, ack, respond }) => {
     // The budget runs from the moment the request is handed to us, whatever the database does.
     const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), ACK_BUDGET_MS).unref());

@@ -1,4 +1,5 @@
-import type { App, BlockButtonAction } from "@slack/bolt";
+import type { SlackRouter } from "../router.ts";
+import type { BlockButtonAction } from "@slack/bolt";
 import { campaignSummaries, volunteerHome } from "../../campaigns/dashboard.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import { campaignStats } from "../../campaigns/stats.ts";
@@ -19,7 +20,7 @@ export async function publishHome(services: Services, userId: string): Promise<v
   await services.slack.views.publish({ user_id: userId, view });
 }
 
-export function registerHome(app: App, services: Services): void {
+export function registerHome(app: SlackRouter, services: Services): void {
   app.event("app_home_opened", async ({ event }) => {
     if (event.tab !== "home") return;
     await publishHome(services, event.user).catch((error: unknown) => services.logger.warn("views.publish failed", error));

@@ -1,4 +1,5 @@
-import type { App } from "@slack/bolt";
+import type { SlackRouter } from "../router.ts";
+
 import { findConversationByThread, queueReply } from "../../campaigns/conversations/conversations.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { Services } from "../../services.ts";
@@ -47,7 +48,7 @@ export function slackTextToSms(text: string): string {
  * Only the assigned volunteer or an organizer may; an opted-out number gets nothing; an edit
  * or deletion after sending is answered (an SMS cannot be changed).
  */
-export function registerThreadReplies(app: App, services: Services): void {
+export function registerThreadReplies(app: SlackRouter, services: Services): void {
   app.event("message", async ({ event, body }) => {
     const message = event as unknown as ImMessage;
     if (message.channel_type !== "im") return;

@@ -1,5 +1,6 @@
+import type { SlackRouter } from "../router.ts";
 import { randomBytes } from "node:crypto";
-import type { App } from "@slack/bolt";
+
 import type { View } from "@slack/types";
 import { z } from "zod";
 import { availableFields, saveScript, validateScript } from "../../campaigns/scripts/scripts.ts";
@@ -81,7 +82,7 @@ async function answerSubmission(services: Services, body: unknown): Promise<Subm
  * The script modal: Save (errors on the box at fault, or the saved preview in place of the
  * form), the live preview while the opening is typed, and Edit again on the saved view.
  */
-export function registerScriptViews(app: App, services: Services): void {
+export function registerScriptViews(app: SlackRouter, services: Services): void {
   const live = new LivePreviews(services);
 
   app.view(SCRIPT_CALLBACK, async ({ ack, body }) => {

@@ -1,4 +1,5 @@
-import type { App } from "@slack/bolt";
+import type { SlackRouter } from "../router.ts";
+
 import type { View } from "@slack/types";
 import { z } from "zod";
 import { isOrganizer } from "../../campaigns/organizers.ts";
@@ -50,7 +51,7 @@ const submission = z.object({
   }),
 });
 
-export function registerUploadViews(app: App, services: Services): void {
+export function registerUploadViews(app: SlackRouter, services: Services): void {
   app.view(UPLOAD_CALLBACK, async ({ ack, body }) => {
     const parsed = submission.safeParse(body);
     const fileId = parsed.success ? parsed.data.view.state.values.csv?.file?.files?.[0]?.id : undefined;
