@@ -16,11 +16,17 @@ const settings = parsed.settings;
 const logger = createLogger();
 
 try {
-  const database = await openDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR });
+  const database = await openDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR, poolSize: settings.DATABASE_POOL_SIZE });
   const applied = await migrateToLatest(database.db);
   if (applied.length) logger.info(`applied migrations: ${applied.map((m) => m.migrationName).join(", ")}`);
-  // On PostgreSQL the replies and the outbox get a thread of their own (see app.ts).
-  const textbank = await startTextbank({ settings, database, logger, background: database.kind === "postgres" ? "thread" : "inline" });
+  // On PostgreSQL the replies and the outbox get a thread of their own, and so do texts to Twilio (see app.ts).
+  const textbank = await startTextbank({
+    settings,
+    database,
+    logger,
+    background: database.kind === "postgres" ? "thread" : "inline",
+    sending: database.kind === "postgres" ? "thread" : "inline",
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

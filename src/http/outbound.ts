@@ -10,7 +10,7 @@ import { Agent, request } from "undici";
 let shared: Agent | undefined;
 
 function outboundAgent(): Agent {
-  shared ??= new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
+  shared ??= new Agent({ keepAliveTimeout: 30_000, connections: Number(process.env.DIAG_CONN ?? 64), pipelining: 1 });
   return shared;
 }
 

@@ -8,7 +8,7 @@ describe("settings", () => {
     const result = parseSettings(base);
     expect(result).toMatchObject({
       ok: true,
-      settings: { PORT: 3000, DATA_DIR: "./data", DEFAULT_COUNTRY: "US", SLACK_API_URL: "https://slack.com/api/", TWILIO_API_URL: "https://api.twilio.com", ORGANIZER_IDS: [] },
+      settings: { PORT: 3000, DATA_DIR: "./data", DATABASE_POOL_SIZE: 40, DEFAULT_COUNTRY: "US", SLACK_API_URL: "https://slack.com/api/", TWILIO_API_URL: "https://api.twilio.com", ORGANIZER_IDS: [] },
     });
   });
 
@@ -42,6 +42,14 @@ describe("settings", () => {
     expect(text).toContain("SLACK_BOT_TOKEN does not look like a bot token");
     expect(text).not.toContain("SECRET123");
     expect(text).not.toContain("secretvalue987");
+  });
+
+  it("takes a pool size from 1 to 500 and refuses anything else", () => {
+    expect(parseSettings({ ...base, DATABASE_POOL_SIZE: "64" })).toMatchObject({ ok: true, settings: { DATABASE_POOL_SIZE: 64 } });
+    for (const bad of ["0", "501", "ten", "4.5"]) {
+      const result = parseSettings({ ...base, DATABASE_POOL_SIZE: bad });
+      expect(result.ok ? [] : result.problems).toEqual(["DATABASE_POOL_SIZE is not a number from 1 to 500: give a whole number of connections from 1 to 500, or unset it for 40"]);
+    }
   });
 
   it("refuses malformed URLs, SIDs and numbers", () => {
