@@ -11,6 +11,7 @@ import { registerListeners } from "./slack/listeners.ts";
 import { createSmsProvider } from "./sms/provider.ts";
 import { HeldCards } from "./campaigns/sending/held-cards.ts";
 import { DeliveryQueue } from "./sms/delivery-queue.ts";
+import { SendThread } from "./sms/send-thread.ts";
 import { startJobs } from "./jobs/scheduler.ts";
 import type { Outbox } from "./slack/outbox.ts";
 import { startOutbox } from "./slack/threads.ts";
@@ -35,6 +36,11 @@ export interface TextbankOptions {
    * a burst of replies never delays the answers to Twilio and Slack. Default "inline".
    */
   background?: "inline" | "thread";
+  /**
+   * Where texts are handed to Twilio: "inline" on this event loop, or "thread", a worker thread
+   * of their own (PostgreSQL with Twilio only; see sms/send-thread.ts). Default "inline".
+   */
+  sending?: "inline" | "thread";
 }
 
 export interface Textbank {
@@ -76,6 +82,11 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const outbox = thread
     ? undefined
     : startOutbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL!, logger, perChannelIntervalMs: options.outboxIntervalMs });
+  const inlineDeliveries = new DeliveryQueue({ db: database.db, sms, logger });
+  const deliveries =
+    options.sending === "thread" && database.kind === "postgres" && database.url && sms.name === "twilio"
+      ? new SendThread({ settings, databaseUrl: database.url, logLevel: logger.getLevel() }, inlineDeliveries, logger)
+      : inlineDeliveries;
   // Routes are built before the app so both receivers get them; they only need `services` at request time.
   const holder: { services?: Services } = {};
   const servicesWithoutSlack = {
@@ -84,7 +95,7 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     pgPool: database.kind === "postgres" ? database.pool : undefined,
     settings,
     sms,
-    deliveries: new DeliveryQueue({ db: database.db, sms, logger }),
+    deliveries,
     heldCards: new HeldCards(),
     outbox: thread ?? outbox!,
     inbound: thread ?? new InboundQueue(() => holder.services!),
@@ -139,7 +150,7 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const scheduled = options.jobs === false ? undefined : startJobs(services);
   const started = (await app.start(settings.PORT)) as unknown;
   const port = mode === "http" ? ((started as Server).address() as AddressInfo).port : settings.PORT;
-  logger.info(`Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${services.sms.name} SMS${thread ? ", replies and the outbox on a background thread" : ""})`);
+  logger.info(`Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${services.sms.name} SMS${thread ? ", replies and the outbox on a background thread" : ""}${deliveries instanceof SendThread ? ", texts to Twilio on a sending thread" : ""})`);
 
   return {
     port,

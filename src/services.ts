@@ -2,7 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Database } from "./db/database.ts";
 import type { Settings } from "./settings.ts";
 import type { SmsProvider } from "./sms/provider.ts";
-import type { DeliveryQueue } from "./sms/delivery-queue.ts";
+import type { Deliveries } from "./sms/send-thread.ts";
 import type { Logger } from "./logger.ts";
 import type { HeldCards } from "./campaigns/sending/held-cards.ts";
 
@@ -15,7 +15,8 @@ export interface Services {
   settings: Settings;
   slack: WebClient;
   sms: SmsProvider;
-  deliveries: DeliveryQueue;
+  /** Sends stored texts off the request path (here, or on the sending thread). */
+  deliveries: Deliveries;
   /** The cards this instance handed out, so Send needs no read first (a hint, checked in SQL). */
   heldCards: HeldCards;
   /**

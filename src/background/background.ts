@@ -1,4 +1,5 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "./start-worker.ts";
 import type { Logger } from "../logger.ts";
 import type { Settings } from "../settings.ts";
 import type { BackgroundData, FromBackground, ToBackground } from "./protocol.ts";
@@ -53,17 +54,9 @@ export class BackgroundThread {
   }
 
   private spawn(): Promise<void> {
-    // From the build (dist/…/background.js) the sibling is worker.js. From source (tests and
-    // tsx) it is worker.ts, which Node cannot load by itself: a two-line script registers
-    // tsx's loader in the new thread first (tsx is a dev dependency, as is running from source).
-    const fromSource = import.meta.url.endsWith(".ts");
-    const entry = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url);
     // A small young generation, as npm start gives the main thread (--max-semi-space-size):
     // this thread's garbage is short-lived rows and posts.
-    const options = { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
-    const worker = fromSource
-      ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, ...options })
-      : new Worker(entry, options);
+    const worker = startWorker(new URL("./worker.ts", import.meta.url), { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       let ready = false;

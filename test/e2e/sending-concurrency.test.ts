@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
 import type { Textbank } from "../../src/app.ts";
-import { buttonsOf, press } from "../support/cards.ts";
+import type { Worker } from "node:worker_threads";
+import { SendThread } from "../../src/sms/send-thread.ts";
+import { buttonsOf, press, pressAndWait, startShift } from "../support/cards.ts";
 import { Harness } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
 import { phones, seedCampaign } from "../support/seed.ts";
@@ -64,5 +66,31 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
     await Promise.all([run("USPRINT1", h.app.port), run("USPRINT2", second.port)]);
     await Promise.all([h.app.services.deliveries.idle(), second.services.deliveries.idle()]);
     for (const phone of ps) expect(h.twilio.messagesTo(phone)).toHaveLength(1);
+  });
+
+  it("texts leave from the sending thread; when it dies mid-text, the sweep finds the text at Twilio and never sends it twice", async () => {
+    const [a, b] = phones(2, 2025555000);
+    await seedCampaign(h.db, { slug: "crash", contacts: [{ phone: a!, first_name: "K" }, { phone: b!, first_name: "L" }] });
+    const first = await startShift(h, "UCRASH", "crash");
+    const deliveries = h.app.services.deliveries as SendThread;
+    expect(deliveries).toBeInstanceOf(SendThread);
+    const attemptsBefore = h.twilio.attempts;
+    h.twilio.delayMs = 1500; // Twilio takes its time: the thread dies with the request open
+    const next = await pressAndWait(h, "UCRASH", buttonsOf(first.blocks)[CARD_ACTIONS.send]!);
+    await waitFor(() => h.twilio.attempts === attemptsBefore + 1, { what: "the text to reach Twilio" });
+    await (deliveries as unknown as { worker: Worker }).worker.terminate();
+    await waitFor(() => h.twilio.messagesTo(a!).length === 1, { what: "Twilio to create the text" });
+    h.twilio.delayMs = 0;
+    const stored = await h.db.selectFrom("messages").select(["status", "twilio_sid"]).where("to_phone", "=", a!).executeTakeFirstOrThrow();
+    expect(stored).toEqual({ status: "sending", twilio_sid: null });
+    expect(await deliveries.sweep(0)).toBe(1);
+    const found = await h.db.selectFrom("messages").select(["twilio_sid"]).where("to_phone", "=", a!).executeTakeFirstOrThrow();
+    expect(found.twilio_sid).toBe(h.twilio.messagesTo(a!)[0]!.sid);
+    expect(h.twilio.attempts).toBe(attemptsBefore + 1);
+    // The next Send goes out as usual.
+    await pressAndWait(h, "UCRASH", buttonsOf(next.blocks)[CARD_ACTIONS.send]!);
+    await waitFor(() => h.twilio.messagesTo(b!).length === 1, { what: "the next text" });
+    await deliveries.idle();
+    expect(h.twilio.messagesTo(a!)).toHaveLength(1);
   });
 });

@@ -94,6 +94,8 @@ export class Harness {
       jobs: false,
       outboxIntervalMs: 50,
       background: this.background,
+      // On PostgreSQL texts go to Twilio from the sending thread, as npm start runs them.
+      sending: handle.kind === "postgres" ? "thread" : "inline",
     });
     if (database !== this.testDb.handle) this.extraApps.push(app);
     return app;
