@@ -53,6 +53,15 @@ function onlyOne(handlers: Handler[]): Handler {
   return handlers[0]!;
 }
 
+/** A registration keyed by one string (a view's callback_id, an event type, a command name). */
+function keyedBy(routes: Map<string, Handler[]>, key: string) {
+  return (value: string, ...handlers: Handler[]) => {
+    const handler = onlyOne(handlers);
+    if (typeof value !== "string") throw new TypeError(`routed by ${key}: give a string`);
+    routes.set(value, [...(routes.get(value) ?? []), handler]);
+  };
+}
+
 export class ListenerRouter {
   private readonly actions: ActionRoute[] = [];
   private readonly views = new Map<string, Handler[]>();
@@ -66,21 +75,9 @@ export class ListenerRouter {
       const route = typeof constraint === "string" || constraint instanceof RegExp ? { action_id: constraint } : constraint;
       this.actions.push({ ...route, handlers: [handler] });
     }) as SlackRouter["action"],
-    view: ((callbackId: string, ...handlers: Handler[]) => {
-      const handler = onlyOne(handlers);
-      if (typeof callbackId !== "string") throw new TypeError("views are routed by callback_id string");
-      this.views.set(callbackId, [...(this.views.get(callbackId) ?? []), handler]);
-    }) as SlackRouter["view"],
-    event: ((type: string, ...handlers: Handler[]) => {
-      const handler = onlyOne(handlers);
-      if (typeof type !== "string") throw new TypeError("events are routed by type string");
-      this.events.set(type, [...(this.events.get(type) ?? []), handler]);
-    }) as SlackRouter["event"],
-    command: ((name: string, ...handlers: Handler[]) => {
-      const handler = onlyOne(handlers);
-      if (typeof name !== "string") throw new TypeError("commands are routed by name string");
-      this.commands.set(name, [...(this.commands.get(name) ?? []), handler]);
-    }) as SlackRouter["command"],
+    view: keyedBy(this.views, "callback_id") as SlackRouter["view"],
+    event: keyedBy(this.events, "event type") as SlackRouter["event"],
+    command: keyedBy(this.commands, "command name") as SlackRouter["command"],
   };
 
   /** Hands Bolt one listener per kind (and one per event type and command name, which Bolt filters cheaply). */
