@@ -167,6 +167,22 @@ describe("shifts and sending (Twilio)", () => {
     expect(openingsTo(a!)).toHaveLength(0);
   });
 
+  it("a contact returned to the pool behind the others handed out is still texted, once", async () => {
+    const ps = phones(5, 2025550750);
+    await seedCampaign(h.db, { slug: "returned", contacts: ps.map((phone) => ({ phone, first_name: "Ret" })) });
+    const leaver = await startShift(h, "ULEAVE", "returned"); // holds the first contact
+    let card: { blocks: unknown } = await startShift(h, "USTAY", "returned"); // holds the second
+    card = await pressAndWait(h, "USTAY", buttonsOf(card.blocks)[CARD_ACTIONS.send]!); // sends it, holds the third
+    await pressAndWait(h, "ULEAVE", buttonsOf(leaver.blocks)[CARD_ACTIONS.end]!); // the first goes back
+    for (let i = 0; i < 6 && buttonsOf(card.blocks)[CARD_ACTIONS.send]; i++) {
+      card = await pressAndWait(h, "USTAY", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    }
+    await h.app.services.deliveries.idle();
+    for (const phone of ps) expect(openingsTo(phone)).toHaveLength(1);
+    // and the pool is empty now: the last card has nothing to send
+    expect(buttonsOf(card.blocks)[CARD_ACTIONS.send]).toBeUndefined();
+  });
+
   it("a paused campaign answers the card instead of sending, and shift explains it", async () => {
     const [a] = phones(1, 2025550800);
     const { campaignId } = await seedCampaign(h.db, { slug: "paused", title: "Pause me", contacts: [{ phone: a!, first_name: "P" }] });

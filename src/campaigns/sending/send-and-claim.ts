@@ -1,6 +1,6 @@
 import type { Database } from "../../db/database.ts";
 import { queryPrepared } from "../../db/prepared.ts";
-import { claimCtes } from "./assignment.ts";
+import { claimCtes, notePoolFront, poolFront } from "./assignment.ts";
 import type { Contact } from "../../db/schema.ts";
 import type { HeldCard } from "./held-cards.ts";
 
@@ -34,7 +34,7 @@ export type SendAndClaimResult =
  * the idle release (releaseIdleHolds), and that row update cost every Send a write.
  */
 const SEND_AND_CLAIM = {
-  name: "send_and_claim_next_v3",
+  name: "send_and_claim_next_v4",
   text: `
     WITH c AS (
       UPDATE contacts SET status = 'sent'
@@ -56,7 +56,7 @@ const SEND_AND_CLAIM = {
       FROM conv JOIN c ON c.id = conv.contact_id
       ON CONFLICT (campaign_id, contact_id) WHERE kind = 'opening' DO NOTHING
       RETURNING id, conversation_id
-    ), ${claimCtes({ campaign: "$10", user: "$2", zones: "$11", onlyIf: "$11::text[] IS NOT NULL AND EXISTS (SELECT 1 FROM msg)" })}
+    ), ${claimCtes({ campaign: "$10", user: "$2", zones: "$11", after: "$12", onlyIf: "$11::text[] IS NOT NULL AND EXISTS (SELECT 1 FROM msg)" })}
     SELECT msg.id, msg.conversation_id, (SELECT to_jsonb(next) FROM next) AS next FROM msg`,
 };
 
@@ -64,11 +64,12 @@ export async function sendAndClaimNext(db: Database, input: SendAndClaimInput): 
   const { contact, campaign } = input.card;
   const rows = await queryPrepared<{ id: number; conversation_id: number; next: Record<string, unknown> | null }>(db, SEND_AND_CLAIM, [
     contact.id, input.userId, contact.held_at, campaign.title, campaign.opening_message, campaign.hours_start, campaign.hours_end,
-    input.body, input.fromPhone, campaign.id, input.nextZones ?? null,
+    input.body, input.fromPhone, campaign.id, input.nextZones ?? null, input.nextZones ? poolFront(db, campaign.id, input.nextZones) : 0,
   ]);
   const sent = rows[0];
   if (!sent) return { ok: false };
   const next = sent.next ? reviveContact(sent.next) : undefined;
+  if (next && input.nextZones) notePoolFront(db, campaign.id, input.nextZones, next.id);
   return { ok: true, messageId: sent.id, conversationId: sent.conversation_id, next: next?.status === "held" ? next : undefined };
 }
 
