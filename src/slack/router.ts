@@ -26,7 +26,7 @@ interface ActionRoute {
   type?: string;
   block_id?: Matcher;
   action_id?: Matcher;
-  handlers: Handler[];
+  handler: Handler;
 }
 
 function matches(matcher: Matcher, value: unknown): boolean {
@@ -70,10 +70,9 @@ export class ListenerRouter {
 
   /** What features register on: Bolt's own method signatures. */
   readonly registry: SlackRouter = {
-    action: ((constraint: string | RegExp | Omit<ActionRoute, "handlers">, ...handlers: Handler[]) => {
-      const handler = onlyOne(handlers);
+    action: ((constraint: string | RegExp | Omit<ActionRoute, "handler">, ...handlers: Handler[]) => {
       const route = typeof constraint === "string" || constraint instanceof RegExp ? { action_id: constraint } : constraint;
-      this.actions.push({ ...route, handlers: [handler] });
+      this.actions.push({ ...route, handler: onlyOne(handlers) });
     }) as SlackRouter["action"],
     view: keyedBy(this.views, "callback_id") as SlackRouter["view"],
     event: keyedBy(this.events, "event type") as SlackRouter["event"],
@@ -87,7 +86,7 @@ export class ListenerRouter {
         const loose = args as unknown as Args;
         const handlers = this.actions
           .filter((route) => (route.type === undefined || route.type === loose.body.type) && matches(route.block_id, loose.payload.block_id) && matches(route.action_id, loose.payload.action_id))
-          .flatMap((route) => route.handlers);
+          .map((route) => route.handler);
         // A button no feature handles (a link button, an old card's): answered, nothing else.
         if (handlers.length === 0) return loose.ack?.();
         await runAll(handlers, loose);

@@ -1,4 +1,3 @@
-import type { SlackRouter } from "../router.ts";
 import type { BlockButtonAction } from "@slack/bolt";
 import { z } from "zod";
 import { releaseHeld, skipContact } from "../../campaigns/sending/assignment.ts";
@@ -12,6 +11,7 @@ import { maskPhone } from "../blocks/text.ts";
 import { postToResponseUrl } from "../../http/outbound.ts";
 import { handOutCard, nextCardMessage } from "../cards.ts";
 import { ensureVolunteer, touchVolunteer } from "../volunteers.ts";
+import type { SlackRouter } from "../router.ts";
 
 // Built once: zod 4 compiles an object schema when it is made, which costs more than parsing.
 const cardFields = z.object({ k: z.number().int().positive(), t: z.number().int().nonnegative() });

@@ -1,4 +1,3 @@
-import type { SlackRouter } from "../router.ts";
 import type { BlockButtonAction, RespondFn } from "@slack/bolt";
 import { z } from "zod";
 import { lastInboundId, loadConversation, queueReply, recordOutcome, type ConversationDetail } from "../../campaigns/conversations/conversations.ts";
@@ -9,6 +8,7 @@ import { mergeValues } from "../../campaigns/scripts/merge-values.ts";
 import type { Services } from "../../services.ts";
 import { CONVERSATION_ACTIONS, conversationParent } from "../blocks/conversation.ts";
 import { conversationView } from "../conversation-view.ts";
+import type { SlackRouter } from "../router.ts";
 
 const actionValue = z
   .string()

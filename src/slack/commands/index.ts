@@ -1,5 +1,3 @@
-import type { SlackRouter } from "../router.ts";
-
 import { randomBytes } from "node:crypto";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { Services } from "../../services.ts";
@@ -13,6 +11,7 @@ import { upload } from "../views/upload-modal.ts";
 import { hours, script } from "./scripts.ts";
 import { archive, launch, pause } from "./lifecycle.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
+import type { SlackRouter } from "../router.ts";
 
 /**
  * `/campaign <subcommand> …`: every subcommand the app knows, in the order help lists them.

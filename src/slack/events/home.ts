@@ -1,4 +1,3 @@
-import type { SlackRouter } from "../router.ts";
 import type { BlockButtonAction } from "@slack/bolt";
 import { campaignSummaries, volunteerHome } from "../../campaigns/dashboard.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
@@ -9,6 +8,7 @@ import { statsBlocks } from "../blocks/stats.ts";
 import { nextCardMessage } from "../cards.ts";
 import { touchVolunteer } from "../volunteers.ts";
 import { SHIFT_JOIN_ACTION } from "../../jobs/shift-posts.ts";
+import type { SlackRouter } from "../router.ts";
 
 /** Publishes the App Home: every campaign for organizers, their own texting for volunteers. */
 export async function publishHome(services: Services, userId: string): Promise<void> {

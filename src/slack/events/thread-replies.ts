@@ -1,8 +1,7 @@
-import type { SlackRouter } from "../router.ts";
-
 import { findConversationByThread, queueReply } from "../../campaigns/conversations/conversations.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { Services } from "../../services.ts";
+import type { SlackRouter } from "../router.ts";
 
 interface ImMessage {
   type: "message";

@@ -1,6 +1,4 @@
-import type { SlackRouter } from "../router.ts";
 import { randomBytes } from "node:crypto";
-
 import type { View } from "@slack/types";
 import { z } from "zod";
 import { availableFields, saveScript, validateScript } from "../../campaigns/scripts/scripts.ts";
@@ -9,6 +7,7 @@ import type { Services } from "../../services.ts";
 import { SCRIPT_ACTIONS, SCRIPT_BLOCKS, SCRIPT_CALLBACK, scriptNoticeView, scriptSavedView } from "../blocks/script.ts";
 import { LivePreviews } from "./live-preview.ts";
 import { authorize, countsFor, editView, previewFor, previewTiming, withinBudget } from "./script-preview.ts";
+import type { SlackRouter } from "../router.ts";
 
 /** `/campaign script <slug>`: the form opens at once; a slow count follows by views.update. */
 export async function openScriptModal(services: Services, input: { triggerId: string; campaign: Campaign; userId: string }): Promise<void> {

@@ -1,5 +1,3 @@
-import type { SlackRouter } from "../router.ts";
-
 import type { View } from "@slack/types";
 import { z } from "zod";
 import { isOrganizer } from "../../campaigns/organizers.ts";
@@ -9,6 +7,7 @@ import { escapeText, truncate } from "../blocks/text.ts";
 import { importSlackFile } from "../uploads.ts";
 import { firstDelivery } from "../events/thread-replies.ts";
 import { campaignFromArgs, reply, type CommandSpec } from "../commands/types.ts";
+import type { SlackRouter } from "../router.ts";
 
 export const UPLOAD_CALLBACK = "upload_contacts";
 
