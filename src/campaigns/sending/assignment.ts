@@ -74,10 +74,14 @@ function frontKey(campaignId: number, zones: string[]): string {
   return `${campaignId}|${zones.join("|")}`;
 }
 
+function isLive(front: { at: number } | undefined): front is { id: number; at: number } {
+  return front !== undefined && Date.now() - front.at < POOL_FRONT_TTL_MS;
+}
+
 /** The id to claim after in this zone set (0: from the start). */
 export function poolFront(db: Database, campaignId: number, zones: string[]): number {
   const front = poolFronts.get(db)?.get(frontKey(campaignId, zones));
-  return front && Date.now() - front.at < POOL_FRONT_TTL_MS ? front.id : 0;
+  return isLive(front) ? front.id : 0;
 }
 
 /** Remembers the contact just claimed from this zone set as where the next claim starts. */
@@ -86,8 +90,8 @@ export function notePoolFront(db: Database, campaignId: number, zones: string[],
   if (!fronts) poolFronts.set(db, (fronts = new Map()));
   const key = frontKey(campaignId, zones);
   // A front that expired starts over from this claim's time; a live one keeps its start.
-  const at = fronts.get(key)?.at;
-  fronts.set(key, { id: claimedId, at: at !== undefined && Date.now() - at < POOL_FRONT_TTL_MS ? at : Date.now() });
+  const front = fronts.get(key);
+  fronts.set(key, { id: claimedId, at: isLive(front) ? front.at : Date.now() });
 }
 
 /**
@@ -210,7 +214,7 @@ export async function skipContact(
   db: Database,
   input: { contactId: number; userId: string; heldAtMs: number },
 ): Promise<boolean> {
-  const result = await db
+  const skipped = await db
     .updateTable("contacts")
     .set((eb) => ({
       status: "pool",
@@ -223,7 +227,8 @@ export async function skipContact(
     .where("status", "=", "held")
     .where("held_by", "=", input.userId)
     .where("held_at", "=", new Date(input.heldAtMs))
+    .returning("campaign_id")
     .executeTakeFirst();
-  if (result.numUpdatedRows > 0n) forgetPoolFronts(db);
-  return result.numUpdatedRows > 0n;
+  if (skipped) forgetPoolFronts(db, skipped.campaign_id);
+  return skipped !== undefined;
 }
