@@ -10,10 +10,7 @@ import { Agent, request } from "undici";
 let shared: Agent | undefined;
 
 function outboundAgent(): Agent {
-  // 256 connections per origin: a card's replacement holds its connection until this event
-  // loop reads Slack's answer, and at 300 volunteers 64 connections queued the next card by
-  // hundreds of milliseconds (bench:send); Node's own agent, which Bolt's respond() uses, has no cap.
-  shared ??= new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+  shared ??= new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
   return shared;
 }
 
