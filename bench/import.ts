@@ -34,7 +34,9 @@ async function generate(): Promise<void> {
   for (let i = 0; i < ROWS; i++) {
     const n = i % 100 === 7 ? i - 1 : i; // 1% duplicates within the file, 1% invalid numbers
     const phone = i % 100 === 13 ? "12345" : `(202) ${String(2000000 + n).slice(0, 3)}-${String(2000000 + n).slice(3)}`;
-    await write(`${phone},First${i},Last${i},${String(10000 + (i % 89999)).padStart(5, "0")},W${i % 50},P${i % 900},${i % 3 ? "en" : "es"}\n`);
+    await write(
+      `${phone},First${i},Last${i},${String(10000 + (i % 89999)).padStart(5, "0")},W${i % 50},P${i % 900},${i % 3 ? "en" : "es"}\n`,
+    );
   }
   out.end();
   await once(out, "finish");
@@ -54,12 +56,35 @@ const view = h.slack.callsTo("views.open").at(-1)!.args.view as { callback_id: s
 peakRss = process.memoryUsage().rss;
 const baseRss = peakRss;
 const t0 = performance.now();
-await h.interact({ type: "view_submission", user: { id: ORGANIZER }, view: { id: "V1", callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values: { csv: { file: { type: "file_input", files: [{ id: "FBENCH" }] } } } } } });
-const done = await waitFor(() => h.slack.callsTo("chat.update").find((c) => /finished|not imported/.test(String(c.args.text))), { timeoutMs: 900_000, intervalMs: 200, what: "the import" });
+await h.interact({
+  type: "view_submission",
+  user: { id: ORGANIZER },
+  view: {
+    id: "V1",
+    callback_id: view.callback_id,
+    private_metadata: view.private_metadata,
+    state: { values: { csv: { file: { type: "file_input", files: [{ id: "FBENCH" }] } } } },
+  },
+});
+const done = await waitFor(
+  () => h.slack.callsTo("chat.update").find((c) => /finished|not imported/.test(String(c.args.text))),
+  { timeoutMs: 900_000, intervalMs: 200, what: "the import" },
+);
 const seconds = (performance.now() - t0) / 1000;
 const progressUpdates = h.slack.callsTo("chat.update").length - 1;
 const imported = Number(/\*([\d,]+) imported\*/.exec(String(done.args.text))?.[1]?.replace(/,/g, "") ?? 0);
-emit({ bench: "import", database: label, rows: ROWS, megabytes: Math.round(bytes / 1e5) / 10, imported, seconds: round(seconds), rowsPerSecond: Math.round(ROWS / seconds), peakRssMB: Math.round(peakRss / 1e6), rssBeforeImportMB: Math.round(baseRss / 1e6), progressUpdates });
+emit({
+  bench: "import",
+  database: label,
+  rows: ROWS,
+  megabytes: Math.round(bytes / 1e5) / 10,
+  imported,
+  seconds: round(seconds),
+  rowsPerSecond: Math.round(ROWS / seconds),
+  peakRssMB: Math.round(peakRss / 1e6),
+  rssBeforeImportMB: Math.round(baseRss / 1e6),
+  progressUpdates,
+});
 
 if (label === "postgres") {
   // The floor: papaparse alone over the same file, then COPY of the same normalized rows.
@@ -72,7 +97,9 @@ if (label === "postgres") {
   const client = new pg.Client({ connectionString: h.testDb.url });
   await client.connect();
   // Into the real contacts table (same indexes) of a fresh campaign: the same rows, no logic.
-  const { rows: made } = await client.query("INSERT INTO campaigns (slug, title, created_by) VALUES ('floor', 'Floor', 'U0') RETURNING id");
+  const { rows: made } = await client.query(
+    "INSERT INTO campaigns (slug, title, created_by) VALUES ('floor', 'Floor', 'U0') RETURNING id",
+  );
   const floorId = made[0].id as number;
   const rows = function* () {
     for (let i = 0; i < ROWS; i++) {
@@ -80,11 +107,25 @@ if (label === "postgres") {
     }
   };
   const c0 = performance.now();
-  await pipeline(Readable.from(rows()), client.query(copyStreams.from("COPY contacts (campaign_id, phone, first_name, last_name, zip, custom_fields, tz_zones, tz_source, row_number) FROM STDIN")));
+  await pipeline(
+    Readable.from(rows()),
+    client.query(
+      copyStreams.from(
+        "COPY contacts (campaign_id, phone, first_name, last_name, zip, custom_fields, tz_zones, tz_source, row_number) FROM STDIN",
+      ),
+    ),
+  );
   const copySeconds = (performance.now() - c0) / 1000;
   await client.end();
   const floor = parseSeconds + copySeconds;
-  emit({ bench: "import", what: "floor", parseSeconds: round(parseSeconds), copySeconds: round(copySeconds), floorSeconds: round(floor), parsedRows: parsed });
+  emit({
+    bench: "import",
+    what: "floor",
+    parseSeconds: round(parseSeconds),
+    copySeconds: round(copySeconds),
+    floorSeconds: round(floor),
+    parsedRows: parsed,
+  });
   floorSeconds = floor;
 }
 clearInterval(sampler);
@@ -98,10 +139,31 @@ if (label === "postgres") {
   const database = await benchDatabase("import_app");
   const port = await freePort();
   const secret = "bench-secret";
-  const app = spawnApp({ SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, DATABASE_URL: database.url, PORT: String(port), ORGANIZER_IDS: ORGANIZER });
+  const app = spawnApp({
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: secret,
+    SLACK_API_URL: slack.apiUrl,
+    DATABASE_URL: database.url,
+    PORT: String(port),
+    ORGANIZER_IDS: ORGANIZER,
+  });
   await waitHealthy(port, Date.now(), 120_000);
   const url = `http://127.0.0.1:${port}/slack/events`;
-  const command = (text: string) => signedSlackPost(url, secret, new URLSearchParams({ command: "/campaign", text, user_id: ORGANIZER, channel_id: "C1", team_id: "T0001", response_url: slack.responseUrl(), trigger_id: "t" }).toString(), "application/x-www-form-urlencoded").then((r) => r.text());
+  const command = (text: string) =>
+    signedSlackPost(
+      url,
+      secret,
+      new URLSearchParams({
+        command: "/campaign",
+        text,
+        user_id: ORGANIZER,
+        channel_id: "C1",
+        team_id: "T0001",
+        response_url: slack.responseUrl(),
+        trigger_id: "t",
+      }).toString(),
+      "application/x-www-form-urlencoded",
+    ).then((r) => r.text());
   await command("create bench Bench");
   await command("upload bench");
   const appView = slack.callsTo("views.open").at(-1)!.args.view as { callback_id: string; private_metadata: string };
@@ -110,15 +172,50 @@ if (label === "postgres") {
   let appPeak = idle;
   const appSampler = setInterval(() => (appPeak = Math.max(appPeak, rss())), 100);
   const a0 = performance.now();
-  const payload = { type: "view_submission", user: { id: ORGANIZER }, view: { id: "V1", callback_id: appView.callback_id, private_metadata: appView.private_metadata, state: { values: { csv: { file: { type: "file_input", files: [{ id: "FAPP" }] } } } } } };
-  await signedSlackPost(url, secret, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), "application/x-www-form-urlencoded");
-  await waitFor(() => slack.callsTo("chat.update").find((c) => /finished|not imported/.test(String(c.args.text))), { timeoutMs: 900_000, intervalMs: 200, what: "the app's import" });
+  const payload = {
+    type: "view_submission",
+    user: { id: ORGANIZER },
+    view: {
+      id: "V1",
+      callback_id: appView.callback_id,
+      private_metadata: appView.private_metadata,
+      state: { values: { csv: { file: { type: "file_input", files: [{ id: "FAPP" }] } } } },
+    },
+  };
+  await signedSlackPost(
+    url,
+    secret,
+    new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+    "application/x-www-form-urlencoded",
+  );
+  await waitFor(() => slack.callsTo("chat.update").find((c) => /finished|not imported/.test(String(c.args.text))), {
+    timeoutMs: 900_000,
+    intervalMs: 200,
+    what: "the app's import",
+  });
   clearInterval(appSampler);
   const appSeconds = (performance.now() - a0) / 1000;
-  emit({ bench: "import", database: "postgres", what: "app process (npm start's dist/src/main.js)", rows: ROWS, seconds: round(appSeconds), rowsPerSecond: Math.round(ROWS / appSeconds), idleRssMB: Math.round(idle / 1e6), peakRssMB: Math.round(appPeak / 1e6) });
+  emit({
+    bench: "import",
+    database: "postgres",
+    what: "app process (npm start's dist/src/main.js)",
+    rows: ROWS,
+    seconds: round(appSeconds),
+    rowsPerSecond: Math.round(ROWS / appSeconds),
+    idleRssMB: Math.round(idle / 1e6),
+    peakRssMB: Math.round(appPeak / 1e6),
+  });
   // The targets: time in the harness (same process as the fakes) and in the app process, both
   // against the floor; memory is the app process's own (the harness shares its heap with them).
-  emit({ bench: "import", what: "targets", importVsFloor: round(seconds / floorSeconds), appImportVsFloor: round(appSeconds / floorSeconds), target: "≤ 2", appPeakRssMB: Math.round(appPeak / 1e6), rssTarget: "≤ 300" });
+  emit({
+    bench: "import",
+    what: "targets",
+    importVsFloor: round(seconds / floorSeconds),
+    appImportVsFloor: round(appSeconds / floorSeconds),
+    target: "≤ 2",
+    appPeakRssMB: Math.round(appPeak / 1e6),
+    rssTarget: "≤ 300",
+  });
   app.kill("SIGTERM");
   await new Promise((resolve) => app.once("exit", resolve));
   await database.drop();

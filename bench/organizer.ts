@@ -22,10 +22,15 @@ const handle = await openDatabase({ databaseUrl: database.url });
 await migrateToLatest(handle.db);
 const client = new pg.Client({ connectionString: database.url });
 await client.connect();
-await client.query(`INSERT INTO campaigns (slug, title, state, opening_message, created_by, custom_fields) VALUES ('big', 'Big', 'active', 'Hi', 'U0', '[{"key":"ward","header":"Ward"}]')`);
-await client.query(`INSERT INTO contacts (campaign_id, phone, first_name, tz_zones, status, custom_fields)
+await client.query(
+  `INSERT INTO campaigns (slug, title, state, opening_message, created_by, custom_fields) VALUES ('big', 'Big', 'active', 'Hi', 'U0', '[{"key":"ward","header":"Ward"}]')`,
+);
+await client.query(
+  `INSERT INTO contacts (campaign_id, phone, first_name, tz_zones, status, custom_fields)
   SELECT 1, '+1202' || lpad(g::text, 7, '0'), 'C' || g, ARRAY['America/New_York'], CASE WHEN g <= $1 / 5 THEN 'sent' ELSE 'pool' END, jsonb_build_object('ward', 'W' || (g % 50))
-  FROM generate_series(1, $1) g`, [CONTACTS]);
+  FROM generate_series(1, $1) g`,
+  [CONTACTS],
+);
 await client.query(`INSERT INTO conversations (campaign_id, contact_id, volunteer_id, current_tag, last_inbound_at, waiting_since)
   SELECT 1, id, 'UV' || (id % 300), CASE WHEN id % 10 = 0 THEN 'Yes' END, CASE WHEN id % 10 = 0 THEN now() END, CASE WHEN id % 20 = 0 THEN now() END FROM contacts WHERE status = 'sent'`);
 await client.query(`INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone, status, sent_by, error_code)
@@ -41,7 +46,15 @@ const floorCount = (performance.now() - f0) / 1000;
 const s0 = performance.now();
 const stats = await campaignStats(handle.db, 1);
 const statsSeconds = (performance.now() - s0) / 1000;
-emit({ bench: "organizer", what: "stats", contacts: stats.contacts, sent: stats.sent, replies: stats.replies, seconds: round(statsSeconds), floorCountSeconds: round(floorCount) });
+emit({
+  bench: "organizer",
+  what: "stats",
+  contacts: stats.contacts,
+  sent: stats.sent,
+  replies: stats.replies,
+  seconds: round(statsSeconds),
+  floorCountSeconds: round(floorCount),
+});
 
 const dir = mkdtempSync(join(tmpdir(), "textbank-export-bench-"));
 let peak = process.memoryUsage().rss;
@@ -55,11 +68,24 @@ await exportMessages(handle.db, 1, join(dir, "messages.csv"));
 const messagesSeconds = (performance.now() - m0) / 1000;
 clearInterval(sampler);
 const c0 = performance.now();
-await pipeline(client.query(copyStreams.to("COPY (SELECT c.*, m.status FROM contacts c LEFT JOIN messages m ON m.contact_id = c.id AND m.kind = 'opening' WHERE c.campaign_id = 1) TO STDOUT WITH CSV")), createWriteStream(join(dir, "floor.csv")));
+await pipeline(
+  client.query(
+    copyStreams.to(
+      "COPY (SELECT c.*, m.status FROM contacts c LEFT JOIN messages m ON m.contact_id = c.id AND m.kind = 'opening' WHERE c.campaign_id = 1) TO STDOUT WITH CSV",
+    ),
+  ),
+  createWriteStream(join(dir, "floor.csv")),
+);
 const copySeconds = (performance.now() - c0) / 1000;
 emit({
-  bench: "organizer", what: "export", contactsSeconds: round(contactsSeconds), contactsMB: round(statSync(join(dir, "contacts.csv")).size / 1e6),
-  messagesSeconds: round(messagesSeconds), rssBeforeMB: Math.round(before / 1e6), peakRssMB: Math.round(peak / 1e6), floorCopySeconds: round(copySeconds),
+  bench: "organizer",
+  what: "export",
+  contactsSeconds: round(contactsSeconds),
+  contactsMB: round(statSync(join(dir, "contacts.csv")).size / 1e6),
+  messagesSeconds: round(messagesSeconds),
+  rssBeforeMB: Math.round(before / 1e6),
+  peakRssMB: Math.round(peak / 1e6),
+  floorCopySeconds: round(copySeconds),
 });
 rmSync(dir, { recursive: true, force: true });
 await client.end();

@@ -33,8 +33,12 @@ slack.on("call", (call: SlackCall) => {
   if (call.method === "chat.postMessage") dmWaiters.get(String(call.args.channel))?.(call);
 });
 
-
-interface RunResult { acks: number[]; nextCard: number[]; clicks: number; seconds: number }
+interface RunResult {
+  acks: number[];
+  nextCard: number[];
+  clicks: number;
+  seconds: number;
+}
 
 /** Each volunteer presses Send as soon as its card arrives, until the time is up. */
 async function drive(port: number, firstButton: (user: string) => Promise<CardButton | undefined>): Promise<RunResult> {
@@ -52,7 +56,12 @@ async function drive(port: number, firstButton: (user: string) => Promise<CardBu
         const id = `${user}-${clicks++}`;
         const arrived = new Promise<ResponseUrlPost>((resolve) => waiters.set(id, resolve));
         const t0 = performance.now();
-        await signedSlackRequest(url, SECRET, blockActionBody(user, "card_send", button.value, `${slack.url}/response/${id}`, button.block_id), "application/x-www-form-urlencoded");
+        await signedSlackRequest(
+          url,
+          SECRET,
+          blockActionBody(user, "card_send", button.value, `${slack.url}/response/${id}`, button.block_id),
+          "application/x-www-form-urlencoded",
+        );
         acks.push(performance.now() - t0);
         const post = await arrived;
         nextCard.push(performance.now() - t0);
@@ -69,32 +78,67 @@ const floorPort = await freePort();
 const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : [];
 let floorRun: RunResult | undefined;
 if (!SKIP_FLOOR) {
-  const floor = spawnNode("bench/support/floor-bolt.ts", { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl, PORT: String(floorPort) });
+  const floor = spawnNode("bench/support/floor-bolt.ts", {
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: String(floorPort),
+  });
   await new Promise((resolve) => setTimeout(resolve, 300));
   await waitForListen(floorPort, "/slack/events");
   const before = await readCpu(floor.pid);
   floorRun = await drive(floorPort, async () => ({ action_id: "card_send", value: '{"k":1,"t":0}', block_id: "card" }));
   const cpuPerRequest = perOperation(before, await readCpu(floor.pid), floorRun.acks.length);
   floor.kill();
-  emit({ bench: "send", what: "floor (bare Bolt, static card)", requestsPerSecond: round(floorRun.acks.length / floorRun.seconds), ackMs: summarize(floorRun.acks), nextCardMs: summarize(floorRun.nextCard), cpuPerRequest });
+  emit({
+    bench: "send",
+    what: "floor (bare Bolt, static card)",
+    requestsPerSecond: round(floorRun.acks.length / floorRun.seconds),
+    ackMs: summarize(floorRun.acks),
+    nextCardMs: summarize(floorRun.nextCard),
+    cpuPerRequest,
+  });
 }
 
 // --- Textbank ---------------------------------------------------------------------------
 const database = await benchDatabase("send");
 const appPort = await freePort();
-const app = spawnApp({
-  SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl,
-  TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM_NUMBER: twilio.fromNumber,
-  TWILIO_API_URL: twilio.url, PUBLIC_URL: "https://textbank.example.org", DATABASE_URL: database.url, PORT: String(appPort),
-}, profile);
+const app = spawnApp(
+  {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    TWILIO_ACCOUNT_SID: twilio.accountSid,
+    TWILIO_AUTH_TOKEN: twilio.authToken,
+    TWILIO_FROM_NUMBER: twilio.fromNumber,
+    TWILIO_API_URL: twilio.url,
+    PUBLIC_URL: "https://textbank.example.org",
+    DATABASE_URL: database.url,
+    PORT: String(appPort),
+  },
+  profile,
+);
 await waitHealthy(appPort, Date.now(), 120_000);
 await seed(database.url, CONTACTS);
 // CPU is counted from the first card on (the shift starts are not sends).
 let appBefore: ReturnType<typeof readCpu> | undefined;
 const appRun = await drive(appPort, async (user) => {
   const posted = new Promise<SlackCall>((resolve) => dmWaiters.set(user, resolve));
-  const form = new URLSearchParams({ command: "/campaign", text: "shift bench", user_id: user, channel_id: "C1", team_id: "T0001", response_url: `${slack.url}/response/shift-${user}`, trigger_id: "t" });
-  await signedSlackRequest(`http://127.0.0.1:${appPort}/slack/events`, SECRET, form.toString(), "application/x-www-form-urlencoded");
+  const form = new URLSearchParams({
+    command: "/campaign",
+    text: "shift bench",
+    user_id: user,
+    channel_id: "C1",
+    team_id: "T0001",
+    response_url: `${slack.url}/response/shift-${user}`,
+    trigger_id: "t",
+  });
+  await signedSlackRequest(
+    `http://127.0.0.1:${appPort}/slack/events`,
+    SECRET,
+    form.toString(),
+    "application/x-www-form-urlencoded",
+  );
   const call = await posted;
   dmWaiters.delete(user);
   await (appBefore ??= readCpu(app.pid, database.url));
@@ -111,17 +155,35 @@ const doubleTexts = [...perPhone.values()].filter((n) => n > 1).length;
 const ack = summarize(appRun.acks);
 const card = summarize(appRun.nextCard);
 const sendsPerSecond = round(twilio.messages.length / appRun.seconds);
-if (twilio.messages.length >= CONTACTS) console.error(`the pool of ${CONTACTS} contacts ran out before the time was up: raise BENCH_CONTACTS`);
-emit({ bench: "send", what: "textbank", volunteers: VOLUNTEERS, seconds: round(appRun.seconds), clicks: appRun.acks.length, texts: twilio.messages.length, sendsPerSecond, ackMs: ack, nextCardMs: card, doubleTexts, cpuPerSend: appCpu });
+if (twilio.messages.length >= CONTACTS)
+  console.error(`the pool of ${CONTACTS} contacts ran out before the time was up: raise BENCH_CONTACTS`);
+emit({
+  bench: "send",
+  what: "textbank",
+  volunteers: VOLUNTEERS,
+  seconds: round(appRun.seconds),
+  clicks: appRun.acks.length,
+  texts: twilio.messages.length,
+  sendsPerSecond,
+  ackMs: ack,
+  nextCardMs: card,
+  doubleTexts,
+  cpuPerSend: appCpu,
+});
 if (floorRun) {
   const floorAck = summarize(floorRun.acks);
   const floorCard = summarize(floorRun.nextCard);
   emit({
-    bench: "send", what: "targets",
-    ackP99VsFloor: round(ack.p99 / floorAck.p99), ackTarget: "≤ 1.5",
-    nextCardP99VsFloor: round(card.p99 / floorCard.p99), nextCardTarget: "≤ 3",
-    sendsVsFloorRequests: round(sendsPerSecond / (floorRun.acks.length / floorRun.seconds)), sendsTarget: "≥ 0.4",
-    doubleTexts, doubleTextsTarget: 0,
+    bench: "send",
+    what: "targets",
+    ackP99VsFloor: round(ack.p99 / floorAck.p99),
+    ackTarget: "≤ 1.5",
+    nextCardP99VsFloor: round(card.p99 / floorCard.p99),
+    nextCardTarget: "≤ 3",
+    sendsVsFloorRequests: round(sendsPerSecond / (floorRun.acks.length / floorRun.seconds)),
+    sendsTarget: "≥ 0.4",
+    doubleTexts,
+    doubleTextsTarget: 0,
   });
 }
 
@@ -129,8 +191,6 @@ await database.drop();
 await slack.stop();
 await twilio.stop();
 process.exit(0);
-
-
 
 async function seed(url: string, count: number): Promise<void> {
   const client = new pg.Client({ connectionString: url });

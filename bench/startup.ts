@@ -23,7 +23,11 @@ function rssMB(pid: number): number {
 async function measure(what: string, script: string, env: Record<string, string>, flags: string[] = MAIN_NODE_FLAGS) {
   const port = await freePort();
   const started = Date.now();
-  const child = spawn(process.execPath, [...flags, script], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env, PORT: String(port) }, stdio: "ignore" });
+  const child = spawn(process.execPath, [...flags, script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env, PORT: String(port) },
+    stdio: "ignore",
+  });
   const ms = await waitHealthy(port, started, 120_000);
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const rss = rssMB(child.pid!);
@@ -34,10 +38,16 @@ async function measure(what: string, script: string, env: Record<string, string>
 
 buildApp();
 const floorScript = join(dir, "floor.mjs");
-writeFileSync(floorScript, `import { createServer } from "node:http";\ncreateServer((_q, r) => r.end("{}")).listen(Number(process.env.PORT), "127.0.0.1");\n`);
+writeFileSync(
+  floorScript,
+  `import { createServer } from "node:http";\ncreateServer((_q, r) => r.end("{}")).listen(Number(process.env.PORT), "127.0.0.1");\n`,
+);
 await measure("floor (bare node http server)", floorScript, {}, []);
 const env = { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: "bench", SLACK_API_URL: slack.apiUrl };
-await measure("textbank, embedded PGlite, first start (creates and migrates)", MAIN_ENTRY, { ...env, DATA_DIR: join(dir, "data") });
+await measure("textbank, embedded PGlite, first start (creates and migrates)", MAIN_ENTRY, {
+  ...env,
+  DATA_DIR: join(dir, "data"),
+});
 await measure("textbank, embedded PGlite, restart", MAIN_ENTRY, { ...env, DATA_DIR: join(dir, "data") });
 const database = await benchDatabase("startup");
 await measure("textbank, PostgreSQL, first start (migrates)", MAIN_ENTRY, { ...env, DATABASE_URL: database.url });

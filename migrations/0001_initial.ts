@@ -190,8 +190,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of [
-    "job_runs", "shifts", "slack_outbox", "slack_events", "outcome_events", "opt_out_events", "opt_outs",
-    "messages", "conversations", "volunteers", "contacts", "imports", "campaigns", "organizers",
+    "job_runs",
+    "shifts",
+    "slack_outbox",
+    "slack_events",
+    "outcome_events",
+    "opt_out_events",
+    "opt_outs",
+    "messages",
+    "conversations",
+    "volunteers",
+    "contacts",
+    "imports",
+    "campaigns",
+    "organizers",
   ]) {
     await sql`DROP TABLE IF EXISTS ${sql.table(table)} CASCADE`.execute(db);
   }

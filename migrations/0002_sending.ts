@@ -14,7 +14,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`DROP INDEX contacts_pool`.execute(db);
   await sql`ALTER TABLE volunteers ADD COLUMN display_name text`.execute(db);
   await sql`ALTER TABLE messages ADD COLUMN attempts integer NOT NULL DEFAULT 0`.execute(db);
-  await sql`CREATE INDEX messages_unsent ON messages (updated_at) WHERE twilio_sid IS NULL AND status IN ('queued', 'sending')`.execute(db);
+  await sql`CREATE INDEX messages_unsent ON messages (updated_at) WHERE twilio_sid IS NULL AND status IN ('queued', 'sending')`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -8,7 +8,9 @@ import { sql, type Kysely } from "kysely";
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE messages ADD COLUMN processed_at timestamptz`.execute(db);
   await sql`UPDATE messages SET processed_at = created_at WHERE direction = 'in'`.execute(db);
-  await sql`CREATE INDEX messages_unprocessed ON messages (id) WHERE direction = 'in' AND processed_at IS NULL`.execute(db);
+  await sql`CREATE INDEX messages_unprocessed ON messages (id) WHERE direction = 'in' AND processed_at IS NULL`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

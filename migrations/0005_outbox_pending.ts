@@ -14,11 +14,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Every item is updated two or three times within seconds of its insert, and each update
   // leaves a dead entry the claim must step over: vacuum this queue after every 1,000 of them
   // and without the cost pauses meant for big tables.
-  await sql`ALTER TABLE slack_outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0)`.execute(db);
+  await sql`ALTER TABLE slack_outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`ALTER TABLE slack_outbox RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, autovacuum_vacuum_cost_delay)`.execute(db);
+  await sql`ALTER TABLE slack_outbox RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, autovacuum_vacuum_cost_delay)`.execute(
+    db,
+  );
   await sql`CREATE INDEX slack_outbox_due ON slack_outbox (next_attempt_at) WHERE state = 'pending'`.execute(db);
   await sql`DROP INDEX slack_outbox_pending`.execute(db);
 }

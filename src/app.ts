@@ -54,7 +54,12 @@ export interface Textbank {
 }
 
 /** Wraps an async route so a rejection answers 500 instead of escaping Bolt (which does not catch it). */
-function route(path: string, method: string, handler: (req: never, res: import("node:http").ServerResponse) => Promise<void>, logger: Logger): CustomRoute {
+function route(
+  path: string,
+  method: string,
+  handler: (req: never, res: import("node:http").ServerResponse) => Promise<void>,
+  logger: Logger,
+): CustomRoute {
   return {
     path,
     method,
@@ -77,11 +82,23 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const instanceId = options.instanceId ?? randomBytes(4).toString("hex");
   const thread =
     options.background === "thread" && database.kind === "postgres" && database.url
-      ? await BackgroundThread.start({ settings, databaseUrl: database.url, instanceId, outboxIntervalMs: options.outboxIntervalMs, logger })
+      ? await BackgroundThread.start({
+          settings,
+          databaseUrl: database.url,
+          instanceId,
+          outboxIntervalMs: options.outboxIntervalMs,
+          logger,
+        })
       : undefined;
   const outbox = thread
     ? undefined
-    : startOutbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL!, logger, perChannelIntervalMs: options.outboxIntervalMs });
+    : startOutbox({
+        db: database.db,
+        token: settings.SLACK_BOT_TOKEN,
+        slackApiUrl: settings.SLACK_API_URL!,
+        logger,
+        perChannelIntervalMs: options.outboxIntervalMs,
+      });
   const inlineDeliveries = new DeliveryQueue({ db: database.db, sms, logger });
   const deliveries =
     options.sending === "thread" && database.kind === "postgres" && database.url && sms.name === "twilio"
@@ -107,7 +124,12 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const customRoutes: CustomRoute[] = [
     route("/healthz", "GET", (req, res) => healthRoute(holder.services!, startedAt)(req, res), logger),
     route("/twilio/sms", "POST", (req, res) => twilioWebhook(holder.services!, "inbound", handlers)(req, res), logger),
-    route("/twilio/status", "POST", (req, res) => twilioWebhook(holder.services!, "status", handlers)(req, res), logger),
+    route(
+      "/twilio/status",
+      "POST",
+      (req, res) => twilioWebhook(holder.services!, "status", handlers)(req, res),
+      logger,
+    ),
   ];
 
   const mode = settings.SLACK_APP_TOKEN ? "socket" : "http";
@@ -150,7 +172,9 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const scheduled = options.jobs === false ? undefined : startJobs(services);
   const started = (await app.start(settings.PORT)) as unknown;
   const port = mode === "http" ? ((started as Server).address() as AddressInfo).port : settings.PORT;
-  logger.info(`Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${services.sms.name} SMS${thread ? ", replies and the outbox on a background thread" : ""}${deliveries instanceof SendThread ? ", texts to Twilio on a sending thread" : ""})`);
+  logger.info(
+    `Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${services.sms.name} SMS${thread ? ", replies and the outbox on a background thread" : ""}${deliveries instanceof SendThread ? ", texts to Twilio on a sending thread" : ""})`,
+  );
 
   return {
     port,

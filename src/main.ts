@@ -9,14 +9,20 @@ import { parseSettings } from "./settings.ts";
 dotenv.config({ quiet: true });
 const parsed = parseSettings(process.env);
 if (!parsed.ok) {
-  console.error(`Textbank cannot start; fix these settings (environment or .env):\n${parsed.problems.map((p) => `  - ${p}`).join("\n")}`);
+  console.error(
+    `Textbank cannot start; fix these settings (environment or .env):\n${parsed.problems.map((p) => `  - ${p}`).join("\n")}`,
+  );
   process.exit(1);
 }
 const settings = parsed.settings;
 const logger = createLogger();
 
 try {
-  const database = await openDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR, poolSize: settings.DATABASE_POOL_SIZE });
+  const database = await openDatabase({
+    databaseUrl: settings.DATABASE_URL,
+    dataDir: settings.DATA_DIR,
+    poolSize: settings.DATABASE_POOL_SIZE,
+  });
   const applied = await migrateToLatest(database.db);
   if (applied.length) logger.info(`applied migrations: ${applied.map((m) => m.migrationName).join(", ")}`);
   // On PostgreSQL the replies and the outbox get a thread of their own, and so do texts to Twilio (see app.ts).

@@ -9,7 +9,8 @@ const HOW_TO = {
     "in the app's Basic Information, create an App-Level Token with the connections:write scope (xapp-…), or unset it for HTTP mode",
   SLACK_SIGNING_SECRET: "copy the Signing Secret from the app's Basic Information page (HTTP mode needs it)",
   SLACK_API_URL: "give the Slack Web API base URL, like https://slack.com/api/, or unset it",
-  TWILIO_ACCOUNT_SID: "copy the Account SID (AC…) from the Twilio console, or unset both Twilio credentials for the sandbox",
+  TWILIO_ACCOUNT_SID:
+    "copy the Account SID (AC…) from the Twilio console, or unset both Twilio credentials for the sandbox",
   TWILIO_AUTH_TOKEN: "copy the Auth Token from the Twilio console, or unset both Twilio credentials for the sandbox",
   TWILIO_MESSAGING_SERVICE_SID: "give a Messaging Service SID (MG…) or set TWILIO_FROM_NUMBER instead",
   TWILIO_FROM_NUMBER: "give the sending number in E.164, like +15551234567, or set TWILIO_MESSAGING_SERVICE_SID",
@@ -71,14 +72,22 @@ const schema = z
     // answer, so under load a connection's turn includes the event loop's delay: 300
     // volunteers at ~600 sends/s keep about 40 busy (bench:send), where 20 queued the clicks.
     DATABASE_POOL_SIZE: optionalText
-      .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 500), "is not a number from 1 to 500")
+      .refine(
+        (value) => value === undefined || (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 500),
+        "is not a number from 1 to 500",
+      )
       .transform((value) => (value === undefined ? 40 : Number(value))),
     DATA_DIR: optionalText.transform((value) => value ?? "./data"),
     PORT: optionalText
       .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) <= 65535), "is not a port number")
       .transform((value) => (value === undefined ? 3000 : Number(value))),
     ORGANIZER_IDS: optionalText
-      .transform((value) => (value ?? "").split(",").map((id) => id.trim()).filter(Boolean))
+      .transform((value) =>
+        (value ?? "")
+          .split(",")
+          .map((id) => id.trim())
+          .filter(Boolean),
+      )
       .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{2,}$/.test(id)), "has an entry that is not a Slack user ID"),
     DEFAULT_COUNTRY: optionalText
       .transform((value) => (value ?? "US").toUpperCase())
@@ -89,12 +98,16 @@ const schema = z
     const issue = (name: Name, message: string) => ctx.addIssue({ code: "custom", path: [name], message });
     if (!s.SLACK_APP_TOKEN && !s.SLACK_SIGNING_SECRET) issue("SLACK_SIGNING_SECRET", "is missing (HTTP mode needs it)");
     if (Boolean(s.TWILIO_ACCOUNT_SID) !== Boolean(s.TWILIO_AUTH_TOKEN)) {
-      issue(s.TWILIO_ACCOUNT_SID ? "TWILIO_AUTH_TOKEN" : "TWILIO_ACCOUNT_SID", "is missing (Twilio needs both credentials)");
+      issue(
+        s.TWILIO_ACCOUNT_SID ? "TWILIO_AUTH_TOKEN" : "TWILIO_ACCOUNT_SID",
+        "is missing (Twilio needs both credentials)",
+      );
     }
     if (s.TWILIO_ACCOUNT_SID && !s.TWILIO_MESSAGING_SERVICE_SID && !s.TWILIO_FROM_NUMBER) {
       issue("TWILIO_FROM_NUMBER", "is missing (Twilio needs a sender)");
     }
-    if (s.TWILIO_ACCOUNT_SID && !s.PUBLIC_URL) issue("PUBLIC_URL", "is missing (Twilio status callbacks and signatures use it)");
+    if (s.TWILIO_ACCOUNT_SID && !s.PUBLIC_URL)
+      issue("PUBLIC_URL", "is missing (Twilio status callbacks and signatures use it)");
   });
 
 export type Settings = z.output<typeof schema>;

@@ -53,17 +53,25 @@ export async function readCpu(appPid: number | undefined, databaseUrl?: string):
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     await client.query("SELECT pg_stat_force_next_flush()").catch(() => undefined);
-    const { rows } = await client.query<{ n: string }>("SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()");
+    const { rows } = await client.query<{ n: string }>(
+      "SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()",
+    );
     commits = Number(rows[0]?.n ?? 0);
     await client.end();
   }
   const self = process.cpuUsage();
-  return { app: appPid ? cpuMsOf(appPid) : 0, postgres: postgresCpuMs(), bench: (self.user + self.system) / 1000, commits };
+  return {
+    app: appPid ? cpuMsOf(appPid) : 0,
+    postgres: postgresCpuMs(),
+    bench: (self.user + self.system) / 1000,
+    commits,
+  };
 }
 
 /** CPU milliseconds (and commits) per operation between two readings; null where /proc was not there. */
 export function perOperation(before: CpuReading, after: CpuReading, operations: number) {
-  const per = (a: number, b: number) => (operations > 0 && b > 0 ? Math.round(((b - a) / operations) * 100) / 100 : null);
+  const per = (a: number, b: number) =>
+    operations > 0 && b > 0 ? Math.round(((b - a) / operations) * 100) / 100 : null;
   return {
     appCpuMs: per(before.app, after.app),
     postgresCpuMs: per(before.postgres, after.postgres),

@@ -5,7 +5,9 @@ import pg from "pg";
 import twilio from "twilio";
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
-await pool.query("CREATE TABLE IF NOT EXISTS floor_inbound (sid text PRIMARY KEY, body text, from_phone text, at timestamptz DEFAULT now())");
+await pool.query(
+  "CREATE TABLE IF NOT EXISTS floor_inbound (sid text PRIMARY KEY, body text, from_phone text, at timestamptz DEFAULT now())",
+);
 const token = process.env.TWILIO_AUTH_TOKEN!;
 const publicUrl = process.env.PUBLIC_URL!;
 createServer((req, res) => {
@@ -18,7 +20,11 @@ createServer((req, res) => {
       return;
     }
     pool
-      .query("INSERT INTO floor_inbound (sid, body, from_phone) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [params.MessageSid, params.Body, params.From])
+      .query("INSERT INTO floor_inbound (sid, body, from_phone) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [
+        params.MessageSid,
+        params.Body,
+        params.From,
+      ])
       .then(() => res.writeHead(200, { "content-type": "text/xml" }).end("<Response/>"))
       .catch(() => res.writeHead(500).end());
   });

@@ -27,23 +27,53 @@ function signatureHeaders(secret: string, body: string, contentType: string): Re
 const driverAgent = new Agent({ keepAliveTimeout: 60_000, connections: null });
 
 /** The same signed request as signedSlackPost, for a fraction of fetch's CPU; resolves once the answer is read. */
-export async function signedSlackRequest(url: string, secret: string, body: string, contentType: string): Promise<{ status: number; text: string }> {
-  const res = await request(url, { method: "POST", headers: signatureHeaders(secret, body, contentType), body, dispatcher: driverAgent });
+export async function signedSlackRequest(
+  url: string,
+  secret: string,
+  body: string,
+  contentType: string,
+): Promise<{ status: number; text: string }> {
+  const res = await request(url, {
+    method: "POST",
+    headers: signatureHeaders(secret, body, contentType),
+    body,
+    dispatcher: driverAgent,
+  });
   return { status: res.statusCode, text: await res.body.text() };
 }
 
-export function blockActionBody(user: string, actionId: string, value: string, responseUrl: string, blockId = "card"): string {
+export function blockActionBody(
+  user: string,
+  actionId: string,
+  value: string,
+  responseUrl: string,
+  blockId = "card",
+): string {
   const payload = {
     type: "block_actions",
     user: { id: user, username: user, team_id: "T0001" },
     api_app_id: "A0001",
     token: "unused",
     team: { id: "T0001", domain: "bench" },
-    container: { type: "message", message_ts: "1700000000.000100", channel_id: `D${user.slice(1)}`, is_ephemeral: false },
+    container: {
+      type: "message",
+      message_ts: "1700000000.000100",
+      channel_id: `D${user.slice(1)}`,
+      is_ephemeral: false,
+    },
     channel: { id: `D${user.slice(1)}`, name: "directmessage" },
     trigger_id: "trigger.bench",
     response_url: responseUrl,
-    actions: [{ type: "button", action_id: actionId, block_id: blockId, value, text: { type: "plain_text", text: "Send" }, action_ts: String(Date.now() / 1000) }],
+    actions: [
+      {
+        type: "button",
+        action_id: actionId,
+        block_id: blockId,
+        value,
+        text: { type: "plain_text", text: "Send" },
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

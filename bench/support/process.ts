@@ -2,7 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { buildApp, MAIN_ENTRY, MAIN_NODE_FLAGS, ROOT } from "../../test/support/build.ts";
 
 /** Runs a TypeScript entry point as its own process (through tsx), with only `env`; `ipc` opens a message channel to it. */
-export function spawnNode(script: string, env: Record<string, string>, extraArgs: string[] = [], { ipc = false } = {}): ChildProcess {
+export function spawnNode(
+  script: string,
+  env: Record<string, string>,
+  extraArgs: string[] = [],
+  { ipc = false } = {},
+): ChildProcess {
   return spawnWith([...extraArgs, "--import", "tsx", script], env, ipc);
 }
 

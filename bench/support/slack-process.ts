@@ -5,7 +5,11 @@ import type { SlackProcessMessage } from "./slack-server.ts";
 
 /** The parent's handle on slack-server.ts, the fake Slack in a process of its own. */
 export class SlackProcess {
-  private constructor(private readonly child: ChildProcess, readonly apiUrl: string, readonly botToken: string) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly apiUrl: string,
+    readonly botToken: string,
+  ) {}
 
   static async start(): Promise<SlackProcess> {
     const child = spawnNode("bench/support/slack-server.ts", {}, [], { ipc: true });

@@ -5,9 +5,7 @@
 import { FakeSlack, type SlackCall } from "../../test/support/fake-slack.ts";
 
 export type SlackProcessMessage =
-  | { type: "rateLimit"; method: string; fraction: number }
-  | { type: "counts" }
-  | { type: "stop" };
+  { type: "rateLimit"; method: string; fraction: number } | { type: "counts" } | { type: "stop" };
 
 const slack = await new FakeSlack().start();
 slack.recordResponses = false;
@@ -15,7 +13,8 @@ const replyPosts = new Map<string, number>();
 slack.on("call", (call: SlackCall) => {
   slack.calls.length = 0; // counted below; keeping every call would only grow the heap
   const match = /reply (\d+)/.exec(String(call.args.text ?? ""));
-  if (call.method === "chat.postMessage" && call.status === 200 && match) replyPosts.set(match[1]!, (replyPosts.get(match[1]!) ?? 0) + 1);
+  if (call.method === "chat.postMessage" && call.status === 200 && match)
+    replyPosts.set(match[1]!, (replyPosts.get(match[1]!) ?? 0) + 1);
 });
 process.on("message", (message: SlackProcessMessage) => {
   if (message.type === "rateLimit") slack.rateLimitFraction.set(message.method, message.fraction);

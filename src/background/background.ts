@@ -16,11 +16,26 @@ export class BackgroundThread {
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly data: BackgroundData, private readonly logger: Logger) {}
+  private constructor(
+    private readonly data: BackgroundData,
+    private readonly logger: Logger,
+  ) {}
 
-  static async start(options: { settings: Settings; databaseUrl: string; instanceId: string; outboxIntervalMs?: number; logger: Logger }): Promise<BackgroundThread> {
+  static async start(options: {
+    settings: Settings;
+    databaseUrl: string;
+    instanceId: string;
+    outboxIntervalMs?: number;
+    logger: Logger;
+  }): Promise<BackgroundThread> {
     const thread = new BackgroundThread(
-      { settings: options.settings, databaseUrl: options.databaseUrl, instanceId: options.instanceId, outboxIntervalMs: options.outboxIntervalMs, logLevel: options.logger.getLevel() },
+      {
+        settings: options.settings,
+        databaseUrl: options.databaseUrl,
+        instanceId: options.instanceId,
+        outboxIntervalMs: options.outboxIntervalMs,
+        logLevel: options.logger.getLevel(),
+      },
       options.logger,
     );
     await thread.spawn();
@@ -56,7 +71,10 @@ export class BackgroundThread {
   private spawn(): Promise<void> {
     // A small young generation, as npm start gives the main thread (--max-semi-space-size):
     // this thread's garbage is short-lived rows and posts.
-    const worker = startWorker(new URL("./worker.ts", import.meta.url), { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = startWorker(new URL("./worker.ts", import.meta.url), {
+      workerData: this.data,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       let ready = false;
@@ -74,7 +92,13 @@ export class BackgroundThread {
         if (!ready) return reject(new Error(`the background thread exited (${code}) before it was ready`));
         if (this.stopping) return;
         this.logger.error(`the background thread exited (${code}); starting it again in 1 s`);
-        this.restartTimer = setTimeout(() => void this.spawn().catch((error: unknown) => this.logger.error("restarting the background thread failed", error)), 1000);
+        this.restartTimer = setTimeout(
+          () =>
+            void this.spawn().catch((error: unknown) =>
+              this.logger.error("restarting the background thread failed", error),
+            ),
+          1000,
+        );
       });
     });
   }

@@ -10,6 +10,9 @@ export function startWorker(entry: URL, options: { workerData: unknown; resource
   const fromSource = import.meta.url.endsWith(".ts");
   const url = fromSource ? entry : new URL(entry.href.replace(/\.ts$/, ".js"));
   return fromSource
-    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, ...options })
+    ? new Worker(
+        `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`,
+        { eval: true, ...options },
+      )
     : new Worker(url, options);
 }

@@ -39,7 +39,14 @@ try {
   const logger = createLogger(data.logLevel as LogLevel, "textbank-background");
   const database = await openDatabase({ databaseUrl: data.databaseUrl, poolSize: 6 });
   const sms = createSmsProvider(settings);
-  const outbox = startOutbox({ db: database.db, token: settings.SLACK_BOT_TOKEN, slackApiUrl: settings.SLACK_API_URL, logger, instanceId: data.instanceId, perChannelIntervalMs: data.outboxIntervalMs });
+  const outbox = startOutbox({
+    db: database.db,
+    token: settings.SLACK_BOT_TOKEN,
+    slackApiUrl: settings.SLACK_API_URL,
+    logger,
+    instanceId: data.instanceId,
+    perChannelIntervalMs: data.outboxIntervalMs,
+  });
   // One at a time: each text is a few milliseconds of queries, and a second database backend
   // working on them competes with the one storing webhooks more than it speeds up the posts,
   // which Slack paces at one a second per channel anyway.

@@ -7,7 +7,8 @@ export const SLUG_PATTERN = /^[a-z0-9-]{2,40}$/;
 /** Why a slug is not usable, in words an organizer can act on; undefined when it is fine. */
 export function slugProblem(slug: string): string | undefined {
   if (SLUG_PATTERN.test(slug)) return undefined;
-  if (slug.length < 2 || slug.length > 40) return `\`${slug}\` is ${slug.length} characters; a campaign handle has 2 to 40.`;
+  if (slug.length < 2 || slug.length > 40)
+    return `\`${slug}\` is ${slug.length} characters; a campaign handle has 2 to 40.`;
   const bad = [...new Set(slug.replace(/[a-z0-9-]/g, ""))].map((c) => `\`${c}\``).join(" ");
   return `\`${slug}\` has ${bad}; a campaign handle uses only lowercase letters, digits and \`-\`, like \`gotv-2026\`.`;
 }

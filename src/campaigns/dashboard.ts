@@ -15,8 +15,15 @@ export interface CampaignSummary {
 }
 
 /** One row per campaign (most recent first), for the organizer's App Home. */
-export async function campaignSummaries(db: Database, limit: number): Promise<{ rows: CampaignSummary[]; total: number }> {
-  const total = await db.selectFrom("campaigns").select((eb) => eb.fn.countAll<number>().as("n")).where("state", "<>", "archived").executeTakeFirstOrThrow();
+export async function campaignSummaries(
+  db: Database,
+  limit: number,
+): Promise<{ rows: CampaignSummary[]; total: number }> {
+  const total = await db
+    .selectFrom("campaigns")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("state", "<>", "archived")
+    .executeTakeFirstOrThrow();
   const { rows } = await sql<CampaignSummary>`
     SELECT k.id, k.slug, k.title, k.state,
       (SELECT count(*)::int FROM contacts c WHERE c.campaign_id = k.id) AS contacts,
@@ -32,7 +39,14 @@ export async function campaignSummaries(db: Database, limit: number): Promise<{ 
 
 export interface VolunteerHome {
   campaigns: { id: number; slug: string; title: string }[];
-  waiting: { conversationId: number; campaignTitle: string; firstName: string | null; since: Date; channel: string | null; threadTs: string | null }[];
+  waiting: {
+    conversationId: number;
+    campaignTitle: string;
+    firstName: string | null;
+    since: Date;
+    channel: string | null;
+    threadTs: string | null;
+  }[];
   sentToday: number;
   leaderboard: { userId: string; sent: number }[];
 }
@@ -50,7 +64,14 @@ export async function volunteerHome(db: Database, userId: string, since: Date): 
     .selectFrom("conversations as v")
     .innerJoin("contacts as c", "c.id", "v.contact_id")
     .innerJoin("campaigns as k", "k.id", "v.campaign_id")
-    .select(["v.id as conversationId", "k.title as campaignTitle", "c.first_name as firstName", "v.waiting_since as since", "v.slack_channel as channel", "v.slack_thread_ts as threadTs"])
+    .select([
+      "v.id as conversationId",
+      "k.title as campaignTitle",
+      "c.first_name as firstName",
+      "v.waiting_since as since",
+      "v.slack_channel as channel",
+      "v.slack_thread_ts as threadTs",
+    ])
     .where("v.volunteer_id", "=", userId)
     .where("v.waiting_since", "is not", null)
     .orderBy("v.waiting_since")

@@ -33,7 +33,12 @@ function fileSink(path: string): Sink & { close(): Promise<void> } {
 }
 
 function csvLines(rows: (string | number | null)[][]): string {
-  return Papa.unparse(rows.map((row) => row.map((cell) => neutralizeCell(cell === null ? "" : String(cell)))), { newline: "\r\n" }) + "\r\n";
+  return (
+    Papa.unparse(
+      rows.map((row) => row.map((cell) => neutralizeCell(cell === null ? "" : String(cell)))),
+      { newline: "\r\n" },
+    ) + "\r\n"
+  );
 }
 
 /**
@@ -42,17 +47,54 @@ function csvLines(rows: (string | number | null)[][]): string {
  * error, times, replies, last reply, current outcome tag, opted out.
  */
 export async function exportContacts(db: Database, campaignId: number, path: string): Promise<number> {
-  const campaign = await db.selectFrom("campaigns").select(["custom_fields"]).where("id", "=", campaignId).executeTakeFirstOrThrow();
+  const campaign = await db
+    .selectFrom("campaigns")
+    .select(["custom_fields"])
+    .where("id", "=", campaignId)
+    .executeTakeFirstOrThrow();
   const custom = (campaign.custom_fields as CustomFieldColumn[]) ?? [];
   const sink = fileSink(path);
-  await sink.write(csvLines([["external_id", "first_name", "last_name", "phone", "zip", ...custom.map((c) => c.header), "volunteer", "opening_status", "error_code", "sent_at", "delivered_at", "replies", "last_reply", "outcome", "opted_out"]]));
+  await sink.write(
+    csvLines([
+      [
+        "external_id",
+        "first_name",
+        "last_name",
+        "phone",
+        "zip",
+        ...custom.map((c) => c.header),
+        "volunteer",
+        "opening_status",
+        "error_code",
+        "sent_at",
+        "delivered_at",
+        "replies",
+        "last_reply",
+        "outcome",
+        "opted_out",
+      ],
+    ]),
+  );
   let after = 0;
   let count = 0;
   for (;;) {
     const { rows } = await sql<{
-      id: number; external_id: string | null; first_name: string | null; last_name: string | null; phone: string; zip: string | null;
-      custom_fields: Record<string, string>; volunteer: string | null; status: string | null; error_code: number | null;
-      sent_at: Date | null; delivered_at: Date | null; replies: number; last_reply: string | null; outcome: string | null; opted_out: boolean;
+      id: number;
+      external_id: string | null;
+      first_name: string | null;
+      last_name: string | null;
+      phone: string;
+      zip: string | null;
+      custom_fields: Record<string, string>;
+      volunteer: string | null;
+      status: string | null;
+      error_code: number | null;
+      sent_at: Date | null;
+      delivered_at: Date | null;
+      replies: number;
+      last_reply: string | null;
+      outcome: string | null;
+      opted_out: boolean;
     }>`
       SELECT c.id, c.external_id, c.first_name, c.last_name, c.phone, c.zip, c.custom_fields,
              coalesce(o.sent_by, v.volunteer_id) AS volunteer, o.status, o.error_code, o.created_at AS sent_at,
@@ -70,9 +112,21 @@ export async function exportContacts(db: Database, campaignId: number, path: str
     await sink.write(
       csvLines(
         rows.map((r) => [
-          r.external_id, r.first_name, r.last_name, r.phone, r.zip, ...custom.map((c) => r.custom_fields?.[c.key] ?? ""),
-          r.volunteer, r.status ?? "not sent", r.error_code, r.sent_at?.toISOString() ?? "", r.delivered_at?.toISOString() ?? "",
-          r.replies, r.last_reply, r.outcome, r.opted_out ? "yes" : "no",
+          r.external_id,
+          r.first_name,
+          r.last_name,
+          r.phone,
+          r.zip,
+          ...custom.map((c) => r.custom_fields?.[c.key] ?? ""),
+          r.volunteer,
+          r.status ?? "not sent",
+          r.error_code,
+          r.sent_at?.toISOString() ?? "",
+          r.delivered_at?.toISOString() ?? "",
+          r.replies,
+          r.last_reply,
+          r.outcome,
+          r.opted_out ? "yes" : "no",
         ]),
       ),
     );
@@ -92,7 +146,18 @@ export async function exportMessages(db: Database, campaignId: number, path: str
   for (;;) {
     const rows = await db
       .selectFrom("messages")
-      .select(["id", "created_at", "direction", "from_phone", "to_phone", "sent_by", "kind", "body", "status", "error_code"])
+      .select([
+        "id",
+        "created_at",
+        "direction",
+        "from_phone",
+        "to_phone",
+        "sent_by",
+        "kind",
+        "body",
+        "status",
+        "error_code",
+      ])
       .where("campaign_id", "=", campaignId)
       .where("id", ">", after)
       .orderBy("id")
@@ -100,7 +165,18 @@ export async function exportMessages(db: Database, campaignId: number, path: str
       .execute();
     if (rows.length === 0) break;
     await sink.write(
-      csvLines(rows.map((m) => [m.created_at.toISOString(), m.direction, m.direction === "in" ? m.from_phone : m.to_phone, m.sent_by, m.kind, m.body, m.status, m.error_code])),
+      csvLines(
+        rows.map((m) => [
+          m.created_at.toISOString(),
+          m.direction,
+          m.direction === "in" ? m.from_phone : m.to_phone,
+          m.sent_by,
+          m.kind,
+          m.body,
+          m.status,
+          m.error_code,
+        ]),
+      ),
     );
     count += rows.length;
     after = rows[rows.length - 1]!.id;

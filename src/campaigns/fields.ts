@@ -3,7 +3,10 @@
  * so the CSV header "First Name", the merge field {firstName} and {first_name} are one field.
  */
 export function normalizeFieldName(name: string): string {
-  return name.normalize("NFKC").toLowerCase().replace(/[\s_-]+/g, "");
+  return name
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[\s_-]+/g, "");
 }
 
 /** Column aliases of SPEC §5, keyed by the normalized header. */

@@ -8,7 +8,15 @@ import type { MessageStatus } from "../db/schema.ts";
  * never overwrites `delivered`.
  */
 export const STATUS_RANK: Record<MessageStatus, number> = {
-  queued: 0, accepted: 0, sending: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3, read: 4, received: 0,
+  queued: 0,
+  accepted: 0,
+  sending: 1,
+  sent: 2,
+  delivered: 3,
+  undelivered: 3,
+  failed: 3,
+  read: 4,
+  received: 0,
 };
 
 export function isMessageStatus(value: string): value is MessageStatus {

@@ -2,10 +2,21 @@ import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
 
 /** The UTC instant of a wall-clock time in an IANA zone (DST-aware, via Intl). */
-export function zonedTimeToUtc(local: { year: number; month: number; day: number; hour: number; minute: number }, zone: string): Date {
+export function zonedTimeToUtc(
+  local: { year: number; month: number; day: number; hour: number; minute: number },
+  zone: string,
+): Date {
   const asUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute);
   const offsetAt = (t: number) => {
-    const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(new Date(t));
+    const parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+    }).formatToParts(new Date(t));
     const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
     return Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute")) - t;
   };
@@ -17,7 +28,10 @@ export function zonedTimeToUtc(local: { year: number; month: number; day: number
 export type ScheduleInput = { campaignId: number; startsAt: Date; endsAt: Date; channelId: string; createdBy: string };
 
 /** Stores a shift unless it overlaps another shift of the same campaign. */
-export async function scheduleShift(db: Database, input: ScheduleInput): Promise<{ ok: true; id: number } | { ok: false; overlapsWith: Date }> {
+export async function scheduleShift(
+  db: Database,
+  input: ScheduleInput,
+): Promise<{ ok: true; id: number } | { ok: false; overlapsWith: Date }> {
   return db.transaction().execute(async (tx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('shifts'), ${input.campaignId})`.execute(tx);
     const overlap = await tx
@@ -30,7 +44,13 @@ export async function scheduleShift(db: Database, input: ScheduleInput): Promise
     if (overlap) return { ok: false, overlapsWith: overlap.starts_at } as const;
     const row = await tx
       .insertInto("shifts")
-      .values({ campaign_id: input.campaignId, starts_at: input.startsAt, ends_at: input.endsAt, channel_id: input.channelId, created_by: input.createdBy })
+      .values({
+        campaign_id: input.campaignId,
+        starts_at: input.startsAt,
+        ends_at: input.endsAt,
+        channel_id: input.channelId,
+        created_by: input.createdBy,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     return { ok: true, id: row.id } as const;
@@ -55,7 +75,13 @@ export async function claimDueKickoffs(db: Database, now: Date) {
 
 /** Claims the recaps that are due (the shift has ended), once across instances. */
 export async function claimDueRecaps(db: Database, now: Date) {
-  return db.updateTable("shifts").set({ recap_posted_at: now }).where("recap_posted_at", "is", null).where("ends_at", "<=", now).returningAll().execute();
+  return db
+    .updateTable("shifts")
+    .set({ recap_posted_at: now })
+    .where("recap_posted_at", "is", null)
+    .where("ends_at", "<=", now)
+    .returningAll()
+    .execute();
 }
 
 export interface ShiftRecap {
@@ -67,7 +93,10 @@ export interface ShiftRecap {
 }
 
 /** Ends a shift: held contacts go back to the pool, and the figures of its window. */
-export async function closeShift(db: Database, shift: { campaign_id: number; starts_at: Date; ends_at: Date }): Promise<ShiftRecap> {
+export async function closeShift(
+  db: Database,
+  shift: { campaign_id: number; starts_at: Date; ends_at: Date },
+): Promise<ShiftRecap> {
   const released = await db
     .updateTable("contacts")
     .set({ status: "pool", held_by: null, held_at: null })
@@ -80,7 +109,9 @@ export async function closeShift(db: Database, shift: { campaign_id: number; sta
            count(*) FILTER (WHERE direction = 'in')::int AS replies,
            (SELECT count(*)::int FROM opt_out_events e JOIN contacts c ON c.phone = e.phone
               WHERE c.campaign_id = ${shift.campaign_id} AND e.action = 'out' AND e.created_at >= ${shift.starts_at} AND e.created_at < ${shift.ends_at}) AS opt_outs
-    FROM messages WHERE campaign_id = ${shift.campaign_id} AND created_at >= ${shift.starts_at} AND created_at < ${shift.ends_at}`.execute(db);
+    FROM messages WHERE campaign_id = ${shift.campaign_id} AND created_at >= ${shift.starts_at} AND created_at < ${shift.ends_at}`.execute(
+    db,
+  );
   const top = await db
     .selectFrom("messages")
     .select(["sent_by as userId", (eb) => eb.fn.countAll<number>().as("sent")])
@@ -93,5 +124,11 @@ export async function closeShift(db: Database, shift: { campaign_id: number; sta
     .limit(3)
     .execute();
   const figures = rows[0]!;
-  return { sent: figures.sent, replies: figures.replies, optOuts: figures.opt_outs, top: top.map((t) => ({ userId: t.userId ?? "?", sent: Number(t.sent) })), released: Number(released.numUpdatedRows) };
+  return {
+    sent: figures.sent,
+    replies: figures.replies,
+    optOuts: figures.opt_outs,
+    top: top.map((t) => ({ userId: t.userId ?? "?", sent: Number(t.sent) })),
+    released: Number(released.numUpdatedRows),
+  };
 }

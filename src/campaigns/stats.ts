@@ -47,7 +47,9 @@ export async function campaignStats(db: Database, campaignId: number): Promise<C
       FROM conversations WHERE campaign_id = ${campaignId}`.execute(db),
     sql<{ tag: string; count: number }>`
       SELECT current_tag AS tag, count(*)::int AS count FROM conversations
-      WHERE campaign_id = ${campaignId} AND current_tag IS NOT NULL GROUP BY current_tag ORDER BY count DESC, tag`.execute(db),
+      WHERE campaign_id = ${campaignId} AND current_tag IS NOT NULL GROUP BY current_tag ORDER BY count DESC, tag`.execute(
+      db,
+    ),
     sql<{ user_id: string; sent: number }>`
       SELECT sent_by AS user_id, count(*)::int AS sent FROM messages
       WHERE campaign_id = ${campaignId} AND kind = 'opening' AND sent_by IS NOT NULL GROUP BY sent_by`.execute(db),
@@ -84,7 +86,8 @@ function mergeVolunteers(
   replies: { user_id: string; replies: number; tagged: number }[],
 ): CampaignStats["volunteers"] {
   const byUser = new Map<string, { userId: string; sent: number; replies: number; tagged: number }>();
-  const row = (userId: string) => byUser.get(userId) ?? byUser.set(userId, { userId, sent: 0, replies: 0, tagged: 0 }).get(userId)!;
+  const row = (userId: string) =>
+    byUser.get(userId) ?? byUser.set(userId, { userId, sent: 0, replies: 0, tagged: 0 }).get(userId)!;
   for (const r of sent) row(r.user_id).sent = r.sent;
   for (const r of replies) Object.assign(row(r.user_id), { replies: r.replies, tagged: r.tagged });
   return [...byUser.values()].sort((a, b) => b.sent - a.sent || a.userId.localeCompare(b.userId));

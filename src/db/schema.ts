@@ -9,11 +9,17 @@ type Json<T> = ColumnType<T, string | T | undefined, string | T>;
 export type CampaignState = "draft" | "active" | "paused" | "archived";
 export type ContactStatus = "pool" | "held" | "sent" | "skipped" | "failed" | "opted_out";
 export type MessageStatus =
-  | "queued" | "sending" | "accepted" | "sent" | "delivered" | "undelivered" | "failed" | "received" | "read";
+  "queued" | "sending" | "accepted" | "sent" | "delivered" | "undelivered" | "failed" | "received" | "read";
 export type MessageKind = "opening" | "reply" | "canned" | "auto" | "inbound";
 
-export interface CannedReply { title: string; text: string }
-export interface CustomFieldColumn { key: string; header: string }
+export interface CannedReply {
+  title: string;
+  text: string;
+}
+export interface CustomFieldColumn {
+  key: string;
+  header: string;
+}
 
 export interface OrganizersTable {
   user_id: string;

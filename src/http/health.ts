@@ -23,7 +23,11 @@ export function healthRoute(services: Services, startedAt: number) {
       );
     } catch (error) {
       res.writeHead(503, { "content-type": "application/json" }).end(
-        JSON.stringify({ ok: false, database: services.dbKind, error: error instanceof Error ? error.message : "unavailable" }),
+        JSON.stringify({
+          ok: false,
+          database: services.dbKind,
+          error: error instanceof Error ? error.message : "unavailable",
+        }),
       );
     }
   };

@@ -23,7 +23,12 @@ export interface OutboundResponse {
 /** One request, body read in full; throws on a network failure or when `timeoutMs` passes without an answer. */
 export async function sendRequest(
   url: string,
-  options: { method: "GET" | "POST" | "PUT" | "DELETE"; headers: Record<string, string>; body?: string; timeoutMs: number },
+  options: {
+    method: "GET" | "POST" | "PUT" | "DELETE";
+    headers: Record<string, string>;
+    body?: string;
+    timeoutMs: number;
+  },
 ): Promise<OutboundResponse> {
   const response = await request(url, {
     method: options.method,
@@ -37,7 +42,11 @@ export async function sendRequest(
 }
 
 /** Slack's response_url: replaces (or adds to) the message an interaction came from. */
-export async function postToResponseUrl(url: string, message: Record<string, unknown>, timeoutMs = 10_000): Promise<void> {
+export async function postToResponseUrl(
+  url: string,
+  message: Record<string, unknown>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const response = await sendRequest(url, {
     method: "POST",
     headers: { "content-type": "application/json; charset=utf-8" },

@@ -15,7 +15,12 @@ export async function claimRun(db: Database, job: string, runKey: string, instan
 }
 
 export async function finishRun(db: Database, job: string, runKey: string): Promise<void> {
-  await db.updateTable("job_runs").set({ finished_at: new Date() }).where("job", "=", job).where("run_key", "=", runKey).execute();
+  await db
+    .updateTable("job_runs")
+    .set({ finished_at: new Date() })
+    .where("job", "=", job)
+    .where("run_key", "=", runKey)
+    .execute();
 }
 
 /** The run key of a schedule slot: the instant truncated to `everySeconds`. */

@@ -65,9 +65,13 @@ export async function runJobOnce(services: Services, job: Job, at = services.now
 
 export function startJobs(services: Services, list: Job[] = jobs): { stop: () => Promise<void> } {
   const tasks: ScheduledTask[] = list.map((job) =>
-    cron.schedule(job.schedule, () => {
-      runJobOnce(services, job).catch((error: unknown) => services.logger.error(`job ${job.name} failed`, error));
-    }, { name: job.name, noOverlap: true }),
+    cron.schedule(
+      job.schedule,
+      () => {
+        runJobOnce(services, job).catch((error: unknown) => services.logger.error(`job ${job.name} failed`, error));
+      },
+      { name: job.name, noOverlap: true },
+    ),
   );
   return {
     stop: async () => {

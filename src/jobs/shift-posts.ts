@@ -11,13 +11,38 @@ export const SHIFT_JOIN_ACTION = "shift_join";
 export async function postKickoffs(services: Services): Promise<number> {
   const due = await claimDueKickoffs(services.db, services.now());
   for (const shift of due) {
-    const campaign = await services.db.selectFrom("campaigns").select(["id", "title", "slug"]).where("id", "=", shift.campaign_id).executeTakeFirstOrThrow();
+    const campaign = await services.db
+      .selectFrom("campaigns")
+      .select(["id", "title", "slug"])
+      .where("id", "=", shift.campaign_id)
+      .executeTakeFirstOrThrow();
     const minutes = Math.round((shift.ends_at.getTime() - shift.starts_at.getTime()) / 60_000);
     const blocks: KnownBlock[] = [
-      { type: "section", text: { type: "mrkdwn", text: `:rocket: *${escapeText(campaign.title)}* texting shift starts now, for ${minutes} minutes. Press *Join shift* and your first contact appears in your DM with Textbank.` } },
-      { type: "actions", elements: [{ type: "button", style: "primary", action_id: SHIFT_JOIN_ACTION, text: { type: "plain_text", text: "Join shift" }, value: String(campaign.id) }] },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: `:rocket: *${escapeText(campaign.title)}* texting shift starts now, for ${minutes} minutes. Press *Join shift* and your first contact appears in your DM with Textbank.`,
+        },
+      },
+      {
+        type: "actions",
+        elements: [
+          {
+            type: "button",
+            style: "primary",
+            action_id: SHIFT_JOIN_ACTION,
+            text: { type: "plain_text", text: "Join shift" },
+            value: String(campaign.id),
+          },
+        ],
+      },
     ];
-    await enqueuePost(services.db, { dedupeKey: `kickoff:${shift.id}`, channel: shift.channel_id, payload: { text: `${campaign.title} texting shift starts now`, blocks } });
+    await enqueuePost(services.db, {
+      dedupeKey: `kickoff:${shift.id}`,
+      channel: shift.channel_id,
+      payload: { text: `${campaign.title} texting shift starts now`, blocks },
+    });
   }
   if (due.length) services.outbox.kick();
   return due.length;
@@ -27,7 +52,11 @@ export async function postKickoffs(services: Services): Promise<number> {
 export async function postRecaps(services: Services): Promise<number> {
   const due = await claimDueRecaps(services.db, services.now());
   for (const shift of due) {
-    const campaign = await services.db.selectFrom("campaigns").select(["title"]).where("id", "=", shift.campaign_id).executeTakeFirstOrThrow();
+    const campaign = await services.db
+      .selectFrom("campaigns")
+      .select(["title"])
+      .where("id", "=", shift.campaign_id)
+      .executeTakeFirstOrThrow();
     const recap = await closeShift(services.db, shift);
     const top = recap.top.map((t, i) => `${i + 1}. <@${t.userId}> — ${t.sent}`).join("\n");
     const text =
@@ -67,7 +96,9 @@ export async function postReminders(services: Services): Promise<number> {
       const created = await enqueuePost(services.db, {
         dedupeKey: `reminder:${shift.id}:${row.volunteer_id}`,
         channel: row.volunteer_id!,
-        payload: { text: `:wave: ${Number(row.n)} ${Number(row.n) === 1 ? "person is" : "people are"} still waiting for your answer from today's shift; their threads are here in your DM.` },
+        payload: {
+          text: `:wave: ${Number(row.n)} ${Number(row.n) === 1 ? "person is" : "people are"} still waiting for your answer from today's shift; their threads are here in your DM.`,
+        },
       });
       if (created.created) sent += 1;
     }
@@ -78,7 +109,12 @@ export async function postReminders(services: Services): Promise<number> {
 
 /** Campaigns that hand stale replies on by themselves. */
 export async function autoReleaseStale(services: Services): Promise<number> {
-  const campaigns = await services.db.selectFrom("campaigns").select(["id", "stale_reply_minutes"]).where("auto_release_stale", "=", true).where("state", "=", "active").execute();
+  const campaigns = await services.db
+    .selectFrom("campaigns")
+    .select(["id", "stale_reply_minutes"])
+    .where("auto_release_stale", "=", true)
+    .where("state", "=", "active")
+    .execute();
   let moved = 0;
   for (const campaign of campaigns) moved += await releaseStaleReplies(services, campaign);
   return moved;

@@ -13,14 +13,27 @@ export async function nextCardMessage(
   options: { holdsNothing?: boolean } = {},
 ): Promise<CardMessage> {
   const { displayName } = await ensureVolunteer(services, campaign.id, userId);
-  const next = await nextCard(services.db, { campaign, userId, texterName: displayName, now: services.now(), holdsNothing: options.holdsNothing });
+  const next = await nextCard(services.db, {
+    campaign,
+    userId,
+    texterName: displayName,
+    now: services.now(),
+    holdsNothing: options.holdsNothing,
+  });
   if (next.kind === "contact") return handOutCard(services, campaign, next.contact, next.body, notice);
-  if (next.kind === "closed") return noContactCard({ campaign, resumesAt: next.resumesAt, waiting: next.waiting, notice });
+  if (next.kind === "closed")
+    return noContactCard({ campaign, resumesAt: next.resumesAt, waiting: next.waiting, notice });
   return noContactCard({ campaign, notice });
 }
 
 /** The card for a contact this volunteer now holds, remembered so that its Send needs no read. */
-export function handOutCard(services: Services, campaign: Campaign, contact: Contact, body: string, notice?: string): CardMessage {
+export function handOutCard(
+  services: Services,
+  campaign: Campaign,
+  contact: Contact,
+  body: string,
+  notice?: string,
+): CardMessage {
   services.heldCards.remember({ contact, campaign });
   return contactCard({ campaign, contact, body, sandbox: services.sms.name === "sandbox", notice });
 }

@@ -7,7 +7,10 @@ import type { WebClient } from "@slack/web-api";
  * bytes, completeUploadExternal), but streaming from disk, so a 1,000,000-row export never
  * sits in memory.
  */
-export async function uploadFile(client: WebClient, input: { path: string; filename: string; channelId: string; title?: string; initialComment?: string }): Promise<string> {
+export async function uploadFile(
+  client: WebClient,
+  input: { path: string; filename: string; channelId: string; title?: string; initialComment?: string },
+): Promise<string> {
   const length = statSync(input.path).size;
   const target = await client.files.getUploadURLExternal({ filename: input.filename, length });
   if (!target.upload_url || !target.file_id) throw new Error("Slack gave no upload URL");

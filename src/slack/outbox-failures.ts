@@ -20,7 +20,13 @@ const MAX_BACKOFF_MS = 300_000;
  * is_archived, invalid_blocks, msg_too_long, invalid_auth, … — is permanent: the same request
  * will be refused again.
  */
-const TEMPORARY_SLACK_ERRORS = new Set(["internal_error", "fatal_error", "request_timeout", "service_unavailable", "team_added_to_org"]);
+const TEMPORARY_SLACK_ERRORS = new Set([
+  "internal_error",
+  "fatal_error",
+  "request_timeout",
+  "service_unavailable",
+  "team_added_to_org",
+]);
 
 interface SlackClientError {
   code?: string;
@@ -39,7 +45,8 @@ export function decideAfterFailure(error: unknown, attempts: number): FailureDec
   const slackError = e.code === ErrorCode.PlatformError ? (e.data?.error ?? "unknown_error") : undefined;
   if (slackError && !TEMPORARY_SLACK_ERRORS.has(slackError)) return { kind: "give_up", reason: slackError };
   // A network error's message names its cause ("…: The operation was aborted due to timeout").
-  const reason = slackError ?? (e.code === ErrorCode.HTTPError ? `http_${e.statusCode}` : (e.message ?? "request_error"));
+  const reason =
+    slackError ?? (e.code === ErrorCode.HTTPError ? `http_${e.statusCode}` : (e.message ?? "request_error"));
   if (attempts >= MAX_ATTEMPTS) return { kind: "give_up", reason: `${reason} after ${attempts} attempts` };
   // A 5xx, a network error, or a timeout — which may have posted (see outbox.ts): try again later.
   return { kind: "retry", waitMs: Math.min(FIRST_BACKOFF_MS * 2 ** (attempts - 1), MAX_BACKOFF_MS), reason };

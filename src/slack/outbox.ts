@@ -51,19 +51,33 @@ interface OutboxMeta {
 
 /** Inserts once per dedupe key; works inside the caller's transaction. */
 export async function enqueuePost(db: Db, input: EnqueueInput): Promise<{ id: number; created: boolean }> {
-  const payload = input.after ? { ...input.payload, [META]: { after: input.after } satisfies OutboxMeta } : input.payload;
+  const payload = input.after
+    ? { ...input.payload, [META]: { after: input.after } satisfies OutboxMeta }
+    : input.payload;
   const inserted = await db
     .insertInto("slack_outbox")
-    .values({ dedupe_key: input.dedupeKey, channel: input.channel, method: input.method ?? "chat.postMessage", payload: JSON.stringify(payload) })
+    .values({
+      dedupe_key: input.dedupeKey,
+      channel: input.channel,
+      method: input.method ?? "chat.postMessage",
+      payload: JSON.stringify(payload),
+    })
     .onConflict((oc) => oc.column("dedupe_key").doNothing())
     .returning("id")
     .executeTakeFirst();
   if (inserted) return { id: inserted.id, created: true };
-  const existing = await db.selectFrom("slack_outbox").select("id").where("dedupe_key", "=", input.dedupeKey).executeTakeFirstOrThrow();
+  const existing = await db
+    .selectFrom("slack_outbox")
+    .select("id")
+    .where("dedupe_key", "=", input.dedupeKey)
+    .executeTakeFirstOrThrow();
   return { id: existing.id, created: false };
 }
 
-export type PostedHook = (item: { dedupeKey: string; channel: string }, posted: { ts: string; channel: string }) => Promise<void> | void;
+export type PostedHook = (
+  item: { dedupeKey: string; channel: string },
+  posted: { ts: string; channel: string },
+) => Promise<void> | void;
 
 interface ClaimedItem {
   id: number;
@@ -196,7 +210,11 @@ export class Outbox {
   async drain(timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { n } = await this.db.selectFrom("slack_outbox").select((eb) => eb.fn.countAll<number>().as("n")).where("state", "=", "pending").executeTakeFirstOrThrow();
+      const { n } = await this.db
+        .selectFrom("slack_outbox")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("state", "=", "pending")
+        .executeTakeFirstOrThrow();
       if (n === 0 && this.inFlight.size === 0) return;
       if (Date.now() > deadline) throw new Error(`outbox still has ${n} pending posts after ${timeoutMs} ms`);
       this.kick();
@@ -243,7 +261,11 @@ export class Outbox {
   /** The next poll, or sooner when a channel's pacing gap or a 429 pause ends. */
   private nextWakeMs(): number {
     const now = Date.now();
-    const ends = [...[...this.lastPostAt.values()].map((at) => at + this.interval), ...this.channelPausedUntil.values(), ...this.methodPausedUntil.values()];
+    const ends = [
+      ...[...this.lastPostAt.values()].map((at) => at + this.interval),
+      ...this.channelPausedUntil.values(),
+      ...this.methodPausedUntil.values(),
+    ];
     return Math.max(10, Math.min(this.pollMs, ...ends.filter((end) => end > now).map((end) => end - now)));
   }
 
@@ -256,10 +278,13 @@ export class Outbox {
     if (room <= 0) return 0;
     const now = Date.now();
     for (const [channel, at] of this.lastPostAt) if (now - at >= this.interval) this.lastPostAt.delete(channel);
-    for (const map of [this.channelPausedUntil, this.methodPausedUntil]) for (const [key, until] of map) if (until <= now) map.delete(key);
+    for (const map of [this.channelPausedUntil, this.methodPausedUntil])
+      for (const [key, until] of map) if (until <= now) map.delete(key);
     const holdChannels = [...new Set([...this.lastPostAt.keys(), ...this.channelPausedUntil.keys()])];
     const holdMethods = [...this.methodPausedUntil.keys()];
-    const { rows } = await this.db.executeQuery<ClaimedItem>(CompiledQuery.raw(CLAIM_DUE, [holdChannels, holdMethods, room]));
+    const { rows } = await this.db.executeQuery<ClaimedItem>(
+      CompiledQuery.raw(CLAIM_DUE, [holdChannels, holdMethods, room]),
+    );
     for (const item of rows) {
       const posting: Promise<void> = this.post(item)
         .catch((error: unknown) => this.logger.error(`${this.name}: recording ${item.dedupe_key} failed`, error))
@@ -277,13 +302,19 @@ export class Outbox {
     let channel = item.channel;
     const thread = payload.thread_ts as string | ThreadFromOutbox | undefined;
     if (thread && typeof thread === "object") {
-      const parent = await this.db.selectFrom("slack_outbox").select(["state", "posted_ts", "payload"]).where("dedupe_key", "=", thread.fromOutbox).executeTakeFirst();
+      const parent = await this.db
+        .selectFrom("slack_outbox")
+        .select(["state", "posted_ts", "payload"])
+        .where("dedupe_key", "=", thread.fromOutbox)
+        .executeTakeFirst();
       if (parent?.state === "posted" && parent.posted_ts) {
         payload.thread_ts = parent.posted_ts;
         channel = (parent.payload as { [META]?: OutboxMeta })[META]?.postedChannel ?? channel;
       } else {
         // The parent failed for good (or was never queued): a reply outside its thread beats a lost one.
-        this.logger.warn(`${this.name}: ${item.dedupe_key} posted outside a thread: its parent ${thread.fromOutbox} is ${parent?.state ?? "missing"}`);
+        this.logger.warn(
+          `${this.name}: ${item.dedupe_key} posted outside a thread: its parent ${thread.fromOutbox} is ${parent?.state ?? "missing"}`,
+        );
         delete payload.thread_ts;
       }
     }
@@ -331,8 +362,14 @@ export class Outbox {
       return this.retryLater(item, decision.waitMs, false, "ratelimited");
     }
     if (decision.kind === "give_up") {
-      this.logger.error(`${this.name}: gave up on ${item.dedupe_key} (${item.method} to ${item.channel}): ${decision.reason}`);
-      await this.db.updateTable("slack_outbox").set({ state: "failed", locked_until: null, last_error: decision.reason }).where("id", "=", item.id).execute();
+      this.logger.error(
+        `${this.name}: gave up on ${item.dedupe_key} (${item.method} to ${item.channel}): ${decision.reason}`,
+      );
+      await this.db
+        .updateTable("slack_outbox")
+        .set({ state: "failed", locked_until: null, last_error: decision.reason })
+        .where("id", "=", item.id)
+        .execute();
       return;
     }
     this.logger.warn(`${this.name}: ${item.dedupe_key} will be retried in ${decision.waitMs} ms (${decision.reason})`);
@@ -340,7 +377,12 @@ export class Outbox {
   }
 
   /** Releases the claim until `delayMs` from now; `countAttempt` false undoes the claim's count. */
-  private async retryLater(item: ClaimedItem, delayMs: number, countAttempt: boolean, lastError: string): Promise<void> {
+  private async retryLater(
+    item: ClaimedItem,
+    delayMs: number,
+    countAttempt: boolean,
+    lastError: string,
+  ): Promise<void> {
     await this.db
       .updateTable("slack_outbox")
       .set((eb) => ({

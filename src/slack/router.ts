@@ -44,12 +44,17 @@ async function runAll(handlers: Handler[], args: Args): Promise<void> {
   const results = await Promise.allSettled(handlers.map(async (handler) => handler(args)));
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failures.length === 1) throw failures[0]!.reason;
-  if (failures.length > 1) throw new AggregateError(failures.map((failure) => failure.reason), "several Slack listeners failed");
+  if (failures.length > 1)
+    throw new AggregateError(
+      failures.map((failure) => failure.reason),
+      "several Slack listeners failed",
+    );
 }
 
 /** Each registration is one handler: the router runs no per-listener middleware chains. */
 function onlyOne(handlers: Handler[]): Handler {
-  if (handlers.length !== 1) throw new TypeError("register one handler per listener (the router runs no listener middleware)");
+  if (handlers.length !== 1)
+    throw new TypeError("register one handler per listener (the router runs no listener middleware)");
   return handlers[0]!;
 }
 
@@ -71,7 +76,8 @@ export class ListenerRouter {
   /** What features register on: Bolt's own method signatures. */
   readonly registry: SlackRouter = {
     action: ((constraint: string | RegExp | Omit<ActionRoute, "handler">, ...handlers: Handler[]) => {
-      const route = typeof constraint === "string" || constraint instanceof RegExp ? { action_id: constraint } : constraint;
+      const route =
+        typeof constraint === "string" || constraint instanceof RegExp ? { action_id: constraint } : constraint;
       this.actions.push({ ...route, handler: onlyOne(handlers) });
     }) as SlackRouter["action"],
     view: keyedBy(this.views, "callback_id") as SlackRouter["view"],
@@ -85,7 +91,12 @@ export class ListenerRouter {
       app.action({ type: "block_actions" }, async (args) => {
         const loose = args as unknown as Args;
         const handlers = this.actions
-          .filter((route) => (route.type === undefined || route.type === loose.body.type) && matches(route.block_id, loose.payload.block_id) && matches(route.action_id, loose.payload.action_id))
+          .filter(
+            (route) =>
+              (route.type === undefined || route.type === loose.body.type) &&
+              matches(route.block_id, loose.payload.block_id) &&
+              matches(route.action_id, loose.payload.action_id),
+          )
           .map((route) => route.handler);
         // A button no feature handles (a link button, an old card's): answered, nothing else.
         if (handlers.length === 0) return loose.ack?.();
@@ -100,7 +111,9 @@ export class ListenerRouter {
         await runAll(handlers, loose);
       });
     }
-    for (const [type, handlers] of this.events) app.event(type, async (args) => runAll(handlers, args as unknown as Args));
-    for (const [name, handlers] of this.commands) app.command(name, async (args) => runAll(handlers, args as unknown as Args));
+    for (const [type, handlers] of this.events)
+      app.event(type, async (args) => runAll(handlers, args as unknown as Args));
+    for (const [name, handlers] of this.commands)
+      app.command(name, async (args) => runAll(handlers, args as unknown as Args));
   }
 }

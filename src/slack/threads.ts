@@ -8,10 +8,18 @@ export function conversationIdOfParentKey(key: string): number | undefined {
 }
 
 /** Once a conversation's parent is posted, its thread is where replies and events go. */
-export async function rememberThread(db: Database, dedupeKey: string, posted: { ts: string; channel: string }): Promise<void> {
+export async function rememberThread(
+  db: Database,
+  dedupeKey: string,
+  posted: { ts: string; channel: string },
+): Promise<void> {
   const id = conversationIdOfParentKey(dedupeKey);
   if (id === undefined) return;
-  await db.updateTable("conversations").set({ slack_channel: posted.channel, slack_thread_ts: posted.ts }).where("id", "=", id).execute();
+  await db
+    .updateTable("conversations")
+    .set({ slack_channel: posted.channel, slack_thread_ts: posted.ts })
+    .where("id", "=", id)
+    .execute();
 }
 
 /** Starts the app's outbox poster (on the main or the background thread), which remembers each thread once its parent is posted. */

@@ -17,7 +17,13 @@ export function isSlackFileUrl(url: string, slackApiUrl: string): boolean {
   }
   const api = new URL(slackApiUrl);
   if (target.host === api.host && target.protocol === api.protocol) return true;
-  return target.protocol === "https:" && (target.hostname === "slack.com" || target.hostname.endsWith(".slack.com") || target.hostname === "slack-files.com" || target.hostname.endsWith(".slack-files.com"));
+  return (
+    target.protocol === "https:" &&
+    (target.hostname === "slack.com" ||
+      target.hostname.endsWith(".slack.com") ||
+      target.hostname === "slack-files.com" ||
+      target.hostname.endsWith(".slack-files.com"))
+  );
 }
 
 export function summaryText(campaign: Pick<Campaign, "title" | "slug">, s: ImportSummary): string {
@@ -41,26 +47,37 @@ export function summaryText(campaign: Pick<Campaign, "title" | "slug">, s: Impor
  * Fetches a Slack file and imports it, telling the organizer in their DM: one message,
  * updated at least every 10% or 5 seconds, ending with the summary or the reason it was refused.
  */
-export async function importSlackFile(services: Services, input: { campaignSlug: string; fileId: string; userId: string }): Promise<void> {
+export async function importSlackFile(
+  services: Services,
+  input: { campaignSlug: string; fileId: string; userId: string },
+): Promise<void> {
   const { slack, logger } = services;
   const dm = await slack.chat.postMessage({ channel: input.userId, text: "Reading your contacts file…" });
   const update = (text: string) =>
-    slack.chat.update({ channel: dm.channel!, ts: dm.ts!, text }).catch((error: unknown) => logger.warn("progress update failed", error));
+    slack.chat
+      .update({ channel: dm.channel!, ts: dm.ts!, text })
+      .catch((error: unknown) => logger.warn("progress update failed", error));
   try {
     const campaign = await findCampaign(services.db, input.campaignSlug);
     if (!campaign) return void (await update(`There is no campaign \`${input.campaignSlug}\`; nothing was imported.`));
-    if (campaign.state === "archived") return void (await update(`*${campaign.title}* is archived; nothing was imported.`));
+    if (campaign.state === "archived")
+      return void (await update(`*${campaign.title}* is archived; nothing was imported.`));
     const info = await slack.files.info({ file: input.fileId });
     const file = info.file;
     const url = file?.url_private_download ?? file?.url_private;
     if (!file || !url) return void (await update("Slack did not give me that file; share it again."));
     if (!isSlackFileUrl(url, services.settings.SLACK_API_URL!)) {
-      return void (await update("That file is not stored on Slack (it links elsewhere), so I won't fetch it. Upload the CSV itself."));
+      return void (await update(
+        "That file is not stored on Slack (it links elsewhere), so I won't fetch it. Upload the CSV itself.",
+      ));
     }
     const res = await fetch(url, { headers: { authorization: `Bearer ${services.settings.SLACK_BOT_TOKEN}` } });
-    if (!res.ok || !res.body) return void (await update(`Slack answered ${res.status} for that file; nothing was imported. Share it again.`));
+    if (!res.ok || !res.body)
+      return void (await update(`Slack answered ${res.status} for that file; nothing was imported. Share it again.`));
     if ((res.headers.get("content-type") ?? "").includes("text/html")) {
-      return void (await update("Slack sent a web page instead of the file (a sign-in page?); nothing was imported. Check the app has files:read and share again."));
+      return void (await update(
+        "Slack sent a web page instead of the file (a sign-in page?); nothing was imported. Check the app has files:read and share again.",
+      ));
     }
     const size = file.size ?? 0;
     let lastUpdate = Date.now();
@@ -77,11 +94,17 @@ export async function importSlackFile(services: Services, input: { campaignSlug:
         if (percent - lastPercent >= 10 || Date.now() - lastUpdate >= 5000) {
           lastPercent = percent;
           lastUpdate = Date.now();
-          void update(`Importing *${file.name}* into *${campaign.title}*: ${size ? `${percent}%` : `${(bytes / 1e6).toFixed(1)} MB`} read, ${rows.toLocaleString("en-US")} rows so far…`);
+          void update(
+            `Importing *${file.name}* into *${campaign.title}*: ${size ? `${percent}%` : `${(bytes / 1e6).toFixed(1)} MB`} read, ${rows.toLocaleString("en-US")} rows so far…`,
+          );
         }
       },
     });
-    await update(result.ok ? summaryText(campaign, result.summary) : `:warning: *${file.name}* was not imported into *${campaign.title}*: ${result.reason}\nNothing was changed.`);
+    await update(
+      result.ok
+        ? summaryText(campaign, result.summary)
+        : `:warning: *${file.name}* was not imported into *${campaign.title}*: ${result.reason}\nNothing was changed.`,
+    );
   } catch (error) {
     logger.error("import failed", error);
     await update("The upload failed on our side and nothing was imported; try again in a moment.");

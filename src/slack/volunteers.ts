@@ -7,7 +7,11 @@ import type { Services } from "../services.ts";
  */
 const knownNames = new Map<string, string>();
 
-export async function ensureVolunteer(services: Services, campaignId: number, userId: string): Promise<{ displayName: string; joined: boolean }> {
+export async function ensureVolunteer(
+  services: Services,
+  campaignId: number,
+  userId: string,
+): Promise<{ displayName: string; joined: boolean }> {
   // Names change rarely; remembering them keeps a database round trip off every card.
   const known = knownNames.get(`${services.instanceId}:${campaignId}:${userId}`);
   if (known) return { displayName: known, joined: false };
@@ -49,7 +53,12 @@ export async function slackDisplayName(services: Services, userId: string): Prom
   }
 }
 
-export async function touchVolunteer(services: Services, campaignId: number, userId: string, changes: { onShift?: boolean; dmChannel?: string } = {}): Promise<void> {
+export async function touchVolunteer(
+  services: Services,
+  campaignId: number,
+  userId: string,
+  changes: { onShift?: boolean; dmChannel?: string } = {},
+): Promise<void> {
   await services.db
     .updateTable("volunteers")
     .set({

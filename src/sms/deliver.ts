@@ -58,16 +58,27 @@ export async function deliverMessage(deps: DeliverDeps, messageId: number): Prom
   return sendClaimed(deps, message, { checkOptOut: message.kind !== "auto" });
 }
 
-export type ClaimedMessage = Pick<Message, "id" | "to_phone" | "body" | "media_urls" | "created_at" | "attempts" | "campaign_id" | "contact_id" | "error_code">;
+export type ClaimedMessage = Pick<
+  Message,
+  "id" | "to_phone" | "body" | "media_urls" | "created_at" | "attempts" | "campaign_id" | "contact_id" | "error_code"
+>;
 
 /**
  * Sends a message already in 'sending' with this attempt counted. The Send button's fast path
  * stores it that way and checked the opt-out list in the same statement, a moment ago.
  */
-export async function sendClaimed(deps: DeliverDeps, message: ClaimedMessage, { checkOptOut }: { checkOptOut: boolean }): Promise<DeliveryOutcome> {
+export async function sendClaimed(
+  deps: DeliverDeps,
+  message: ClaimedMessage,
+  { checkOptOut }: { checkOptOut: boolean },
+): Promise<DeliveryOutcome> {
   const { db, sms } = deps;
   if (checkOptOut) {
-    const optedOut = await db.selectFrom("opt_outs").select("phone").where("phone", "=", message.to_phone).executeTakeFirst();
+    const optedOut = await db
+      .selectFrom("opt_outs")
+      .select("phone")
+      .where("phone", "=", message.to_phone)
+      .executeTakeFirst();
     if (optedOut) {
       await markFailed(db, message.id, message.contact_id, null, "opted_out");
       return { kind: "opted_out" };
@@ -112,12 +123,18 @@ export async function sendClaimed(deps: DeliverDeps, message: ClaimedMessage, { 
     return { kind: "opted_out" };
   }
   await markFailed(db, message.id, message.contact_id, result.code, "failed");
-  deps.logger.warn(`message ${message.id} failed: ${explainTwilioError(result.code)}${BAD_NUMBER_CODES.has(result.code ?? 0) ? " (bad number)" : ""}`);
+  deps.logger.warn(
+    `message ${message.id} failed: ${explainTwilioError(result.code)}${BAD_NUMBER_CODES.has(result.code ?? 0) ? " (bad number)" : ""}`,
+  );
   return { kind: "failed", code: result.code, explanation: explainTwilioError(result.code) };
 }
 
 async function requeue(db: Database, id: number, code: number | null): Promise<void> {
-  await db.updateTable("messages").set({ status: "queued", error_code: code, updated_at: sql`now()` }).where("id", "=", id).execute();
+  await db
+    .updateTable("messages")
+    .set({ status: "queued", error_code: code, updated_at: sql`now()` })
+    .where("id", "=", id)
+    .execute();
 }
 
 /** Once per text sent; written in batches with the other sids of the moment (sid-recorder.ts). */
@@ -125,9 +142,25 @@ function recordSid(db: Database, id: number, sid: string, status: AcceptedStatus
   return sidRecorder(db).record(id, sid, status);
 }
 
-async function markFailed(db: Database, id: number, contactId: number | null, code: number | null, contactStatus: "failed" | "opted_out"): Promise<void> {
-  await db.updateTable("messages").set({ status: "failed", error_code: code, updated_at: sql`now()` }).where("id", "=", id).execute();
-  if (contactId !== null) await db.updateTable("contacts").set({ status: contactStatus }).where("id", "=", contactId).where("status", "=", "sent").execute();
+async function markFailed(
+  db: Database,
+  id: number,
+  contactId: number | null,
+  code: number | null,
+  contactStatus: "failed" | "opted_out",
+): Promise<void> {
+  await db
+    .updateTable("messages")
+    .set({ status: "failed", error_code: code, updated_at: sql`now()` })
+    .where("id", "=", id)
+    .execute();
+  if (contactId !== null)
+    await db
+      .updateTable("contacts")
+      .set({ status: contactStatus })
+      .where("id", "=", contactId)
+      .where("status", "=", "sent")
+      .execute();
 }
 
 /** Backoff before attempt n+1: 0.5 s, 1 s, 2 s, 4 s… */

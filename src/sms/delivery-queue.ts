@@ -1,6 +1,13 @@
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
-import { deliverMessage, dueForRetry, retryDelayMs, sendClaimed, type ClaimedMessage, type DeliveryOutcome } from "./deliver.ts";
+import {
+  deliverMessage,
+  dueForRetry,
+  retryDelayMs,
+  sendClaimed,
+  type ClaimedMessage,
+  type DeliveryOutcome,
+} from "./deliver.ts";
 import type { SmsProvider } from "./provider.ts";
 
 export type DeliveryListener = (messageId: number, outcome: DeliveryOutcome) => void | Promise<void>;
@@ -33,13 +40,22 @@ export class DeliveryQueue {
   private async attempt(messageId: number, claimed?: ClaimedMessage): Promise<DeliveryOutcome | undefined> {
     if (this.stopped) return undefined;
     try {
-      const outcome = claimed ? await sendClaimed(this.deps, claimed, { checkOptOut: false }) : await deliverMessage(this.deps, messageId);
+      const outcome = claimed
+        ? await sendClaimed(this.deps, claimed, { checkOptOut: false })
+        : await deliverMessage(this.deps, messageId);
       if (outcome.kind === "retry_later") {
-        const attempts = await this.deps.db.selectFrom("messages").select("attempts").where("id", "=", messageId).executeTakeFirst();
+        const attempts = await this.deps.db
+          .selectFrom("messages")
+          .select("attempts")
+          .where("id", "=", messageId)
+          .executeTakeFirst();
         this.later(messageId, retryDelayMs(attempts?.attempts ?? 1));
       }
       if (outcome.kind !== "not_mine") {
-        for (const listener of this.listeners) await Promise.resolve(listener(messageId, outcome)).catch((error: unknown) => this.deps.logger.warn("delivery listener failed", error));
+        for (const listener of this.listeners)
+          await Promise.resolve(listener(messageId, outcome)).catch((error: unknown) =>
+            this.deps.logger.warn("delivery listener failed", error),
+          );
       }
       return outcome;
     } catch (error) {

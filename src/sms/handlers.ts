@@ -12,10 +12,18 @@ export function twilioHandlers(services: () => Services): TwilioWebhookHandlers 
     async inbound(params: TwilioParams) {
       if (!params.MessageSid || !params.From) return;
       const mediaCount = Number(params.NumMedia ?? 0);
-      const mediaUrls = Array.from({ length: Number.isFinite(mediaCount) ? Math.min(mediaCount, 10) : 0 }, (_, i) => params[`MediaUrl${i}`])
-        .filter((url): url is string => Boolean(url));
+      const mediaUrls = Array.from(
+        { length: Number.isFinite(mediaCount) ? Math.min(mediaCount, 10) : 0 },
+        (_, i) => params[`MediaUrl${i}`],
+      ).filter((url): url is string => Boolean(url));
       const s = services();
-      const id = await storeInbound(s, { sid: params.MessageSid, from: params.From, to: params.To ?? "", body: params.Body ?? "", mediaUrls });
+      const id = await storeInbound(s, {
+        sid: params.MessageSid,
+        from: params.From,
+        to: params.To ?? "",
+        body: params.Body ?? "",
+        mediaUrls,
+      });
       // Answered now; matched and posted right after (or by the sweep, after a crash).
       if (id !== undefined) s.inbound.push(id);
     },
@@ -40,8 +48,17 @@ async function reportFailure(services: Services, messageId: number, errorCode: n
     .executeTakeFirst();
   if (!row) return;
   const text = `:warning: The text to ${maskPhone(row.to_phone)} was not delivered: ${explainTwilioError(errorCode)}.`;
-  const target = row.slack_channel && row.slack_thread_ts ? { channel: row.slack_channel, thread_ts: row.slack_thread_ts } : row.sent_by ? { channel: row.sent_by } : undefined;
+  const target =
+    row.slack_channel && row.slack_thread_ts
+      ? { channel: row.slack_channel, thread_ts: row.slack_thread_ts }
+      : row.sent_by
+        ? { channel: row.sent_by }
+        : undefined;
   if (!target) return;
-  await enqueuePost(services.db, { dedupeKey: `failed:${messageId}`, channel: target.channel, payload: { text, ...("thread_ts" in target ? { thread_ts: target.thread_ts } : {}) } });
+  await enqueuePost(services.db, {
+    dedupeKey: `failed:${messageId}`,
+    channel: target.channel,
+    payload: { text, ...("thread_ts" in target ? { thread_ts: target.thread_ts } : {}) },
+  });
   services.outbox.kick();
 }

@@ -18,7 +18,12 @@ export const parentKey = (conversationId: number) => `conv-parent:${conversation
  * the row and changes nothing) and answer. Returns the id to process, or undefined for a retry.
  */
 export async function storeInbound(services: Services, sms: InboundSms): Promise<number | undefined> {
-  const rows = await queryPrepared<{ id: number }>(services.db, STORE_INBOUND, [sms.body, JSON.stringify(sms.mediaUrls), sms.from, sms.to, sms.sid], { lane: "ingest" });
+  const rows = await queryPrepared<{ id: number }>(
+    services.db,
+    STORE_INBOUND,
+    [sms.body, JSON.stringify(sms.mediaUrls), sms.from, sms.to, sms.sid],
+    { lane: "ingest" },
+  );
   return rows[0]?.id;
 }
 
@@ -50,7 +55,13 @@ export async function processInbound(services: Services, messageId: number): Pro
     const { message, match } = locked;
     const sms = { body: message.body, mediaUrls: message.media_urls, from: message.from_phone, to: message.to_phone };
     const intent = classifyInbound(sms.body);
-    if (intent.kind === "opt_out") await recordOptOut(tx, { phone: sms.from, source: "sms", keyword: intent.keyword, campaignId: match?.campaignId });
+    if (intent.kind === "opt_out")
+      await recordOptOut(tx, {
+        phone: sms.from,
+        source: "sms",
+        keyword: intent.keyword,
+        campaignId: match?.campaignId,
+      });
     if (intent.kind === "opt_in") await recordOptIn(tx, { phone: sms.from, source: "sms" });
 
     if (!match) {
@@ -58,14 +69,19 @@ export async function processInbound(services: Services, messageId: number): Pro
         await enqueuePost(tx, {
           dedupeKey: `unknown:${message.id}:${organizer}`,
           channel: organizer,
-          payload: { text: `A text from a number in no conversation (${maskPhone(sms.from)}):\n${inboundReply(sms).text}` },
+          payload: {
+            text: `A text from a number in no conversation (${maskPhone(sms.from)}):\n${inboundReply(sms).text}`,
+          },
         });
       }
       return true;
     }
     await tx
       .updateTable("conversations")
-      .set({ last_inbound_at: sql`now()`, waiting_since: intent.kind === "message" ? sql`coalesce(waiting_since, now())` : sql`waiting_since` })
+      .set({
+        last_inbound_at: sql`now()`,
+        waiting_since: intent.kind === "message" ? sql`coalesce(waiting_since, now())` : sql`waiting_since`,
+      })
       .where("id", "=", match.conversationId)
       .execute();
 
@@ -73,20 +89,45 @@ export async function processInbound(services: Services, messageId: number): Pro
     if (channel) {
       if (!match.slackThreadTs) {
         const detail = (await loadConversation(tx, match.conversationId))!;
-        await enqueuePost(tx, { dedupeKey: parentKey(match.conversationId), channel, payload: { ...conversationParent(conversationView(detail)) } });
+        await enqueuePost(tx, {
+          dedupeKey: parentKey(match.conversationId),
+          channel,
+          payload: { ...conversationParent(conversationView(detail)) },
+        });
       }
       const threadTs = match.slackThreadTs ?? { fromOutbox: parentKey(match.conversationId) };
-      await enqueuePost(tx, { dedupeKey: `in:${message.id}`, channel, payload: { ...inboundReply(sms), thread_ts: threadTs } });
+      await enqueuePost(tx, {
+        dedupeKey: `in:${message.id}`,
+        channel,
+        payload: { ...inboundReply(sms), thread_ts: threadTs },
+      });
       if (intent.kind === "opt_out" || intent.kind === "opt_in") {
-        const note = intent.kind === "opt_out" ? ":no_entry: They opted out of every campaign. Nothing more will be sent." : ":white_check_mark: They opted back in.";
-        await enqueuePost(tx, { dedupeKey: `note:${message.id}`, channel, payload: { text: note, thread_ts: threadTs } });
+        const note =
+          intent.kind === "opt_out"
+            ? ":no_entry: They opted out of every campaign. Nothing more will be sent."
+            : ":white_check_mark: They opted back in.";
+        await enqueuePost(tx, {
+          dedupeKey: `note:${message.id}`,
+          channel,
+          payload: { text: note, thread_ts: threadTs },
+        });
       }
     }
     // Twilio confirms its own keywords; we confirm the others once, and answer HELP.
     if ((intent.kind === "opt_out" && !intent.twilioConfirms) || intent.kind === "help") {
-      const campaign = await tx.selectFrom("campaigns").select(["help_text", "title"]).where("id", "=", match.campaignId).executeTakeFirstOrThrow();
+      const campaign = await tx
+        .selectFrom("campaigns")
+        .select(["help_text", "title"])
+        .where("id", "=", match.campaignId)
+        .executeTakeFirstOrThrow();
       const text = intent.kind === "help" ? helpText(campaign.help_text, campaign.title) : OPT_OUT_CONFIRMATION;
-      const queued = await queueReplyIn(tx, match.conversationId, text, `auto:${message.id}`, services.sms.fromNumber ?? sms.to);
+      const queued = await queueReplyIn(
+        tx,
+        match.conversationId,
+        text,
+        `auto:${message.id}`,
+        services.sms.fromNumber ?? sms.to,
+      );
       if (queued) autoReplies.push(queued);
     }
     return true;
@@ -115,7 +156,20 @@ function helpText(campaignHelp: string | null, title: string): string {
   return campaignHelp?.trim() || `${title}: volunteers texting about this campaign. Reply STOP to opt out.`;
 }
 
-async function queueReplyIn(tx: Services["db"], conversationId: number, body: string, key: string, fromPhone: string): Promise<number | undefined> {
-  const result = await queueReply(tx, { conversationId, body, kind: "auto", userId: null, idempotencyKey: key, fromPhone });
+async function queueReplyIn(
+  tx: Services["db"],
+  conversationId: number,
+  body: string,
+  key: string,
+  fromPhone: string,
+): Promise<number | undefined> {
+  const result = await queueReply(tx, {
+    conversationId,
+    body,
+    kind: "auto",
+    userId: null,
+    idempotencyKey: key,
+    fromPhone,
+  });
   return result.ok ? result.messageId : undefined;
 }

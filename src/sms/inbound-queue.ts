@@ -11,7 +11,10 @@ export class InboundQueue {
   private running = 0;
   private idle: (() => void)[] = [];
 
-  constructor(private readonly services: () => Services, private readonly concurrency = 2) {}
+  constructor(
+    private readonly services: () => Services,
+    private readonly concurrency = 2,
+  ) {}
 
   push(messageId: number): void {
     this.waiting.push(messageId);
@@ -30,7 +33,9 @@ export class InboundQueue {
       this.running += 1;
       const services = this.services();
       processInbound(services, id)
-        .catch((error: unknown) => services.logger.error(`processing inbound ${id} failed; the sweep will retry`, error))
+        .catch((error: unknown) =>
+          services.logger.error(`processing inbound ${id} failed; the sweep will retry`, error),
+        )
         .finally(() => {
           this.running -= 1;
           this.pump();

@@ -37,7 +37,12 @@ export class TwilioProvider implements SmsProvider {
   constructor(
     private readonly settings: Pick<
       Settings,
-      "TWILIO_ACCOUNT_SID" | "TWILIO_AUTH_TOKEN" | "TWILIO_API_URL" | "TWILIO_MESSAGING_SERVICE_SID" | "TWILIO_FROM_NUMBER" | "PUBLIC_URL"
+      | "TWILIO_ACCOUNT_SID"
+      | "TWILIO_AUTH_TOKEN"
+      | "TWILIO_API_URL"
+      | "TWILIO_MESSAGING_SERVICE_SID"
+      | "TWILIO_FROM_NUMBER"
+      | "PUBLIC_URL"
     >,
   ) {}
 
@@ -71,7 +76,9 @@ export class TwilioProvider implements SmsProvider {
         to: message.to,
         body: message.body,
         ...(message.mediaUrls?.length ? { mediaUrl: message.mediaUrls } : {}),
-        ...(this.settings.PUBLIC_URL ? { statusCallback: `${this.settings.PUBLIC_URL.replace(/\/+$/, "")}/twilio/status` } : {}),
+        ...(this.settings.PUBLIC_URL
+          ? { statusCallback: `${this.settings.PUBLIC_URL.replace(/\/+$/, "")}/twilio/status` }
+          : {}),
       });
       const status = created.status === "accepted" ? "accepted" : created.status === "sent" ? "sent" : "queued";
       return { ok: true, sid: created.sid, status };
@@ -82,7 +89,9 @@ export class TwilioProvider implements SmsProvider {
 
   async findRecent(to: string, body: string, since: Date): Promise<{ sid: string; status: string } | undefined> {
     const recent = await (await this.client()).messages.list({ to, limit: 20 });
-    const match = recent.find((m) => m.body === body && (!m.dateCreated || m.dateCreated.getTime() >= since.getTime() - 60_000));
+    const match = recent.find(
+      (m) => m.body === body && (!m.dateCreated || m.dateCreated.getTime() >= since.getTime() - 60_000),
+    );
     return match ? { sid: match.sid, status: match.status } : undefined;
   }
 }

@@ -23,9 +23,7 @@ export interface SendThreadData {
 }
 
 export type ToSendThread =
-  | { type: "deliver"; messageId: number; claimed?: ClaimedMessage }
-  | { type: "idle"; token: number }
-  | { type: "stop" };
+  { type: "deliver"; messageId: number; claimed?: ClaimedMessage } | { type: "idle"; token: number } | { type: "stop" };
 
 export type FromSendThread = { type: "idle"; token: number } | { type: "failed"; message: string };
 
@@ -111,7 +109,9 @@ export class SendThread implements Deliveries {
         this.waiting.get(message.token)?.();
         this.waiting.delete(message.token);
       } else if (message.type === "failed") {
-        this.logger.error(`the sending thread could not start: ${message.message}; texts handed to it wait for the sweep`);
+        this.logger.error(
+          `the sending thread could not start: ${message.message}; texts handed to it wait for the sweep`,
+        );
       }
     });
     worker.on("error", (error) => this.logger.error("the sending thread failed", error));
@@ -122,7 +122,9 @@ export class SendThread implements Deliveries {
       this.waiting.clear();
       if (this.stopping) return;
       this.inlineUntil = Date.now() + 5000;
-      this.logger.error(`the sending thread exited (${code}); texts go out from the main thread for 5 s, then it is started again; the sweep resends what it held`);
+      this.logger.error(
+        `the sending thread exited (${code}); texts go out from the main thread for 5 s, then it is started again; the sweep resends what it held`,
+      );
     });
     return worker;
   }

@@ -26,15 +26,18 @@ started.catch((error: unknown) => {
 });
 
 port.on("message", (message: ToSendThread) => {
-  void started.then(async ({ database, deliveries }) => {
-    if (message.type === "deliver") void deliveries.deliver(message.messageId, message.claimed);
-    else if (message.type === "idle") {
-      await deliveries.idle();
-      send({ type: "idle", token: message.token });
-    } else if (message.type === "stop") {
-      await deliveries.stop();
-      await database.close();
-      port.close(); // nothing else keeps the thread alive: it exits, and stop() sees that
-    }
-  }, () => undefined);
+  void started.then(
+    async ({ database, deliveries }) => {
+      if (message.type === "deliver") void deliveries.deliver(message.messageId, message.claimed);
+      else if (message.type === "idle") {
+        await deliveries.idle();
+        send({ type: "idle", token: message.token });
+      } else if (message.type === "stop") {
+        await deliveries.stop();
+        await database.close();
+        port.close(); // nothing else keeps the thread alive: it exits, and stop() sees that
+      }
+    },
+    () => undefined,
+  );
 });

@@ -77,7 +77,11 @@ const WRITE_SIDS = `
   WHERE m.id = v.id AND set_config('synchronous_commit', 'off', true) = 'off'`;
 
 async function writeSids(db: Database, batch: Pending[]): Promise<void> {
-  const query = CompiledQuery.raw(WRITE_SIDS, [batch.map((e) => e.id), batch.map((e) => e.sid), batch.map((e) => e.status)]);
+  const query = CompiledQuery.raw(WRITE_SIDS, [
+    batch.map((e) => e.id),
+    batch.map((e) => e.sid),
+    batch.map((e) => e.status),
+  ]);
   await db.executeQuery(query);
 }
 

@@ -29,7 +29,8 @@ class TwilioHttpClient extends twilio.RequestClient {
   override async request<TData>(opts: RequestOptions<TData>): Promise<TwilioResponse<TData>> {
     const target = opts.uri.startsWith(TWILIO_BASE) ? this.baseUrl + opts.uri.slice(TWILIO_BASE.length) : opts.uri;
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(opts.headers ?? {})) if (value !== undefined) headers[name] = String(value);
+    for (const [name, value] of Object.entries(opts.headers ?? {}))
+      if (value !== undefined) headers[name] = String(value);
     if (opts.username && opts.password) {
       headers.Authorization = "Basic " + Buffer.from(`${opts.username}:${opts.password}`).toString("base64");
     } else if (opts.authStrategy) {
@@ -43,7 +44,11 @@ class TwilioHttpClient extends twilio.RequestClient {
     }
     const method = opts.method.toUpperCase() as "GET" | "POST" | "PUT" | "DELETE";
     const response = await sendRequest(url, { method, headers, body, timeoutMs: opts.timeout ?? this.timeoutMs });
-    return { statusCode: response.statusCode, body: response.body as TData, headers: response.headers } as TwilioResponse<TData>;
+    return {
+      statusCode: response.statusCode,
+      body: response.body as TData,
+      headers: response.headers,
+    } as TwilioResponse<TData>;
   }
 }
 

@@ -49,14 +49,21 @@ describe("foundation: commands, signatures, health", () => {
   it("creates a draft campaign and refuses a taken or malformed slug", async () => {
     const created = await h.commandText(ORGANIZER, "create gotv-2026 Get out the vote 2026");
     expect(created).toContain("Created *Get out the vote 2026* (`gotv-2026`) as a draft");
-    const row = await h.db.selectFrom("campaigns").selectAll().where("slug", "=", "gotv-2026").executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("slug", "=", "gotv-2026")
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ title: "Get out the vote 2026", state: "draft", created_by: ORGANIZER });
 
     expect(await h.commandText(ORGANIZER, "create gotv-2026 Again")).toContain("`gotv-2026` is taken");
     expect(await h.commandText(ORGANIZER, "create GOTV_2026")).toContain("has `G` `O` `T` `V` `_`");
     expect(await h.commandText(ORGANIZER, "create x")).toContain("2 to 40");
     expect(await h.commandText(ORGANIZER, "create")).toContain("Usage: `/campaign create <slug> [title…]`");
-    const count = await h.db.selectFrom("campaigns").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const count = await h.db
+      .selectFrom("campaigns")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
     expect(count.n).toBe(1);
   });
 
@@ -64,7 +71,9 @@ describe("foundation: commands, signatures, health", () => {
     const res = await h.commandText(VOLUNTEER, "create sneaky");
     expect(res).toContain("Only organizers can use `/campaign create`");
     expect(res).toContain("/campaign organizers add @user");
-    expect(await h.db.selectFrom("campaigns").selectAll().where("slug", "=", "sneaky").executeTakeFirst()).toBeUndefined();
+    expect(
+      await h.db.selectFrom("campaigns").selectAll().where("slug", "=", "sneaky").executeTakeFirst(),
+    ).toBeUndefined();
   });
 
   it("lists campaigns: organizers see drafts, volunteers only active ones", async () => {
@@ -78,32 +87,60 @@ describe("foundation: commands, signatures, health", () => {
   });
 
   it("adds and removes organizers, with permissions following at once", async () => {
-    expect(await h.commandText(ORGANIZER, `organizers add <@${VOLUNTEER}|vol>`)).toBe(`<@${VOLUNTEER}> is now an organizer.`);
-    expect(await h.commandText(ORGANIZER, `organizers add <@${VOLUNTEER}>`)).toBe(`<@${VOLUNTEER}> is already an organizer.`);
+    expect(await h.commandText(ORGANIZER, `organizers add <@${VOLUNTEER}|vol>`)).toBe(
+      `<@${VOLUNTEER}> is now an organizer.`,
+    );
+    expect(await h.commandText(ORGANIZER, `organizers add <@${VOLUNTEER}>`)).toBe(
+      `<@${VOLUNTEER}> is already an organizer.`,
+    );
     expect(await h.commandText(VOLUNTEER, "create by-volunteer")).toContain("Created");
     expect(await h.commandText(VOLUNTEER, `organizers remove <@${ORGANIZER}>`)).toContain("ORGANIZER_IDS setting");
     expect(await h.commandText(ORGANIZER, "organizers add @somebody")).toContain("`@somebody` is not a person");
-    expect(await h.commandText(ORGANIZER, `organizers remove <@${VOLUNTEER}>`)).toBe(`<@${VOLUNTEER}> is no longer an organizer.`);
+    expect(await h.commandText(ORGANIZER, `organizers remove <@${VOLUNTEER}>`)).toBe(
+      `<@${VOLUNTEER}> is no longer an organizer.`,
+    );
     expect(await h.commandText(VOLUNTEER, "create after-removal")).toContain("Only organizers");
   });
 
   it("rejects unsigned, wrongly signed and stale Slack requests with 401 and stores nothing", async () => {
-    const form = new URLSearchParams({ command: "/campaign", text: "create forged", user_id: ORGANIZER, response_url: h.slack.responseUrl(), trigger_id: "t" }).toString();
+    const form = new URLSearchParams({
+      command: "/campaign",
+      text: "create forged",
+      user_id: ORGANIZER,
+      response_url: h.slack.responseUrl(),
+      trigger_id: "t",
+    }).toString();
     const type = "application/x-www-form-urlencoded";
     expect((await h.postSlack(form, type, { signature: null })).status).toBe(401);
     expect((await h.postSlack(form, type, { secret: "wrong-secret" })).status).toBe(401);
     expect((await h.postSlack(form, type, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
-    expect(await h.db.selectFrom("campaigns").selectAll().where("slug", "=", "forged").executeTakeFirst()).toBeUndefined();
+    expect(
+      await h.db.selectFrom("campaigns").selectAll().where("slug", "=", "forged").executeTakeFirst(),
+    ).toBeUndefined();
   });
 
   it("rejects Twilio webhooks without a valid signature with 403 and stores nothing", async () => {
-    const params = { MessageSid: "SM" + "a".repeat(32), From: "+15551230001", To: h.twilio.fromNumber, Body: "hello", NumMedia: "0" };
+    const params = {
+      MessageSid: "SM" + "a".repeat(32),
+      From: "+15551230001",
+      To: h.twilio.fromNumber,
+      Body: "hello",
+      NumMedia: "0",
+    };
     expect((await h.twilioWebhook("/twilio/sms", params, { signature: null })).status).toBe(403);
     expect((await h.twilioWebhook("/twilio/sms", params, { signature: "bm90IGEgc2lnbmF0dXJl" })).status).toBe(403);
     // Signed for another URL (the Host header, not PUBLIC_URL) is wrong too.
     const wrongUrl = twilioSignature(h.twilio.authToken, `${h.url}/twilio/sms`, params);
     expect((await h.twilioWebhook("/twilio/sms", params, { signature: wrongUrl })).status).toBe(403);
-    expect((await h.twilioWebhook("/twilio/status", { MessageSid: params.MessageSid, MessageStatus: "delivered" }, { signature: null })).status).toBe(403);
+    expect(
+      (
+        await h.twilioWebhook(
+          "/twilio/status",
+          { MessageSid: params.MessageSid, MessageStatus: "delivered" },
+          { signature: null },
+        )
+      ).status,
+    ).toBe(403);
     expect(await h.db.selectFrom("messages").selectAll().execute()).toHaveLength(0);
 
     const ok = await h.twilioWebhook("/twilio/sms", params);

@@ -17,21 +17,54 @@ describe("a campaign from create to reply, through Slack alone", () => {
 
   it("create → upload → script → hours → launch → shift → Send → reply → tag → stats", async () => {
     expect(await h.commandText(ORGANIZER, "create flow Flow Campaign")).toContain("Created");
-    h.slack.addFile({ id: "FFLOW", name: "people.csv", content: Buffer.from("Phone,First Name,Ward,timezone\n(202) 555-0181,Rosa,W1,America/New_York\n202-555-0182,Sam,W2,America/New_York\n") });
+    h.slack.addFile({
+      id: "FFLOW",
+      name: "people.csv",
+      content: Buffer.from(
+        "Phone,First Name,Ward,timezone\n(202) 555-0181,Rosa,W1,America/New_York\n202-555-0182,Sam,W2,America/New_York\n",
+      ),
+    });
     await h.command(ORGANIZER, "upload flow");
-    const uploadView = h.slack.callsTo("views.open").at(-1)!.args.view as { callback_id: string; private_metadata: string };
-    await h.interact({ type: "view_submission", user: { id: ORGANIZER }, view: { id: "V", callback_id: uploadView.callback_id, private_metadata: uploadView.private_metadata, state: { values: { csv: { file: { type: "file_input", files: [{ id: "FFLOW" }] } } } } } });
-    await waitFor(() => h.slack.callsTo("chat.update").find((c) => String(c.args.text).includes("*2 imported*")), { what: "the import summary" });
+    const uploadView = h.slack.callsTo("views.open").at(-1)!.args.view as {
+      callback_id: string;
+      private_metadata: string;
+    };
+    await h.interact({
+      type: "view_submission",
+      user: { id: ORGANIZER },
+      view: {
+        id: "V",
+        callback_id: uploadView.callback_id,
+        private_metadata: uploadView.private_metadata,
+        state: { values: { csv: { file: { type: "file_input", files: [{ id: "FFLOW" }] } } } },
+      },
+    });
+    await waitFor(() => h.slack.callsTo("chat.update").find((c) => String(c.args.text).includes("*2 imported*")), {
+      what: "the import summary",
+    });
 
     await h.command(ORGANIZER, "script flow");
     const scriptView = h.slack.callsTo("views.open").at(-1)!.args.view as { private_metadata: string };
     const saved = await h.interact({
-      type: "view_submission", user: { id: ORGANIZER },
-      view: { id: "V2", callback_id: "campaign_script", private_metadata: scriptView.private_metadata, state: { values: {
-        opening: { value: { type: "plain_text_input", value: "Hi {first_name}, {texter_name} here for ward {ward}. Will you vote? Reply STOP to opt out." } },
-        canned: { value: { type: "plain_text_input", value: "Thanks: Thank you {first_name}!" } },
-        tags: { value: { type: "plain_text_input", value: "Yes, No" } },
-      } } },
+      type: "view_submission",
+      user: { id: ORGANIZER },
+      view: {
+        id: "V2",
+        callback_id: "campaign_script",
+        private_metadata: scriptView.private_metadata,
+        state: {
+          values: {
+            opening: {
+              value: {
+                type: "plain_text_input",
+                value: "Hi {first_name}, {texter_name} here for ward {ward}. Will you vote? Reply STOP to opt out.",
+              },
+            },
+            canned: { value: { type: "plain_text_input", value: "Thanks: Thank you {first_name}!" } },
+            tags: { value: { type: "plain_text_input", value: "Yes, No" } },
+          },
+        },
+      },
     });
     expect((saved.json() as { response_action: string }).response_action).toBe("update");
     expect(await h.commandText(ORGANIZER, "hours flow 0-24")).toContain("0:00 to 24:00");
@@ -43,9 +76,17 @@ describe("a campaign from create to reply, through Slack alone", () => {
     const text = await h.twilio.waitForMessage((m) => m.to === "+12025550181");
     expect(text.body).toBe("Hi Rosa, Vera here for ward W1. Will you vote? Reply STOP to opt out.");
 
-    await h.twilioWebhook("/twilio/sms", { MessageSid: "SMflow0000000000000000000000000001", From: "+12025550181", To: h.twilio.fromNumber, Body: "Yes!", NumMedia: "0" });
+    await h.twilioWebhook("/twilio/sms", {
+      MessageSid: "SMflow0000000000000000000000000001",
+      From: "+12025550181",
+      To: h.twilio.fromNumber,
+      Body: "Yes!",
+      NumMedia: "0",
+    });
     await h.settle();
-    const parent = h.slack.callsTo("chat.postMessage").find((c) => c.args.channel === "DVERA" && !c.args.thread_ts && textOf(c.args.blocks).includes("Rosa"))!;
+    const parent = h.slack
+      .callsTo("chat.postMessage")
+      .find((c) => c.args.channel === "DVERA" && !c.args.thread_ts && textOf(c.args.blocks).includes("Rosa"))!;
     await pressAndWait(h, "UVERA", buttonsOf(parent.args.blocks)["conv_tag:0"]!);
     await pressAndWait(h, "UVERA", buttonsOf(parent.args.blocks)["conv_canned:0"]!);
     await waitFor(() => h.twilio.messagesTo("+12025550181").length === 2, { what: "the canned reply" });

@@ -18,16 +18,22 @@ function bigCsv(megabytes: number, badByteAtRow?: number): { size: number; rows:
   let rows = 0;
   while (size < megabytes * MB) size += row(rows++).length;
   const content = () =>
-    Readable.from((function* () {
-      yield Buffer.from(header);
-      for (let i = 0; i < rows; i += 500) {
-        const chunk = Array.from({ length: Math.min(500, rows - i) }, (_, j) => row(i + j)).join("");
-        if (badByteAtRow !== undefined && badByteAtRow >= i && badByteAtRow < i + 500) {
-          const at = chunk.indexOf("Voter" + badByteAtRow);
-          yield Buffer.concat([Buffer.from(chunk.slice(0, at)), Buffer.from("Jos\xe9 ", "latin1"), Buffer.from(chunk.slice(at))]);
-        } else yield Buffer.from(chunk);
-      }
-    })());
+    Readable.from(
+      (function* () {
+        yield Buffer.from(header);
+        for (let i = 0; i < rows; i += 500) {
+          const chunk = Array.from({ length: Math.min(500, rows - i) }, (_, j) => row(i + j)).join("");
+          if (badByteAtRow !== undefined && badByteAtRow >= i && badByteAtRow < i + 500) {
+            const at = chunk.indexOf("Voter" + badByteAtRow);
+            yield Buffer.concat([
+              Buffer.from(chunk.slice(0, at)),
+              Buffer.from("Jos\xe9 ", "latin1"),
+              Buffer.from(chunk.slice(at)),
+            ]);
+          } else yield Buffer.from(chunk);
+        }
+      })(),
+    );
   return { size, rows, content };
 }
 
@@ -42,19 +48,43 @@ describe.runIf(onPostgres)("a 200 MB contacts file shared in the DM", () => {
     await h?.stop();
   });
 
-  async function shareInDm(fileId: string, file: ReturnType<typeof bigCsv>): Promise<{ final: string; progress: string[] }> {
+  async function shareInDm(
+    fileId: string,
+    file: ReturnType<typeof bigCsv>,
+  ): Promise<{ final: string; progress: string[] }> {
     h.slack.addFile({ id: fileId, name: "crm-export.csv", content: file.content, size: file.size });
     const updates = h.slack.callsTo("chat.update").length;
-    await h.event({ type: "message", subtype: "file_share", channel: "DORGANIZER", channel_type: "im", user: ORGANIZER, text: "upload big", ts: `${Date.now()}.1`, files: [{ id: fileId }] });
+    await h.event({
+      type: "message",
+      subtype: "file_share",
+      channel: "DORGANIZER",
+      channel_type: "im",
+      user: ORGANIZER,
+      text: "upload big",
+      ts: `${Date.now()}.1`,
+      files: [{ id: fileId }],
+    });
     const done = await waitFor(
-      () => h.slack.callsTo("chat.update").slice(updates).find((c) => /finished|was not imported/.test(String(c.args.text))),
+      () =>
+        h.slack
+          .callsTo("chat.update")
+          .slice(updates)
+          .find((c) => /finished|was not imported/.test(String(c.args.text))),
       { what: "the import summary", timeoutMs: 240_000, intervalMs: 200 },
     );
-    const texts = h.slack.callsTo("chat.update").slice(updates).map((c) => String(c.args.text));
+    const texts = h.slack
+      .callsTo("chat.update")
+      .slice(updates)
+      .map((c) => String(c.args.text));
     return { final: String(done.args.text), progress: texts.filter((t) => t.startsWith("Importing")) };
   }
   const contacts = async () =>
-    (await h.db.selectFrom("contacts").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n;
+    (
+      await h.db
+        .selectFrom("contacts")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n;
 
   it("a bad byte at 150 MB refuses the whole file, naming the row, and leaves nothing behind", async () => {
     const file = bigCsv(200, 75_000);
@@ -75,8 +105,14 @@ describe.runIf(onPostgres)("a 200 MB contacts file shared in the DM", () => {
     expect(percents.length).toBeGreaterThanOrEqual(9);
     for (let i = 1; i < percents.length; i++) expect(percents[i]! - percents[i - 1]!).toBeLessThanOrEqual(20);
     expect(await contacts()).toBe(file.rows);
-    const sample = await h.db.selectFrom("contacts").select(["phone", "first_name", "custom_fields"]).where("first_name", "=", "Voter54321").executeTakeFirstOrThrow();
+    const sample = await h.db
+      .selectFrom("contacts")
+      .select(["phone", "first_name", "custom_fields"])
+      .where("first_name", "=", "Voter54321")
+      .executeTakeFirstOrThrow();
     expect(sample.phone).toBe(`+1202${2_000_000 + 54_321}`);
-    expect(String((sample.custom_fields as Record<string, string>).notes)).toMatch(/^Met at the Saturday canvass.*54321$/);
+    expect(String((sample.custom_fields as Record<string, string>).notes)).toMatch(
+      /^Met at the Saturday canvass.*54321$/,
+    );
   }, 300_000);
 });

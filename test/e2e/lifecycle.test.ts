@@ -9,7 +9,8 @@ describe("launch, pause, archive and hours", () => {
   afterAll(async () => {
     await h?.stop();
   });
-  const state = async () => (await h.db.selectFrom("campaigns").select("state").where("slug", "=", "life").executeTakeFirstOrThrow()).state;
+  const state = async () =>
+    (await h.db.selectFrom("campaigns").select("state").where("slug", "=", "life").executeTakeFirstOrThrow()).state;
 
   it("refuses to launch without contacts, an opening message, or with a field no column provides", async () => {
     await h.commandText(ORGANIZER, "create life Life Cycle");
@@ -17,12 +18,40 @@ describe("launch, pause, archive and hours", () => {
     expect(empty).toContain("can't launch yet");
     expect(empty).toContain("no contacts to text: `/campaign upload life`");
     expect(empty).toContain("no opening message: `/campaign script life`");
-    const campaign = await h.db.selectFrom("campaigns").select("id").where("slug", "=", "life").executeTakeFirstOrThrow();
-    await h.db.insertInto("contacts").values({ campaign_id: campaign.id, phone: "+12025550177", first_name: "L", last_name: null, zip: null, timezone: null, external_id: null, custom_fields: "{}", import_id: null, row_number: 2 }).execute();
-    await h.db.updateTable("campaigns").set({ opening_message: "Hi {first_name} from {ward}! Reply STOP to opt out." }).where("id", "=", campaign.id).execute();
-    expect(await h.commandText(ORGANIZER, "launch life")).toContain("names `{ward}`, which no uploaded column provides");
+    const campaign = await h.db
+      .selectFrom("campaigns")
+      .select("id")
+      .where("slug", "=", "life")
+      .executeTakeFirstOrThrow();
+    await h.db
+      .insertInto("contacts")
+      .values({
+        campaign_id: campaign.id,
+        phone: "+12025550177",
+        first_name: "L",
+        last_name: null,
+        zip: null,
+        timezone: null,
+        external_id: null,
+        custom_fields: "{}",
+        import_id: null,
+        row_number: 2,
+      })
+      .execute();
+    await h.db
+      .updateTable("campaigns")
+      .set({ opening_message: "Hi {first_name} from {ward}! Reply STOP to opt out." })
+      .where("id", "=", campaign.id)
+      .execute();
+    expect(await h.commandText(ORGANIZER, "launch life")).toContain(
+      "names `{ward}`, which no uploaded column provides",
+    );
     expect(await state()).toBe("draft");
-    await h.db.updateTable("campaigns").set({ custom_fields: JSON.stringify([{ key: "ward", header: "Ward" }]) }).where("id", "=", campaign.id).execute();
+    await h.db
+      .updateTable("campaigns")
+      .set({ custom_fields: JSON.stringify([{ key: "ward", header: "Ward" }]) })
+      .where("id", "=", campaign.id)
+      .execute();
     expect(await h.commandText(ORGANIZER, "launch life")).toContain("is live");
     expect(await state()).toBe("active");
     expect(await h.commandText(ORGANIZER, "launch life")).toContain("is active, so it can't launch");
@@ -32,7 +61,11 @@ describe("launch, pause, archive and hours", () => {
     await h.commandText("UHOLDER", "shift life");
     await h.slack.waitForCall("chat.postMessage", (c) => c.args.channel === "UHOLDER");
     expect(await h.commandText(ORGANIZER, "pause life")).toContain("is paused");
-    const held = await h.db.selectFrom("contacts").select("status").where("phone", "=", "+12025550177").executeTakeFirstOrThrow();
+    const held = await h.db
+      .selectFrom("contacts")
+      .select("status")
+      .where("phone", "=", "+12025550177")
+      .executeTakeFirstOrThrow();
     expect(held.status).toBe("pool");
     expect(await h.commandText("UHOLDER", "shift life")).toContain("is paused");
     expect(await h.commandText(ORGANIZER, "archive life")).toContain("is archived");
@@ -46,7 +79,11 @@ describe("launch, pause, archive and hours", () => {
     const answer = await h.commandText(ORGANIZER, "launch gone");
     expect(answer).toBe("*Gone* is archived, so it can't launch.");
     expect(await h.commandText(ORGANIZER, "hours gone 10-18")).toContain("archived");
-    const row = await h.db.selectFrom("campaigns").select(["state", "hours_start", "hours_end"]).where("slug", "=", "gone").executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom("campaigns")
+      .select(["state", "hours_start", "hours_end"])
+      .where("slug", "=", "gone")
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ state: "archived", hours_start: 9, hours_end: 20 });
   });
 
@@ -59,7 +96,11 @@ describe("launch, pause, archive and hours", () => {
       expect(answer).toContain("Usage: `/campaign hours <slug> <start>-<end>`");
       expect(answer).toContain("0–24");
     }
-    const row = await h.db.selectFrom("campaigns").select(["hours_start", "hours_end"]).where("slug", "=", "hrs").executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom("campaigns")
+      .select(["hours_start", "hours_end"])
+      .where("slug", "=", "hrs")
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ hours_start: 10, hours_end: 19 });
   });
 });

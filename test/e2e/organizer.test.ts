@@ -13,25 +13,56 @@ describe("the organizer's view: stats and export", () => {
     h = await Harness.start();
     ps = phones(5, 2025558000);
     const { campaignId } = await seedCampaign(h.db, {
-      slug: "report", title: "Report Test",
-      contacts: ps.map((phone, i) => ({ phone, first_name: i === 0 ? "=HYPERLINK(\"x\")" : `R${i}`, custom_fields: { ward: `W${i}` } })),
+      slug: "report",
+      title: "Report Test",
+      contacts: ps.map((phone, i) => ({
+        phone,
+        first_name: i === 0 ? '=HYPERLINK("x")' : `R${i}`,
+        custom_fields: { ward: `W${i}` },
+      })),
     });
-    await h.db.updateTable("campaigns").set({ outcome_tags: JSON.stringify(["Yes", "No"]), custom_fields: JSON.stringify([{ key: "ward", header: "Ward" }]) }).where("id", "=", campaignId).execute();
+    await h.db
+      .updateTable("campaigns")
+      .set({
+        outcome_tags: JSON.stringify(["Yes", "No"]),
+        custom_fields: JSON.stringify([{ key: "ward", header: "Ward" }]),
+      })
+      .where("id", "=", campaignId)
+      .execute();
     // Two volunteers send four texts; contact 4 stays in the pool.
-    for (const [user, count] of [["UREP1", 3], ["UREP2", 1]] as const) {
+    for (const [user, count] of [
+      ["UREP1", 3],
+      ["UREP2", 1],
+    ] as const) {
       let card = await startShift(h, user, "report");
-      for (let i = 0; i < count; i++) card = { ...card, blocks: (await pressAndWait(h, user, buttonsOf(card.blocks)[CARD_ACTIONS.send]!)).blocks };
+      for (let i = 0; i < count; i++)
+        card = { ...card, blocks: (await pressAndWait(h, user, buttonsOf(card.blocks)[CARD_ACTIONS.send]!)).blocks };
       await pressAndWait(h, user, buttonsOf(card.blocks)[CARD_ACTIONS.end]!);
     }
     await h.app.services.deliveries.idle();
     const inbound = async (from: string, body: string, n: number) =>
-      h.twilioWebhook("/twilio/sms", { MessageSid: `SMrep${n}`.padEnd(34, "0"), From: from, To: h.twilio.fromNumber, Body: body, NumMedia: "0" });
+      h.twilioWebhook("/twilio/sms", {
+        MessageSid: `SMrep${n}`.padEnd(34, "0"),
+        From: from,
+        To: h.twilio.fromNumber,
+        Body: body,
+        NumMedia: "0",
+      });
     await inbound(ps[0]!, "Yes I'll vote", 1);
     await inbound(ps[0]!, "at 5pm", 2);
     await inbound(ps[1]!, "STOP", 3);
     await h.settle();
-    const conversation = await h.db.selectFrom("conversations as v").innerJoin("contacts as c", "c.id", "v.contact_id").select("v.id").where("c.phone", "=", ps[0]!).executeTakeFirstOrThrow();
-    await h.db.updateTable("conversations").set({ current_tag: "Yes", tagged_by: "UREP1" }).where("id", "=", conversation.id).execute();
+    const conversation = await h.db
+      .selectFrom("conversations as v")
+      .innerJoin("contacts as c", "c.id", "v.contact_id")
+      .select("v.id")
+      .where("c.phone", "=", ps[0]!)
+      .executeTakeFirstOrThrow();
+    await h.db
+      .updateTable("conversations")
+      .set({ current_tag: "Yes", tagged_by: "UREP1" })
+      .where("id", "=", conversation.id)
+      .execute();
   });
   afterAll(async () => {
     await h?.stop();
@@ -60,10 +91,32 @@ describe("the organizer's view: stats and export", () => {
     const [contactsCsv, messagesCsv] = [...h.slack.uploads.values()].map((b) => b.toString("utf8"));
     const contacts = Papa.parse<Record<string, string>>(contactsCsv!, { header: true, skipEmptyLines: true }).data;
     expect(contacts).toHaveLength(5);
-    expect(Object.keys(contacts[0]!)).toEqual(["external_id", "first_name", "last_name", "phone", "zip", "Ward", "volunteer", "opening_status", "error_code", "sent_at", "delivered_at", "replies", "last_reply", "outcome", "opted_out"]);
+    expect(Object.keys(contacts[0]!)).toEqual([
+      "external_id",
+      "first_name",
+      "last_name",
+      "phone",
+      "zip",
+      "Ward",
+      "volunteer",
+      "opening_status",
+      "error_code",
+      "sent_at",
+      "delivered_at",
+      "replies",
+      "last_reply",
+      "outcome",
+      "opted_out",
+    ]);
     const first = contacts.find((r) => r.Ward === "W0")!;
-    expect(first.first_name).toBe("'=HYPERLINK(\"x\")");
-    expect(first).toMatchObject({ replies: "2", last_reply: "at 5pm", outcome: "Yes", opted_out: "no", volunteer: "UREP1" });
+    expect(first.first_name).toBe('\'=HYPERLINK("x")');
+    expect(first).toMatchObject({
+      replies: "2",
+      last_reply: "at 5pm",
+      outcome: "Yes",
+      opted_out: "no",
+      volunteer: "UREP1",
+    });
     expect(contacts.find((r) => r.Ward === "W1")!.opted_out).toBe("yes");
     expect(contacts.find((r) => r.Ward === "W4")!.opening_status).toBe("not sent");
     const messages = Papa.parse<Record<string, string>>(messagesCsv!, { header: true, skipEmptyLines: true }).data;
@@ -89,7 +142,10 @@ describe("the organizer's view: stats and export", () => {
     expect(oneText).toContain("4 / 5 texted");
     expect(oneText).toContain("Reply rate 50.0% · 1 opt-outs · 1 waiting");
     for (let i = 0; i < 59; i++) {
-      await h.db.insertInto("campaigns").values({ slug: `bulk-${i}`, title: `Bulk ${i}`, created_by: ORGANIZER }).execute();
+      await h.db
+        .insertInto("campaigns")
+        .values({ slug: `bulk-${i}`, title: `Bulk ${i}`, created_by: ORGANIZER })
+        .execute();
     }
     const before = h.slack.callsTo("views.publish").length;
     await h.event({ type: "app_home_opened", user: ORGANIZER, channel: "DORG", tab: "home" });
@@ -100,4 +156,3 @@ describe("the organizer's view: stats and export", () => {
     expect(textOf(blocks)).toContain("more; see `/campaign list`");
   });
 });
-

@@ -12,8 +12,18 @@ import { createTestDatabase, onPostgres, type TestDatabase } from "../support/te
 /** Keeps log lines so a test can check what was (and was not) written. */
 function captureLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const keep = (...args: unknown[]) => void lines.push(args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(" "));
-  return { lines, debug: () => undefined, info: keep, warn: keep, error: keep, setLevel: () => undefined, getLevel: () => LogLevel.INFO, setName: () => undefined };
+  const keep = (...args: unknown[]) =>
+    void lines.push(args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(" "));
+  return {
+    lines,
+    debug: () => undefined,
+    info: keep,
+    warn: keep,
+    error: keep,
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  };
 }
 
 describe("Slack outbox", () => {
@@ -24,17 +34,27 @@ describe("Slack outbox", () => {
   const outboxes: Outbox[] = [];
 
   const startOutbox = (options: Partial<OutboxOptions> = {}): Outbox => {
-    const outbox = new Outbox({ db, token: slack.botToken, slackApiUrl: slack.apiUrl, logger, perChannelIntervalMs: 50, ...options });
+    const outbox = new Outbox({
+      db,
+      token: slack.botToken,
+      slackApiUrl: slack.apiUrl,
+      logger,
+      perChannelIntervalMs: 50,
+      ...options,
+    });
     outboxes.push(outbox);
     outbox.start();
     return outbox;
   };
   /** Posts Slack accepted (a 429 or 5xx answer posted nothing), in the order they arrived. */
   const posted = (channel?: string): SlackCall[] =>
-    slack.callsTo("chat.postMessage").filter((call) => call.status === 200 && (channel === undefined || call.args.channel === channel));
+    slack
+      .callsTo("chat.postMessage")
+      .filter((call) => call.status === 200 && (channel === undefined || call.args.channel === channel));
   const textsOf = (calls: SlackCall[]) => calls.map((call) => String(call.args.text));
   const enqueueMany = async (channel: string, count: number, prefix = channel) => {
-    for (let i = 0; i < count; i++) await enqueuePost(db, { dedupeKey: `${prefix}:${i}`, channel, payload: { text: `${prefix} #${i}` } });
+    for (let i = 0; i < count; i++)
+      await enqueuePost(db, { dedupeKey: `${prefix}:${i}`, channel, payload: { text: `${prefix} #${i}` } });
   };
 
   beforeAll(async () => {
@@ -80,7 +100,10 @@ describe("Slack outbox", () => {
     await enqueueMany("D_OTHER1", 2);
     await enqueueMany("D_OTHER2", 2);
     outbox.kick();
-    await waitFor(() => posted("D_OTHER1").length === 2 && posted("D_OTHER2").length === 2, { what: "the other DMs", timeoutMs: 2500 });
+    await waitFor(() => posted("D_OTHER1").length === 2 && posted("D_OTHER2").length === 2, {
+      what: "the other DMs",
+      timeoutMs: 2500,
+    });
     expect(Date.now() - limitedAt).toBeLessThan(2500);
     expect(posted("D_LIMITED")).toEqual([]);
     await outbox.drain(10_000);
@@ -91,13 +114,28 @@ describe("Slack outbox", () => {
 
   it("a 429 on a workspace-limited method (chat.update) holds that method for every channel", async () => {
     slack.failNext("chat.update", 429, { count: 1, retryAfter: 2 });
-    await enqueuePost(db, { dedupeKey: "u:1", channel: "D_A", method: "chat.update", payload: { ts: "1.1", text: "update A" } });
+    await enqueuePost(db, {
+      dedupeKey: "u:1",
+      channel: "D_A",
+      method: "chat.update",
+      payload: { ts: "1.1", text: "update A" },
+    });
     const outbox = startOutbox();
     await waitFor(() => slack.callsTo("chat.update").some((call) => call.status === 429), { what: "the 429" });
     const hit = slack.callsTo("chat.update").find((call) => call.status === 429)!;
     // Once the outbox has taken in the 429 (it puts the item back with the reason):
-    await waitFor(async () => (await db.selectFrom("slack_outbox").select("last_error").where("dedupe_key", "=", "u:1").executeTakeFirst())?.last_error === "ratelimited", { what: "the 429 recorded" });
-    await enqueuePost(db, { dedupeKey: "u:2", channel: "D_B", method: "chat.update", payload: { ts: "2.1", text: "update B" } });
+    await waitFor(
+      async () =>
+        (await db.selectFrom("slack_outbox").select("last_error").where("dedupe_key", "=", "u:1").executeTakeFirst())
+          ?.last_error === "ratelimited",
+      { what: "the 429 recorded" },
+    );
+    await enqueuePost(db, {
+      dedupeKey: "u:2",
+      channel: "D_B",
+      method: "chat.update",
+      payload: { ts: "2.1", text: "update B" },
+    });
     outbox.kick();
     await outbox.drain(10_000);
     const updates = slack.callsTo("chat.update").filter((call) => call.status === 200);
@@ -107,7 +145,9 @@ describe("Slack outbox", () => {
 
   it("the same dedupe key enqueued twice (a webhook or event retry) is one row and one post", async () => {
     const first = await enqueuePost(db, { dedupeKey: "in:42", channel: "C_DUP", payload: { text: "reply 42" } });
-    const again = await db.transaction().execute((tx) => enqueuePost(tx, { dedupeKey: "in:42", channel: "C_DUP", payload: { text: "reply 42" } }));
+    const again = await db
+      .transaction()
+      .execute((tx) => enqueuePost(tx, { dedupeKey: "in:42", channel: "C_DUP", payload: { text: "reply 42" } }));
     expect(first.created).toBe(true);
     expect(again).toEqual({ id: first.id, created: false });
     await startOutbox().drain();
@@ -122,33 +162,57 @@ describe("Slack outbox", () => {
     const appClient = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl });
     const started = performance.now();
     await appClient.chat.postMessage({ channel: "UVOLUNTEER", text: "next card" });
-    await appClient.views.open({ trigger_id: "t1", view: { type: "modal", title: { type: "plain_text", text: "Script" }, blocks: [] } });
+    await appClient.views.open({
+      trigger_id: "t1",
+      view: { type: "modal", title: { type: "plain_text", text: "Script" }, blocks: [] },
+    });
     const appMs = performance.now() - started;
     await outbox.drain(10_000);
     const [limited, retried] = slack.callsTo("chat.postMessage").filter((call) => call.args.channel === "C_LIMITED");
     const outboxWaitMs = retried!.at - limited!.at;
-    console.log(JSON.stringify({ test: "outbox 429 isolation", appClientMs: Math.round(appMs), outboxRetryAfterMs: outboxWaitMs }));
+    console.log(
+      JSON.stringify({
+        test: "outbox 429 isolation",
+        appClientMs: Math.round(appMs),
+        outboxRetryAfterMs: outboxWaitMs,
+      }),
+    );
     expect(appMs).toBeLessThan(500);
     expect(outboxWaitMs).toBeGreaterThanOrEqual(2900);
     // The outbox's client did not retry by itself: the outbox saw the 429 and chose when to post again.
     expect(slack.callsTo("chat.postMessage").filter((call) => call.args.channel === "C_LIMITED")).toHaveLength(2);
-    expect(logger.lines.some((line) => line.includes("rate limited") && line.includes("slow:1 waits 3000 ms"))).toBe(true);
+    expect(logger.lines.some((line) => line.includes("rate limited") && line.includes("slow:1 waits 3000 ms"))).toBe(
+      true,
+    );
   });
 
   it("a thread reply waits for its parent and gets the parent's ts; onPosted reports it", async () => {
     const seen: { key: string; ts: string; channel: string }[] = [];
     slack.failNext("chat.postMessage", 503, { count: 1 });
     await enqueuePost(db, { dedupeKey: "conv-parent:7", channel: "UVOL7", payload: { text: "parent" } });
-    await enqueuePost(db, { dedupeKey: "in:70", channel: "UVOL7", payload: { text: "child", thread_ts: { fromOutbox: "conv-parent:7" } } });
+    await enqueuePost(db, {
+      dedupeKey: "in:70",
+      channel: "UVOL7",
+      payload: { text: "child", thread_ts: { fromOutbox: "conv-parent:7" } },
+    });
     // Another channel, ordered after the parent with `after`.
-    await enqueuePost(db, { dedupeKey: "notice:7", channel: "C_ORGANIZERS", payload: { text: "after the parent" }, after: "conv-parent:7" });
+    await enqueuePost(db, {
+      dedupeKey: "notice:7",
+      channel: "C_ORGANIZERS",
+      payload: { text: "after the parent" },
+      after: "conv-parent:7",
+    });
     const outbox = startOutbox();
     outbox.onPosted("conv-parent:", (item, at) => void seen.push({ key: item.dedupeKey, ...at }));
     await outbox.drain(10_000);
     const parent = posted().find((call) => call.args.text === "parent")!;
     const child = posted().find((call) => call.args.text === "child")!;
     const notice = posted().find((call) => call.args.text === "after the parent")!;
-    const row = await db.selectFrom("slack_outbox").select(["posted_ts"]).where("dedupe_key", "=", "conv-parent:7").executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom("slack_outbox")
+      .select(["posted_ts"])
+      .where("dedupe_key", "=", "conv-parent:7")
+      .executeTakeFirstOrThrow();
     expect(child.args).toMatchObject({ channel: "DVOL7", thread_ts: row.posted_ts });
     expect(child.at).toBeGreaterThan(parent.at);
     expect(notice.at).toBeGreaterThan(parent.at);
@@ -168,8 +232,16 @@ describe("Slack outbox", () => {
   });
 
   it("a claim left by a crashed instance is posted once its lease expires", async () => {
-    const { id } = await enqueuePost(db, { dedupeKey: "crash:1", channel: "C_CRASH", payload: { text: "claimed then crashed" } });
-    await db.updateTable("slack_outbox").set({ attempts: 1, locked_until: sql<Date>`now() + interval '1 second'` }).where("id", "=", id).execute();
+    const { id } = await enqueuePost(db, {
+      dedupeKey: "crash:1",
+      channel: "C_CRASH",
+      payload: { text: "claimed then crashed" },
+    });
+    await db
+      .updateTable("slack_outbox")
+      .set({ attempts: 1, locked_until: sql<Date>`now() + interval '1 second'` })
+      .where("id", "=", id)
+      .execute();
     const outbox = startOutbox();
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(posted("C_CRASH")).toHaveLength(0);
@@ -184,7 +256,14 @@ describe("Slack outbox", () => {
     const paced = posted("C_PACED").map((call) => call.at);
     const spread = ["C_A", "C_B", "C_C", "C_D", "C_E"].map((channel) => posted(channel)[0]!.at);
     const gaps = paced.slice(1).map((at, i) => at - paced[i]!);
-    console.log(JSON.stringify({ test: "outbox pacing", oneChannelMs: paced.at(-1)! - paced[0]!, gapsMs: gaps, fiveChannelsMs: Math.max(...spread) - Math.min(...spread) }));
+    console.log(
+      JSON.stringify({
+        test: "outbox pacing",
+        oneChannelMs: paced.at(-1)! - paced[0]!,
+        gapsMs: gaps,
+        fiveChannelsMs: Math.max(...spread) - Math.min(...spread),
+      }),
+    );
     expect(paced.at(-1)! - paced[0]!).toBeGreaterThanOrEqual(3950);
     // Measured where the fake receives them; the outbox spaces the starts of its requests.
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(950);
@@ -205,9 +284,17 @@ describe("Slack outbox", () => {
     slack.failNext("chat.postMessage", 200, { count: 1, error: "channel_not_found" });
     await enqueuePost(db, { dedupeKey: "in:99", channel: "C_GONE", payload: { text: "From +12025550123: hello" } });
     await enqueuePost(db, { dedupeKey: "in:100", channel: "C_GONE", payload: { text: "next one" } });
-    await enqueuePost(db, { dedupeKey: "in:101", channel: "C_GONE", payload: { text: "its reply", thread_ts: { fromOutbox: "in:99" } } });
+    await enqueuePost(db, {
+      dedupeKey: "in:101",
+      channel: "C_GONE",
+      payload: { text: "its reply", thread_ts: { fromOutbox: "in:99" } },
+    });
     await startOutbox().drain(5_000);
-    const failed = await db.selectFrom("slack_outbox").select(["state", "last_error", "attempts"]).where("dedupe_key", "=", "in:99").executeTakeFirstOrThrow();
+    const failed = await db
+      .selectFrom("slack_outbox")
+      .select(["state", "last_error", "attempts"])
+      .where("dedupe_key", "=", "in:99")
+      .executeTakeFirstOrThrow();
     expect(failed).toEqual({ state: "failed", last_error: "channel_not_found", attempts: 1 });
     // Tried once (Slack answered ok: false), then the channel moved on; the reply to the failed
     // parent is posted outside the thread rather than lost.
@@ -230,30 +317,36 @@ describe("Slack outbox", () => {
     expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(950);
     expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(1950);
     expect(Date.now() - started).toBeLessThan(6_000);
-    const row = await db.selectFrom("slack_outbox").select(["state", "attempts", "last_error"]).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom("slack_outbox")
+      .select(["state", "attempts", "last_error"])
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ state: "posted", attempts: 3, last_error: null });
   });
 
-  it.runIf(onPostgres)("two instances on one PostgreSQL post every item once, in order, paced across both", async () => {
-    const second = await testDb.open();
-    const channels = ["C_P1", "C_P2", "C_P3", "C_P4"];
-    for (const channel of channels) await enqueueMany(channel, 10);
-    // Both poll often, so both usually win claims; which one does is up to timing.
-    const a = startOutbox({ perChannelIntervalMs: 200, pollMs: 20, instanceId: "a" });
-    const b = startOutbox({ db: second.db, perChannelIntervalMs: 200, pollMs: 20, instanceId: "b" });
-    const byInstance = { a: 0, b: 0 };
-    a.onPosted("", () => void (byInstance.a += 1));
-    b.onPosted("", () => void (byInstance.b += 1));
-    await Promise.all([a.drain(20_000), b.drain(20_000)]);
-    console.log(JSON.stringify({ test: "outbox two instances", postsByInstance: byInstance }));
-    expect(byInstance.a + byInstance.b).toBe(40);
-    for (const channel of channels) {
-      const calls = posted(channel);
-      expect(textsOf(calls)).toEqual(Array.from({ length: 10 }, (_, i) => `${channel} #${i}`));
-      const gaps = calls.slice(1).map((call, i) => call.at - calls[i]!.at);
-      // The outbox spaces the starts of its requests; arrival at the fake adds a few ms of jitter.
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(170);
-    }
-    expect(slack.callsTo("chat.postMessage")).toHaveLength(40);
-  });
+  it.runIf(onPostgres)(
+    "two instances on one PostgreSQL post every item once, in order, paced across both",
+    async () => {
+      const second = await testDb.open();
+      const channels = ["C_P1", "C_P2", "C_P3", "C_P4"];
+      for (const channel of channels) await enqueueMany(channel, 10);
+      // Both poll often, so both usually win claims; which one does is up to timing.
+      const a = startOutbox({ perChannelIntervalMs: 200, pollMs: 20, instanceId: "a" });
+      const b = startOutbox({ db: second.db, perChannelIntervalMs: 200, pollMs: 20, instanceId: "b" });
+      const byInstance = { a: 0, b: 0 };
+      a.onPosted("", () => void (byInstance.a += 1));
+      b.onPosted("", () => void (byInstance.b += 1));
+      await Promise.all([a.drain(20_000), b.drain(20_000)]);
+      console.log(JSON.stringify({ test: "outbox two instances", postsByInstance: byInstance }));
+      expect(byInstance.a + byInstance.b).toBe(40);
+      for (const channel of channels) {
+        const calls = posted(channel);
+        expect(textsOf(calls)).toEqual(Array.from({ length: 10 }, (_, i) => `${channel} #${i}`));
+        const gaps = calls.slice(1).map((call, i) => call.at - calls[i]!.at);
+        // The outbox spaces the starts of its requests; arrival at the fake adds a few ms of jitter.
+        expect(Math.min(...gaps)).toBeGreaterThanOrEqual(170);
+      }
+      expect(slack.callsTo("chat.postMessage")).toHaveLength(40);
+    },
+  );
 });

@@ -4,7 +4,13 @@ import { textOf } from "../support/cards.ts";
 import { waitFor } from "../support/http-util.ts";
 import { previewTiming } from "../../src/slack/views/script-preview.ts";
 
-type Block = { type: string; block_id?: string; label?: { text: string }; element?: Record<string, unknown>; dispatch_action?: boolean };
+type Block = {
+  type: string;
+  block_id?: string;
+  label?: { text: string };
+  element?: Record<string, unknown>;
+  dispatch_action?: boolean;
+};
 type View = { title: { text: string }; callback_id?: string; private_metadata: string; blocks: Block[] };
 
 /** The script modal exactly as Slack posts it: each box under its block_id and action_id, empty boxes as null. */
@@ -19,21 +25,39 @@ describe("the script modal", () => {
   const fresh = { ...previewTiming };
 
   const user = (id: string) => ({ id, username: id.toLowerCase(), name: id.toLowerCase(), team_id: "T0001" });
-  const submit = (opening: string, canned = "", tags = "", { meta = JSON.stringify({ c: campaignId }), as = ORGANIZER } = {}) =>
+  const submit = (
+    opening: string,
+    canned = "",
+    tags = "",
+    { meta = JSON.stringify({ c: campaignId }), as = ORGANIZER } = {},
+  ) =>
     h.interact({
       type: "view_submission",
       team: { id: "T0001", domain: "fake" },
       user: user(as),
       api_app_id: "A0001",
       trigger_id: `trigger.${Math.random().toString(36).slice(2)}`,
-      view: { id: "VSCRIPT", team_id: "T0001", type: "modal", callback_id: "campaign_script", private_metadata: meta, hash: "1700000000.aaaa", state: scriptState(opening, canned, tags) },
+      view: {
+        id: "VSCRIPT",
+        team_id: "T0001",
+        type: "modal",
+        callback_id: "campaign_script",
+        private_metadata: meta,
+        hash: "1700000000.aaaa",
+        state: scriptState(opening, canned, tags),
+      },
     });
   const errorsOf = async (res: Promise<{ json: () => unknown }>) => {
     const body = (await res).json() as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe("errors");
     return body.errors;
   };
-  const saved = () => h.db.selectFrom("campaigns").select(["opening_message", "canned_replies", "outcome_tags"]).where("id", "=", campaignId).executeTakeFirstOrThrow();
+  const saved = () =>
+    h.db
+      .selectFrom("campaigns")
+      .select(["opening_message", "canned_replies", "outcome_tags"])
+      .where("id", "=", campaignId)
+      .executeTakeFirstOrThrow();
   const openModal = async (slug = "scr") => {
     const before = h.slack.callsTo("views.open").length;
     const answer = await h.command(ORGANIZER, `script ${slug}`);
@@ -45,15 +69,39 @@ describe("the script modal", () => {
   beforeAll(async () => {
     h = await Harness.start();
     await h.commandText(ORGANIZER, "create scr Script Test");
-    campaignId = (await h.db.selectFrom("campaigns").select("id").where("slug", "=", "scr").executeTakeFirstOrThrow()).id;
-    await h.db.updateTable("campaigns").set({ custom_fields: JSON.stringify([{ key: "ward", header: "Ward" }, { key: "pollingplace", header: "Polling Place" }]) }).where("id", "=", campaignId).execute();
-    const contact = (phone: string, first: string | null, custom: Record<string, string>) => ({ campaign_id: campaignId, phone, first_name: first, last_name: "Reyes", zip: null, timezone: null, external_id: null, custom_fields: JSON.stringify(custom), import_id: null, row_number: 2 });
-    await h.db.insertInto("contacts").values([
-      contact("+12025550161", "Dana", { ward: "W3", pollingplace: "Main St School" }),
-      contact("+12025550162", null, { ward: "W4", pollingplace: "Library" }),
-      contact("+12025550163", "Eli", { pollingplace: "Library" }),
-      contact("+12025550164", "  ", { ward: " ", pollingplace: "Library" }),
-    ]).execute();
+    campaignId = (await h.db.selectFrom("campaigns").select("id").where("slug", "=", "scr").executeTakeFirstOrThrow())
+      .id;
+    await h.db
+      .updateTable("campaigns")
+      .set({
+        custom_fields: JSON.stringify([
+          { key: "ward", header: "Ward" },
+          { key: "pollingplace", header: "Polling Place" },
+        ]),
+      })
+      .where("id", "=", campaignId)
+      .execute();
+    const contact = (phone: string, first: string | null, custom: Record<string, string>) => ({
+      campaign_id: campaignId,
+      phone,
+      first_name: first,
+      last_name: "Reyes",
+      zip: null,
+      timezone: null,
+      external_id: null,
+      custom_fields: JSON.stringify(custom),
+      import_id: null,
+      row_number: 2,
+    });
+    await h.db
+      .insertInto("contacts")
+      .values([
+        contact("+12025550161", "Dana", { ward: "W3", pollingplace: "Main St School" }),
+        contact("+12025550162", null, { ward: "W4", pollingplace: "Library" }),
+        contact("+12025550163", "Eli", { pollingplace: "Library" }),
+        contact("+12025550164", "  ", { ward: " ", pollingplace: "Library" }),
+      ])
+      .execute();
   });
   afterEach(() => Object.assign(previewTiming, fresh));
   afterAll(async () => {
@@ -63,11 +111,21 @@ describe("the script modal", () => {
   it("opens the modal with the three boxes, the campaign's merge fields and Slack's limits respected", async () => {
     const view = await openModal();
     expect(view.title.text.length).toBeLessThanOrEqual(24);
-    expect(view.blocks.filter((b) => b.type === "input").map((b) => b.label?.text)).toEqual(["Opening message", "Canned replies", "Outcome tags"]);
+    expect(view.blocks.filter((b) => b.type === "input").map((b) => b.label?.text)).toEqual([
+      "Opening message",
+      "Canned replies",
+      "Outcome tags",
+    ]);
     const opening = view.blocks.find((b) => b.block_id === "opening")!;
-    expect(opening.element).toMatchObject({ max_length: 1600, multiline: true, dispatch_action_config: { trigger_actions_on: ["on_character_entered"] } });
+    expect(opening.element).toMatchObject({
+      max_length: 1600,
+      multiline: true,
+      dispatch_action_config: { trigger_actions_on: ["on_character_entered"] },
+    });
     expect(opening.dispatch_action).toBe(true);
-    expect(textOf(view.blocks)).toContain("{first_name} {last_name} {texter_name} {campaign} {zip} {external_id} {ward} {polling_place}");
+    expect(textOf(view.blocks)).toContain(
+      "{first_name} {last_name} {texter_name} {campaign} {zip} {external_id} {ward} {polling_place}",
+    );
     expect(textOf(view.blocks)).toContain("No opening message yet");
     expect(JSON.parse(view.private_metadata)).toMatchObject({ c: campaignId });
   });
@@ -80,7 +138,13 @@ describe("the script modal", () => {
       ["Hi {frist_name}", "", "", "opening", /\{frist_name\} \(did you mean \{first_name\}\?\)/],
       ["Hi {first_name", "", "", "opening", /Unclosed "\{" at character 4/],
       ["Hi {first_name}", "Where: Main St\nJust text without a colon", "", "canned", /Line 2 is not `Title: text`/],
-      ["Hi {first_name}", "Where: at {polling_place}\nWho: {candidate}", "", "canned", /Reply "Who" \(line 2\): No uploaded column provides \{candidate\}/],
+      [
+        "Hi {first_name}",
+        "Where: at {polling_place}\nWho: {candidate}",
+        "",
+        "canned",
+        /Reply "Who" \(line 2\): No uploaded column provides \{candidate\}/,
+      ],
       ["Hi {first_name}", "", "a,b,c,d,e,f,g,h,i,j,k", "tags", /11 tags; at most 10/],
       ["Hi {first_name}", "", "Yes, No, yes", "tags", /"yes" is listed twice/],
       ["Hi {first_name}", "", `Fine, ${"x".repeat(76)}`, "tags", /76 characters; a Slack button fits at most 75/],
@@ -96,7 +160,8 @@ describe("the script modal", () => {
   });
 
   it("saves a valid script and shows its preview: sample, encoding, segments, warnings and contacts lacking a value", async () => {
-    const opening = "Hi {firstName}, it’s {texter_name} with {campaign}. Ward {Ward} votes at {polling place|your usual place}! See you there.";
+    const opening =
+      "Hi {firstName}, it’s {texter_name} with {campaign}. Ward {Ward} votes at {polling place|your usual place}! See you there.";
     const canned = "Where: Your polling place is {polling_place}\n\nWhen: Polls open 7am-8pm, {first_name|friend}";
     const res = await submit(opening, canned, "Supporter, Undecided , Opposed");
     const body = res.json() as { response_action: string; view: View };
@@ -116,7 +181,10 @@ describe("the script modal", () => {
     expect(text).toContain("/campaign launch scr");
     expect(await saved()).toEqual({
       opening_message: opening,
-      canned_replies: [{ title: "Where", text: "Your polling place is {polling_place}" }, { title: "When", text: "Polls open 7am-8pm, {first_name|friend}" }],
+      canned_replies: [
+        { title: "Where", text: "Your polling place is {polling_place}" },
+        { title: "When", text: "Polls open 7am-8pm, {first_name|friend}" },
+      ],
       outcome_tags: ["Supporter", "Undecided", "Opposed"],
     });
   });
@@ -135,7 +203,11 @@ describe("the script modal", () => {
     await submit("Hi {first_name}, it's {texter_name}. Reply STOP to opt out", "Where: At {polling_place}", "Yes, No");
     const view = await openModal();
     const initial = (id: string) => view.blocks.find((b) => b.block_id === id)!.element!.initial_value;
-    expect([initial("opening"), initial("canned"), initial("tags")]).toEqual(["Hi {first_name}, it's {texter_name}. Reply STOP to opt out", "Where: At {polling_place}", "Yes, No"]);
+    expect([initial("opening"), initial("canned"), initial("tags")]).toEqual([
+      "Hi {first_name}, it's {texter_name}. Reply STOP to opt out",
+      "Where: At {polling_place}",
+      "Yes, No",
+    ]);
     const text = textOf(view.blocks);
     expect(text).toContain("Hi Dana, it's Sam. Reply STOP to opt out");
     expect(text).toContain("GSM-7 · 1 segment · 40 characters");
@@ -147,7 +219,9 @@ describe("the script modal", () => {
     previewTiming.openBudgetMs = 0;
     const view = await openModal();
     expect(textOf(view.blocks)).toContain("Counting contacts without a value…");
-    const update = await h.slack.waitForCall("views.update", (c) => textOf((c.args.view as View).blocks).includes("2 of 4 contacts have no {first_name}"));
+    const update = await h.slack.waitForCall("views.update", (c) =>
+      textOf((c.args.view as View).blocks).includes("2 of 4 contacts have no {first_name}"),
+    );
     expect(String(update.args.view_id)).toMatch(/^V/);
   });
 
@@ -160,11 +234,29 @@ describe("the script modal", () => {
       api_app_id: "A0001",
       trigger_id: "trigger.live",
       container: { type: "view", view_id: "VLIVE" },
-      view: { id: "VLIVE", type: "modal", callback_id: "campaign_script", hash: "1700000001.bbbb", private_metadata: JSON.stringify({ c: campaignId }), state: scriptState("Hola {first_name} 🗳️ {precinct}") },
-      actions: [{ type: "plain_text_input", block_id: "opening", action_id: "value", value: "Hola {first_name} 🗳️ {precinct}", action_ts: "1700000001.000200" }],
+      view: {
+        id: "VLIVE",
+        type: "modal",
+        callback_id: "campaign_script",
+        hash: "1700000001.bbbb",
+        private_metadata: JSON.stringify({ c: campaignId }),
+        state: scriptState("Hola {first_name} 🗳️ {precinct}"),
+      },
+      actions: [
+        {
+          type: "plain_text_input",
+          block_id: "opening",
+          action_id: "value",
+          value: "Hola {first_name} 🗳️ {precinct}",
+          action_ts: "1700000001.000200",
+        },
+      ],
     });
     expect(res.status).toBe(200);
-    const call = await h.slack.waitForCall("views.update", (c) => c.args.view_id === "VLIVE" && h.slack.callsTo("views.update").length > before);
+    const call = await h.slack.waitForCall(
+      "views.update",
+      (c) => c.args.view_id === "VLIVE" && h.slack.callsTo("views.update").length > before,
+    );
     expect(call.args.hash).toBe("1700000001.bbbb");
     const text = textOf((call.args.view as View).blocks);
     expect(text).toContain("Preview as you type");
@@ -182,13 +274,30 @@ describe("the script modal", () => {
         user: user(ORGANIZER),
         trigger_id: "trigger.fast",
         container: { type: "view", view_id: "VFAST" },
-        view: { id: "VFAST", type: "modal", callback_id: "campaign_script", hash: "1700000003.dddd", private_metadata: JSON.stringify({ c: campaignId }), state: scriptState(value) },
-        actions: [{ type: "plain_text_input", block_id: "opening", action_id: "value", value, action_ts: String(Date.now() / 1000) }],
+        view: {
+          id: "VFAST",
+          type: "modal",
+          callback_id: "campaign_script",
+          hash: "1700000003.dddd",
+          private_metadata: JSON.stringify({ c: campaignId }),
+          state: scriptState(value),
+        },
+        actions: [
+          {
+            type: "plain_text_input",
+            block_id: "opening",
+            action_id: "value",
+            value,
+            action_ts: String(Date.now() / 1000),
+          },
+        ],
       });
     const typed = ["H", "Hi", "Hi {", "Hi {z", "Hi {zip}", "Hi {zip}!"];
     for (const value of typed) expect((await keystroke(value)).status).toBe(200);
     const updates = () => h.slack.callsTo("views.update").filter((c) => c.args.view_id === "VFAST");
-    await waitFor(() => updates().some((c) => textOf((c.args.view as View).blocks).includes('"text":"Hi!"')), { what: "the last keystroke's preview" });
+    await waitFor(() => updates().some((c) => textOf((c.args.view as View).blocks).includes('"text":"Hi!"')), {
+      what: "the last keystroke's preview",
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(textOf((updates().at(-1)!.args.view as View).blocks)).toContain('"text":"Hi!"');
     expect(updates().length).toBeLessThanOrEqual(typed.length);
@@ -201,24 +310,55 @@ describe("the script modal", () => {
       user: user(ORGANIZER),
       container: { type: "view", view_id: "VSAVED" },
       trigger_id: "trigger.edit",
-      view: { id: "VSAVED", type: "modal", callback_id: "campaign_script_saved", hash: "1700000002.cccc", private_metadata: JSON.stringify({ c: campaignId }), state: { values: {} } },
-      actions: [{ type: "button", block_id: "x", action_id: "script_edit_again", value: String(campaignId), action_ts: "1700000002.000300" }],
+      view: {
+        id: "VSAVED",
+        type: "modal",
+        callback_id: "campaign_script_saved",
+        hash: "1700000002.cccc",
+        private_metadata: JSON.stringify({ c: campaignId }),
+        state: { values: {} },
+      },
+      actions: [
+        {
+          type: "button",
+          block_id: "x",
+          action_id: "script_edit_again",
+          value: String(campaignId),
+          action_ts: "1700000002.000300",
+        },
+      ],
     });
     const call = await h.slack.waitForCall("views.update", (c) => c.args.view_id === "VSAVED");
     const view = call.args.view as View;
     expect(call.args.hash).toBe("1700000002.cccc");
     expect(view.callback_id).toBe("campaign_script");
-    expect(view.blocks.find((b) => b.block_id === "opening")!.element!.initial_value).toBe("Hi {first_name}! Reply STOP to opt out");
+    expect(view.blocks.find((b) => b.block_id === "opening")!.element!.initial_value).toBe(
+      "Hi {first_name}! Reply STOP to opt out",
+    );
   });
 
   it("refuses stale or tampered modals and people who are not organizers, changing nothing", async () => {
     const before = await saved();
-    expect((await errorsOf(submit("Hi {first_name}", "", "", { meta: JSON.stringify({ c: 9999 }) }))).opening).toBe("This campaign no longer exists; see /campaign list. Nothing was saved.");
-    expect((await errorsOf(submit("Hi {first_name}", "", "", { meta: "not json" }))).opening).toContain("no longer exists");
-    expect((await errorsOf(submit("Hi {first_name}", "", "", { meta: JSON.stringify({ c: "1 OR 1=1" }) }))).opening).toContain("no longer exists");
-    expect((await errorsOf(submit("Hi {first_name}", "", "", { as: "UVOLUNTEER" }))).opening).toBe("Only organizers can change a script. Nothing was saved.");
-    const broken = await h.interact({ type: "view_submission", user: user(ORGANIZER), view: { id: "V1", callback_id: "campaign_script", private_metadata: "{}", state: { values: {} } } });
-    expect((broken.json() as { errors: Record<string, string> }).errors.opening).toContain("did not come through whole");
+    expect((await errorsOf(submit("Hi {first_name}", "", "", { meta: JSON.stringify({ c: 9999 }) }))).opening).toBe(
+      "This campaign no longer exists; see /campaign list. Nothing was saved.",
+    );
+    expect((await errorsOf(submit("Hi {first_name}", "", "", { meta: "not json" }))).opening).toContain(
+      "no longer exists",
+    );
+    expect(
+      (await errorsOf(submit("Hi {first_name}", "", "", { meta: JSON.stringify({ c: "1 OR 1=1" }) }))).opening,
+    ).toContain("no longer exists");
+    expect((await errorsOf(submit("Hi {first_name}", "", "", { as: "UVOLUNTEER" }))).opening).toBe(
+      "Only organizers can change a script. Nothing was saved.",
+    );
+    const broken = await h.interact({
+      type: "view_submission",
+      user: user(ORGANIZER),
+      view: { id: "V1", callback_id: "campaign_script", private_metadata: "{}", state: { values: {} } },
+    });
+    expect((broken.json() as { errors: Record<string, string> }).errors.opening).toContain(
+      "did not come through whole",
+    );
     expect(await saved()).toEqual(before);
   });
 
@@ -231,18 +371,27 @@ describe("the script modal", () => {
     await h.commandText(ORGANIZER, "archive old");
     expect(await h.commandText(ORGANIZER, "script old")).toContain("archived, so its script can no longer change");
     const old = await h.db.selectFrom("campaigns").select("id").where("slug", "=", "old").executeTakeFirstOrThrow();
-    expect((await errorsOf(submit("Hi", "", "", { meta: JSON.stringify({ c: old.id }) }))).opening).toContain("archived");
+    expect((await errorsOf(submit("Hi", "", "", { meta: JSON.stringify({ c: old.id }) }))).opening).toContain(
+      "archived",
+    );
     expect(h.slack.callsTo("views.open").length).toBe(opens);
     h.slack.failNext("views.open", 200, { error: "expired_trigger_id" });
-    expect(await h.commandText(ORGANIZER, "script scr")).toBe("Slack's moment to open the form passed before it opened. Run `/campaign script scr` again.");
+    expect(await h.commandText(ORGANIZER, "script scr")).toBe(
+      "Slack's moment to open the form passed before it opened. Run `/campaign script scr` again.",
+    );
   });
 
   it("before any upload offers only the builtin fields, and previews an example contact", async () => {
     await h.commandText(ORGANIZER, "create fresh Fresh Start");
-    const id = (await h.db.selectFrom("campaigns").select("id").where("slug", "=", "fresh").executeTakeFirstOrThrow()).id;
+    const id = (await h.db.selectFrom("campaigns").select("id").where("slug", "=", "fresh").executeTakeFirstOrThrow())
+      .id;
     const meta = JSON.stringify({ c: id });
-    expect((await errorsOf(submit("Hi {first_name} in {ward}", "", "", { meta }))).opening).toMatch(/No uploaded column provides \{ward\}\. Fields you can use: \{first_name\} \{last_name\} \{texter_name\} \{campaign\} \{zip\} \{external_id\}\.$/);
-    const body = (await submit("Hi {first_name} from {campaign}, reply STOP to opt out", "", "", { meta })).json() as { view: View };
+    expect((await errorsOf(submit("Hi {first_name} in {ward}", "", "", { meta }))).opening).toMatch(
+      /No uploaded column provides \{ward\}\. Fields you can use: \{first_name\} \{last_name\} \{texter_name\} \{campaign\} \{zip\} \{external_id\}\.$/,
+    );
+    const body = (await submit("Hi {first_name} from {campaign}, reply STOP to opt out", "", "", { meta })).json() as {
+      view: View;
+    };
     const text = textOf(body.view.blocks);
     expect(text).toContain("Alex R. (an example: no contacts yet)");
     expect(text).toContain("Hi Alex from Fresh Start, reply STOP to opt out");

@@ -25,11 +25,16 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
     const ps = phones(60, 2025552000);
     await seedCampaign(h.db, { slug: "crowd", contacts: ps.map((phone) => ({ phone, first_name: "C" })) });
     const volunteers = Array.from({ length: 40 }, (_, i) => `UCROWD${i}`);
-    await Promise.all(volunteers.map((user, i) => h.command(user, "shift crowd", { port: i % 2 ? second.port : h.app.port })));
-    await waitFor(async () => {
-      const held = await h.db.selectFrom("contacts").select("id").where("status", "=", "held").execute();
-      return held.length === 40;
-    }, { what: "40 held contacts" });
+    await Promise.all(
+      volunteers.map((user, i) => h.command(user, "shift crowd", { port: i % 2 ? second.port : h.app.port })),
+    );
+    await waitFor(
+      async () => {
+        const held = await h.db.selectFrom("contacts").select("id").where("status", "=", "held").execute();
+        return held.length === 40;
+      },
+      { what: "40 held contacts" },
+    );
     const rows = await h.db.selectFrom("contacts").select(["id", "held_by"]).where("status", "=", "held").execute();
     expect(new Set(rows.map((r) => r.held_by)).size).toBe(40);
     expect(new Set(rows.map((r) => r.id)).size).toBe(40);
@@ -37,11 +42,19 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
 
   it("the same Send pressed 20 times across both instances texts once", async () => {
     const [a, b] = phones(2, 2025553000);
-    await seedCampaign(h.db, { slug: "race", contacts: [{ phone: a!, first_name: "R" }, { phone: b!, first_name: "S" }] });
+    await seedCampaign(h.db, {
+      slug: "race",
+      contacts: [
+        { phone: a!, first_name: "R" },
+        { phone: b!, first_name: "S" },
+      ],
+    });
     await h.commandText("URACE", "shift race");
     const call = await h.slack.waitForCall("chat.postMessage", (c) => c.args.channel === "URACE");
     const send = buttonsOf(call.args.blocks)[CARD_ACTIONS.send]!;
-    await Promise.all(Array.from({ length: 20 }, (_, i) => press(h, "URACE", send, { port: i % 2 ? second.port : h.app.port })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => press(h, "URACE", send, { port: i % 2 ? second.port : h.app.port })),
+    );
     await waitFor(() => h.twilio.messagesTo(a!).length === 1, { what: "one text" });
     await Promise.all([h.app.services.deliveries.idle(), second.services.deliveries.idle()]);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -70,7 +83,13 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
 
   it("texts leave from the sending thread; when it dies mid-text, the sweep finds the text at Twilio and never sends it twice", async () => {
     const [a, b] = phones(2, 2025555000);
-    await seedCampaign(h.db, { slug: "crash", contacts: [{ phone: a!, first_name: "K" }, { phone: b!, first_name: "L" }] });
+    await seedCampaign(h.db, {
+      slug: "crash",
+      contacts: [
+        { phone: a!, first_name: "K" },
+        { phone: b!, first_name: "L" },
+      ],
+    });
     const first = await startShift(h, "UCRASH", "crash");
     const deliveries = h.app.services.deliveries as SendThread;
     expect(deliveries).toBeInstanceOf(SendThread);
@@ -81,10 +100,18 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
     await (deliveries as unknown as { worker: Worker }).worker.terminate();
     await waitFor(() => h.twilio.messagesTo(a!).length === 1, { what: "Twilio to create the text" });
     h.twilio.delayMs = 0;
-    const stored = await h.db.selectFrom("messages").select(["status", "twilio_sid"]).where("to_phone", "=", a!).executeTakeFirstOrThrow();
+    const stored = await h.db
+      .selectFrom("messages")
+      .select(["status", "twilio_sid"])
+      .where("to_phone", "=", a!)
+      .executeTakeFirstOrThrow();
     expect(stored).toEqual({ status: "sending", twilio_sid: null });
     expect(await deliveries.sweep(0)).toBe(1);
-    const found = await h.db.selectFrom("messages").select(["twilio_sid"]).where("to_phone", "=", a!).executeTakeFirstOrThrow();
+    const found = await h.db
+      .selectFrom("messages")
+      .select(["twilio_sid"])
+      .where("to_phone", "=", a!)
+      .executeTakeFirstOrThrow();
     expect(found.twilio_sid).toBe(h.twilio.messagesTo(a!)[0]!.sid);
     expect(h.twilio.attempts).toBe(attemptsBefore + 1);
     // The next Send goes out as usual.

@@ -28,7 +28,8 @@ describe("shifts and sending (Twilio)", () => {
 
   it("shows the first card in the volunteer's DM with the message exactly as it will be sent", async () => {
     await seedCampaign(h.db, {
-      slug: "card", title: "GOTV Card",
+      slug: "card",
+      title: "GOTV Card",
       contacts: [{ phone: "+12025550101", first_name: "Maria", last_name: "Lopez", custom_fields: { city: "Dayton" } }],
     });
     const { answer, blocks } = await startShift(h, ALICE, "card");
@@ -41,19 +42,34 @@ describe("shifts and sending (Twilio)", () => {
     expect(text).toContain("•••0101");
     expect(text).not.toContain("2025550101");
     expect(Object.keys(buttonsOf(blocks))).toEqual([CARD_ACTIONS.send, CARD_ACTIONS.skip, CARD_ACTIONS.end]);
-    const volunteer = await h.db.selectFrom("volunteers").selectAll().where("user_id", "=", ALICE).executeTakeFirstOrThrow();
+    const volunteer = await h.db
+      .selectFrom("volunteers")
+      .selectAll()
+      .where("user_id", "=", ALICE)
+      .executeTakeFirstOrThrow();
     expect(volunteer).toMatchObject({ on_shift: true, display_name: "Alice", dm_channel: "DALICE" });
   });
 
   it("Send texts exactly once through Twilio and replaces the card with the next contact", async () => {
     const [p1, p2] = phones(2, 2025550200);
-    await seedCampaign(h.db, { slug: "send", title: "Send test", contacts: [{ phone: p1!, first_name: "Ann" }, { phone: p2!, first_name: "Ben" }] });
+    await seedCampaign(h.db, {
+      slug: "send",
+      title: "Send test",
+      contacts: [
+        { phone: p1!, first_name: "Ann" },
+        { phone: p2!, first_name: "Ben" },
+      ],
+    });
     const first = await startShift(h, BOB, "send");
     const next = await pressAndWait(h, BOB, buttonsOf(first.blocks)[CARD_ACTIONS.send]!);
     expect(textOf(next.blocks)).toContain("Hi Ben");
     expect(next.body.replace_original).toBe(true);
     const sent = await h.twilio.waitForMessage((m) => m.to === p1);
-    expect(sent).toMatchObject({ body: "Hi Ann, this is Bob with Send test. Reply STOP to opt out.", from: h.twilio.fromNumber, statusCallback: `${PUBLIC_URL}/twilio/status` });
+    expect(sent).toMatchObject({
+      body: "Hi Ann, this is Bob with Send test. Reply STOP to opt out.",
+      from: h.twilio.fromNumber,
+      statusCallback: `${PUBLIC_URL}/twilio/status`,
+    });
     await h.app.services.deliveries.idle();
     const stored = await h.db.selectFrom("messages").selectAll().where("to_phone", "=", p1!).execute();
     expect(stored).toHaveLength(1);
@@ -63,12 +79,25 @@ describe("shifts and sending (Twilio)", () => {
 
   it("a script or hours change while a card is open is what Send goes by, not the card's copy", async () => {
     const [p1, p2, p3] = phones(3, 2025550250);
-    const { campaignId } = await seedCampaign(h.db, { slug: "edited", contacts: [{ phone: p1!, first_name: "Ann" }, { phone: p2!, first_name: "Ben" }, { phone: p3!, first_name: "Cy" }] });
+    const { campaignId } = await seedCampaign(h.db, {
+      slug: "edited",
+      contacts: [
+        { phone: p1!, first_name: "Ann" },
+        { phone: p2!, first_name: "Ben" },
+        { phone: p3!, first_name: "Cy" },
+      ],
+    });
     const first = await startShift(h, BOB, "edited");
     expect(textOf(first.blocks)).toContain("Hi Ann");
-    await h.db.updateTable("campaigns").set({ opening_message: "Hello {first_name}, new script. Reply STOP to opt out.", updated_at: new Date() }).where("id", "=", campaignId).execute();
+    await h.db
+      .updateTable("campaigns")
+      .set({ opening_message: "Hello {first_name}, new script. Reply STOP to opt out.", updated_at: new Date() })
+      .where("id", "=", campaignId)
+      .execute();
     const next = await pressAndWait(h, BOB, buttonsOf(first.blocks)[CARD_ACTIONS.send]!);
-    expect((await h.twilio.waitForMessage((m) => m.to === p1)).body).toBe("Hello Ann, new script. Reply STOP to opt out.");
+    expect((await h.twilio.waitForMessage((m) => m.to === p1)).body).toBe(
+      "Hello Ann, new script. Reply STOP to opt out.",
+    );
     expect(textOf(next.blocks)).toContain("Hello Ben, new script");
     // The window closes (hours 0–1 in every zone the contact may be in) while Ben's card is open.
     h.clock = new Date("2026-07-15T16:00:00Z");
@@ -92,23 +121,46 @@ describe("shifts and sending (Twilio)", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(openingsTo(ps[0]!)).toHaveLength(1);
     expect(openingsTo(ps[1]!)).toHaveLength(0);
-    const held = await h.db.selectFrom("contacts").select(["phone", "status"]).where("held_by", "=", "UDOUBLE").where("status", "=", "held").execute();
+    const held = await h.db
+      .selectFrom("contacts")
+      .select(["phone", "status"])
+      .where("held_by", "=", "UDOUBLE")
+      .where("status", "=", "held")
+      .execute();
     expect(held).toEqual([{ phone: ps[1], status: "held" }]);
   });
 
   it("never hands out or texts an opted-out number, also when it opts out while the card is open", async () => {
     const [stopped, open, later] = phones(3, 2025550400);
-    await h.db.insertInto("opt_outs").values({ phone: stopped!, source: "test", keyword: "STOP", campaign_id: null }).execute();
-    await seedCampaign(h.db, { slug: "optout", contacts: [{ phone: stopped!, first_name: "S" }, { phone: open!, first_name: "O" }, { phone: later!, first_name: "L" }] });
+    await h.db
+      .insertInto("opt_outs")
+      .values({ phone: stopped!, source: "test", keyword: "STOP", campaign_id: null })
+      .execute();
+    await seedCampaign(h.db, {
+      slug: "optout",
+      contacts: [
+        { phone: stopped!, first_name: "S" },
+        { phone: open!, first_name: "O" },
+        { phone: later!, first_name: "L" },
+      ],
+    });
     const first = await startShift(h, "UOPT", "optout");
     expect(textOf(first.blocks)).toContain("•••" + open!.slice(-4));
-    await h.db.insertInto("opt_outs").values({ phone: open!, source: "test", keyword: "STOP", campaign_id: null }).execute();
+    await h.db
+      .insertInto("opt_outs")
+      .values({ phone: open!, source: "test", keyword: "STOP", campaign_id: null })
+      .execute();
     const next = await pressAndWait(h, "UOPT", buttonsOf(first.blocks)[CARD_ACTIONS.send]!);
     expect(textOf(next.blocks)).toContain("opted out meanwhile; nothing was sent");
     expect(textOf(next.blocks)).toContain("•••" + later!.slice(-4));
     expect(openingsTo(stopped!)).toHaveLength(0);
     expect(openingsTo(open!)).toHaveLength(0);
-    const statuses = await h.db.selectFrom("contacts").select(["phone", "status"]).where("phone", "in", [stopped!, open!]).orderBy("phone").execute();
+    const statuses = await h.db
+      .selectFrom("contacts")
+      .select(["phone", "status"])
+      .where("phone", "in", [stopped!, open!])
+      .orderBy("phone")
+      .execute();
     expect(statuses.map((s) => s.status)).toEqual(["opted_out", "opted_out"]);
   });
 
@@ -117,7 +169,8 @@ describe("shifts and sending (Twilio)", () => {
     h.clock = new Date("2026-07-15T15:30:00Z");
     const [ny, phx, hnl] = phones(3, 2025550500);
     await seedCampaign(h.db, {
-      slug: "hours", hours: [9, 12],
+      slug: "hours",
+      hours: [9, 12],
       contacts: [
         { phone: phx!, first_name: "Phoenix", tz_zones: ["America/Phoenix"] },
         { phone: hnl!, first_name: "Honolulu", tz_zones: ["Pacific/Honolulu"] },
@@ -144,7 +197,13 @@ describe("shifts and sending (Twilio)", () => {
 
   it("Skip hands the next contact and never gives the skipped one back to the same volunteer", async () => {
     const [a, b] = phones(2, 2025550600);
-    await seedCampaign(h.db, { slug: "skip", contacts: [{ phone: a!, first_name: "First" }, { phone: b!, first_name: "Second" }] });
+    await seedCampaign(h.db, {
+      slug: "skip",
+      contacts: [
+        { phone: a!, first_name: "First" },
+        { phone: b!, first_name: "Second" },
+      ],
+    });
     const first = await startShift(h, "USKIP", "skip");
     const next = await pressAndWait(h, "USKIP", buttonsOf(first.blocks)[CARD_ACTIONS.skip]!);
     expect(textOf(next.blocks)).toContain("Hi Second");
@@ -185,7 +244,11 @@ describe("shifts and sending (Twilio)", () => {
 
   it("a paused campaign answers the card instead of sending, and shift explains it", async () => {
     const [a] = phones(1, 2025550800);
-    const { campaignId } = await seedCampaign(h.db, { slug: "paused", title: "Pause me", contacts: [{ phone: a!, first_name: "P" }] });
+    const { campaignId } = await seedCampaign(h.db, {
+      slug: "paused",
+      title: "Pause me",
+      contacts: [{ phone: a!, first_name: "P" }],
+    });
     const first = await startShift(h, "UPAUSE", "paused");
     await h.db.updateTable("campaigns").set({ state: "paused" }).where("id", "=", campaignId).execute();
     const answer = await pressAndWait(h, "UPAUSE", buttonsOf(first.blocks)[CARD_ACTIONS.send]!);
@@ -199,7 +262,11 @@ describe("shifts and sending (Twilio)", () => {
     const [a] = phones(1, 2025550900);
     const { contactIds } = await seedCampaign(h.db, { slug: "tamper", contacts: [{ phone: a!, first_name: "T" }] });
     await startShift(h, "UVICTIM", "tamper");
-    const forged = { action_id: CARD_ACTIONS.send, block_id: "card:1", value: JSON.stringify({ k: contactIds[0], t: 0 }) };
+    const forged = {
+      action_id: CARD_ACTIONS.send,
+      block_id: "card:1",
+      value: JSON.stringify({ k: contactIds[0], t: 0 }),
+    };
     const answer = await pressAndWait(h, "UATTACKER", forged);
     expect(textOf(answer.blocks)).toContain("out of date");
     const garbage = await pressAndWait(h, "UATTACKER", { ...forged, value: "{not json" });
@@ -225,7 +292,13 @@ describe("shifts and sending (Twilio)", () => {
 
   it("permanent Twilio errors mark the contact and move on; 21610 opts the number out", async () => {
     const [bad, stop] = phones(2, 2025551000);
-    await seedCampaign(h.db, { slug: "errors", contacts: [{ phone: bad!, first_name: "Bad" }, { phone: stop!, first_name: "Stop" }] });
+    await seedCampaign(h.db, {
+      slug: "errors",
+      contacts: [
+        { phone: bad!, first_name: "Bad" },
+        { phone: stop!, first_name: "Stop" },
+      ],
+    });
     const first = await startShift(h, "UERR", "errors");
     h.twilio.failNext(400, { code: 21211, message: "The 'To' number is not a valid phone number." });
     const second = await pressAndWait(h, "UERR", buttonsOf(first.blocks)[CARD_ACTIONS.send]!);
@@ -233,19 +306,34 @@ describe("shifts and sending (Twilio)", () => {
     h.twilio.failNext(400, { code: 21610, message: "Attempt to send to unsubscribed recipient" });
     await pressAndWait(h, "UERR", buttonsOf(second.blocks)[CARD_ACTIONS.send]!);
     await h.app.services.deliveries.idle();
-    const rows = await h.db.selectFrom("messages").select(["to_phone", "status", "error_code"]).where("to_phone", "in", [bad!, stop!]).orderBy("to_phone").execute();
+    const rows = await h.db
+      .selectFrom("messages")
+      .select(["to_phone", "status", "error_code"])
+      .where("to_phone", "in", [bad!, stop!])
+      .orderBy("to_phone")
+      .execute();
     expect(rows).toEqual([
       { to_phone: bad, status: "failed", error_code: 21211 },
       { to_phone: stop, status: "failed", error_code: 21610 },
     ]);
-    expect(await h.db.selectFrom("opt_outs").select("phone").where("phone", "=", stop!).executeTakeFirst()).toBeTruthy();
-    const contacts = await h.db.selectFrom("contacts").select(["phone", "status"]).where("phone", "in", [bad!, stop!]).orderBy("phone").execute();
+    expect(
+      await h.db.selectFrom("opt_outs").select("phone").where("phone", "=", stop!).executeTakeFirst(),
+    ).toBeTruthy();
+    const contacts = await h.db
+      .selectFrom("contacts")
+      .select(["phone", "status"])
+      .where("phone", "in", [bad!, stop!])
+      .orderBy("phone")
+      .execute();
     expect(contacts.map((c) => c.status)).toEqual(["failed", "opted_out"]);
   });
 
   it("transient errors (20429, 500, a dropped connection) are retried and never duplicated", async () => {
     const [rate, server, dropped] = phones(3, 2025551100);
-    await seedCampaign(h.db, { slug: "transient", contacts: [rate, server, dropped].map((phone) => ({ phone: phone!, first_name: "T" })) });
+    await seedCampaign(h.db, {
+      slug: "transient",
+      contacts: [rate, server, dropped].map((phone) => ({ phone: phone!, first_name: "T" })),
+    });
     let card = await startShift(h, "UTRANS", "transient");
     h.twilio.failNext(429, { code: 20429, message: "Too Many Requests" });
     card = { ...card, ...(await pressAndWait(h, "UTRANS", buttonsOf(card.blocks)[CARD_ACTIONS.send]!)) };
@@ -257,10 +345,17 @@ describe("shifts and sending (Twilio)", () => {
     // find it instead of sending again.
     h.twilio.failNext(0);
     await pressAndWait(h, "UTRANS", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
-    await waitFor(async () => {
-      const row = await h.db.selectFrom("messages").select("twilio_sid").where("to_phone", "=", dropped!).executeTakeFirst();
-      return row?.twilio_sid;
-    }, { what: "the sid found after a dropped connection", timeoutMs: 15_000 });
+    await waitFor(
+      async () => {
+        const row = await h.db
+          .selectFrom("messages")
+          .select("twilio_sid")
+          .where("to_phone", "=", dropped!)
+          .executeTakeFirst();
+        return row?.twilio_sid;
+      },
+      { what: "the sid found after a dropped connection", timeoutMs: 15_000 },
+    );
     await h.app.services.deliveries.idle();
     expect(openingsTo(rate!)).toHaveLength(1);
     expect(openingsTo(server!)).toHaveLength(1);
@@ -279,7 +374,11 @@ describe("shifts and sending (Twilio)", () => {
     const at = new Date();
     expect(await runJobOnce(h.app.services, job, at)).toBe(true);
     expect(await runJobOnce(h.app.services, job, at)).toBe(false);
-    const contact = await h.db.selectFrom("contacts").select(["status", "held_by"]).where("phone", "=", a!).executeTakeFirstOrThrow();
+    const contact = await h.db
+      .selectFrom("contacts")
+      .select(["status", "held_by"])
+      .where("phone", "=", a!)
+      .executeTakeFirstOrThrow();
     expect(contact).toEqual({ status: "pool", held_by: null });
   });
 });
@@ -295,7 +394,13 @@ describe("sandbox provider", () => {
 
   it("records the text as delivered without touching the network, and the card says sandbox", async () => {
     const [a, b] = phones(2, 2025551300);
-    await seedCampaign(h.db, { slug: "sandbox", contacts: [{ phone: a!, first_name: "Sandy" }, { phone: b!, first_name: "Next" }] });
+    await seedCampaign(h.db, {
+      slug: "sandbox",
+      contacts: [
+        { phone: a!, first_name: "Sandy" },
+        { phone: b!, first_name: "Next" },
+      ],
+    });
     const first = await startShift(h, "USAND", "sandbox");
     expect(textOf(first.blocks)).toContain("*sandbox*");
     await pressAndWait(h, "USAND", buttonsOf(first.blocks)[CARD_ACTIONS.send]!);

@@ -22,9 +22,20 @@ describe("Socket Mode (SLACK_APP_TOKEN set)", () => {
     slack.socketModeUrl = socket.url;
     db = await createTestDatabase();
     port = await freePort();
-    const parsed = parseSettings({ SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: "xapp-1-A0001-test", SLACK_API_URL: slack.apiUrl, PORT: String(port), ORGANIZER_IDS: ORGANIZER });
+    const parsed = parseSettings({
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_APP_TOKEN: "xapp-1-A0001-test",
+      SLACK_API_URL: slack.apiUrl,
+      PORT: String(port),
+      ORGANIZER_IDS: ORGANIZER,
+    });
     if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
-    app = await startTextbank({ settings: parsed.settings, database: db.handle, logger: createLogger(LogLevel.ERROR), jobs: false });
+    app = await startTextbank({
+      settings: parsed.settings,
+      database: db.handle,
+      logger: createLogger(LogLevel.ERROR),
+      jobs: false,
+    });
     await socket.connected();
   });
   afterAll(async () => {
@@ -37,11 +48,19 @@ describe("Socket Mode (SLACK_APP_TOKEN set)", () => {
   it("answers a slash command over the socket and serves /healthz and Twilio routes on PORT", async () => {
     expect(app.mode).toBe("socket");
     const ack = await socket.send("slash_commands", {
-      token: "x", team_id: "T0001", channel_id: "C1", user_id: ORGANIZER, command: "/campaign", text: "create sock Socket Campaign",
-      response_url: slack.responseUrl(), trigger_id: "t1",
+      token: "x",
+      team_id: "T0001",
+      channel_id: "C1",
+      user_id: ORGANIZER,
+      command: "/campaign",
+      text: "create sock Socket Campaign",
+      response_url: slack.responseUrl(),
+      trigger_id: "t1",
     });
     expect(String(ack.payload?.text)).toContain("Created *Socket Campaign*");
-    expect(await db.handle.db.selectFrom("campaigns").select("slug").where("slug", "=", "sock").executeTakeFirst()).toBeTruthy();
+    expect(
+      await db.handle.db.selectFrom("campaigns").select("slug").where("slug", "=", "sock").executeTakeFirst(),
+    ).toBeTruthy();
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
     // No Twilio credentials: the webhook has nothing to verify against, so it refuses.

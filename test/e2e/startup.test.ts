@@ -20,10 +20,18 @@ describe("npm start (src/main.ts as a process)", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const baseEnv = () => ({ SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: "s3cret-signing", SLACK_API_URL: slack.apiUrl });
+  const baseEnv = () => ({
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: "s3cret-signing",
+    SLACK_API_URL: slack.apiUrl,
+  });
 
   it("stops with exit code 1 and names every bad setting, printing no secret", async () => {
-    const app = runMain({ SLACK_SIGNING_SECRET: "very-secret-value", PORT: "eighty", TWILIO_ACCOUNT_SID: "AC" + "2".repeat(32) });
+    const app = runMain({
+      SLACK_SIGNING_SECRET: "very-secret-value",
+      PORT: "eighty",
+      TWILIO_ACCOUNT_SID: "AC" + "2".repeat(32),
+    });
     expect(await app.exited).toBe(1);
     const out = app.output();
     expect(out).toContain("SLACK_BOT_TOKEN is missing");

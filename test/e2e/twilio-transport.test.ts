@@ -18,7 +18,9 @@ describe("the twilio client's transport", () => {
 
   it("creates a message with every field form-encoded, media repeated, and reads the resource back", async () => {
     const created = await client().messages.create({
-      from: twilio.fromNumber, to: "+12025550101", body: "Hi Ana & co — 100% ✓",
+      from: twilio.fromNumber,
+      to: "+12025550101",
+      body: "Hi Ana & co — 100% ✓",
       mediaUrl: ["https://media.example.org/a.jpg", "https://media.example.org/b.jpg"],
       statusCallback: "https://textbank.example.org/twilio/status",
     });
@@ -26,7 +28,9 @@ describe("the twilio client's transport", () => {
     expect(created.status).toBe("queued");
     const seen = twilio.messages.find((m) => m.sid === created.sid)!;
     expect(seen).toMatchObject({
-      from: twilio.fromNumber, to: "+12025550101", body: "Hi Ana & co — 100% ✓",
+      from: twilio.fromNumber,
+      to: "+12025550101",
+      body: "Hi Ana & co — 100% ✓",
       mediaUrls: ["https://media.example.org/a.jpg", "https://media.example.org/b.jpg"],
       statusCallback: "https://textbank.example.org/twilio/status",
     });
@@ -40,15 +44,28 @@ describe("the twilio client's transport", () => {
 
   it("raises Twilio's error code and HTTP status, and a wrong token is a 401", async () => {
     twilio.failNext(400, { code: 21211, message: "The 'To' number is not a valid phone number." });
-    await expect(client().messages.create({ from: twilio.fromNumber, to: "+1202", body: "x" })).rejects.toMatchObject({ status: 400, code: 21211 });
-    await expect(client("wrong-token").messages.create({ from: twilio.fromNumber, to: "+12025550103", body: "x" })).rejects.toMatchObject({ status: 401, code: 20003 });
+    await expect(client().messages.create({ from: twilio.fromNumber, to: "+1202", body: "x" })).rejects.toMatchObject({
+      status: 400,
+      code: 21211,
+    });
+    await expect(
+      client("wrong-token").messages.create({ from: twilio.fromNumber, to: "+12025550103", body: "x" }),
+    ).rejects.toMatchObject({ status: 401, code: 20003 });
   });
 
   it("gives up after its timeout with an error that has no HTTP status (the sender then looks before retrying), though Twilio got the request", async () => {
     twilio.failNext(201, { delayMs: 1500 });
     const before = twilio.messages.length;
-    const slow = createTwilioClient({ accountSid: twilio.accountSid, authToken: twilio.authToken, apiUrl: twilio.url, timeoutMs: 300 });
-    const error = await slow.messages.create({ from: twilio.fromNumber, to: "+12025550104", body: "slow" }).then(() => undefined, (e: unknown) => e);
+    const slow = createTwilioClient({
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      apiUrl: twilio.url,
+      timeoutMs: 300,
+    });
+    const error = await slow.messages.create({ from: twilio.fromNumber, to: "+12025550104", body: "slow" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     expect((error as { status?: number }).status).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -63,17 +80,41 @@ describe("recording sids in batches", () => {
       const db = database.handle.db;
       const ids: number[] = [];
       for (let i = 0; i < 6; i++) {
-        const row = await db.insertInto("messages")
-          .values({ direction: "out", kind: "reply", body: `m${i}`, from_phone: "+15005550006", to_phone: `+1202555020${i}`, status: "sending" })
-          .returning("id").executeTakeFirstOrThrow();
+        const row = await db
+          .insertInto("messages")
+          .values({
+            direction: "out",
+            kind: "reply",
+            body: `m${i}`,
+            from_phone: "+15005550006",
+            to_phone: `+1202555020${i}`,
+            status: "sending",
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
         ids.push(row.id);
       }
       await db.updateTable("messages").set({ twilio_sid: "SMtaken" }).where("id", "=", ids[5]!).execute();
       const recorder = new SidRecorder(db);
-      const results = await Promise.allSettled(ids.slice(0, 5).map((id, i) => recorder.record(id, i === 2 ? "SMtaken" : `SMok${i}`, i === 4 ? "accepted" : "queued")));
+      const results = await Promise.allSettled(
+        ids
+          .slice(0, 5)
+          .map((id, i) => recorder.record(id, i === 2 ? "SMtaken" : `SMok${i}`, i === 4 ? "accepted" : "queued")),
+      );
       expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
-      const rows = await db.selectFrom("messages").select(["id", "twilio_sid", "status"]).where("id", "in", ids.slice(0, 5)).orderBy("id").execute();
-      expect(rows.map((r) => [r.twilio_sid, r.status])).toEqual([["SMok0", "queued"], ["SMok1", "queued"], [null, "sending"], ["SMok3", "queued"], ["SMok4", "accepted"]]);
+      const rows = await db
+        .selectFrom("messages")
+        .select(["id", "twilio_sid", "status"])
+        .where("id", "in", ids.slice(0, 5))
+        .orderBy("id")
+        .execute();
+      expect(rows.map((r) => [r.twilio_sid, r.status])).toEqual([
+        ["SMok0", "queued"],
+        ["SMok1", "queued"],
+        [null, "sending"],
+        ["SMok3", "queued"],
+        ["SMok4", "accepted"],
+      ]);
     } finally {
       await database.drop();
     }

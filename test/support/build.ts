@@ -14,5 +14,8 @@ export const MAIN_NODE_FLAGS = ["--max-semi-space-size=4"];
 
 /** Compiles src/ and migrations/ to dist/ exactly as `npm start` does before it runs. */
 export function buildApp(): void {
-  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
 }

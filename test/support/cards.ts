@@ -6,7 +6,12 @@ export interface CardButton {
   block_id: string;
 }
 
-type Block = { type: string; block_id?: string; text?: { text?: string }; elements?: { action_id?: string; value?: string; text?: unknown }[] };
+type Block = {
+  type: string;
+  block_id?: string;
+  text?: { text?: string };
+  elements?: { action_id?: string; value?: string; text?: unknown }[];
+};
 
 /** The buttons of a card message, by action_id. */
 export function buttonsOf(blocks: unknown): Record<string, CardButton> {
@@ -14,7 +19,12 @@ export function buttonsOf(blocks: unknown): Record<string, CardButton> {
   for (const block of (blocks as Block[] | undefined) ?? []) {
     if (block.type !== "actions") continue;
     for (const element of block.elements ?? []) {
-      if (element.action_id) out[element.action_id] = { action_id: element.action_id, value: element.value ?? "", block_id: block.block_id ?? "" };
+      if (element.action_id)
+        out[element.action_id] = {
+          action_id: element.action_id,
+          value: element.value ?? "",
+          block_id: block.block_id ?? "",
+        };
     }
   }
   return out;
@@ -25,7 +35,12 @@ export function textOf(blocks: unknown): string {
 }
 
 /** Presses a button as Slack sends it: a signed block_actions payload with a fresh response_url. */
-export async function press(h: Harness, user: string, button: CardButton, { port, responseUrl }: { port?: number; responseUrl?: string } = {}) {
+export async function press(
+  h: Harness,
+  user: string,
+  button: CardButton,
+  { port, responseUrl }: { port?: number; responseUrl?: string } = {},
+) {
   const url = responseUrl ?? h.slack.responseUrl();
   const res = await h.interact(
     {
@@ -34,11 +49,25 @@ export async function press(h: Harness, user: string, button: CardButton, { port
       api_app_id: "A0001",
       token: "unused",
       team: { id: "T0001", domain: "fake" },
-      container: { type: "message", message_ts: "1700000000.000100", channel_id: `D${user.slice(1)}`, is_ephemeral: false },
+      container: {
+        type: "message",
+        message_ts: "1700000000.000100",
+        channel_id: `D${user.slice(1)}`,
+        is_ephemeral: false,
+      },
       channel: { id: `D${user.slice(1)}`, name: "directmessage" },
       trigger_id: `trigger.${Math.random().toString(36).slice(2)}`,
       response_url: url,
-      actions: [{ type: "button", action_id: button.action_id, block_id: button.block_id, value: button.value, text: { type: "plain_text", text: "x" }, action_ts: String(Date.now() / 1000) }],
+      actions: [
+        {
+          type: "button",
+          action_id: button.action_id,
+          block_id: button.block_id,
+          value: button.value,
+          text: { type: "plain_text", text: "x" },
+          action_ts: String(Date.now() / 1000),
+        },
+      ],
     },
     { port },
   );
@@ -49,7 +78,10 @@ export async function press(h: Harness, user: string, button: CardButton, { port
 export async function startShift(h: Harness, user: string, slug: string) {
   const before = h.slack.callsTo("chat.postMessage").length;
   const answer = await h.commandText(user, `shift ${slug}`);
-  const call = await h.slack.waitForCall("chat.postMessage", (c) => c.args.channel === user && h.slack.callsTo("chat.postMessage").indexOf(c) >= before);
+  const call = await h.slack.waitForCall(
+    "chat.postMessage",
+    (c) => c.args.channel === user && h.slack.callsTo("chat.postMessage").indexOf(c) >= before,
+  );
   return { answer, blocks: call.args.blocks, text: String(call.args.text ?? "") };
 }
 

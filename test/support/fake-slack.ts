@@ -97,7 +97,11 @@ export class FakeSlack extends EventEmitter {
   }
 
   /** The next `count` calls to `method` fail with this HTTP status (429 carries Retry-After). */
-  failNext(method: string, status: number, { count = 1, retryAfter = 1, error }: { count?: number; retryAfter?: number; error?: string } = {}): void {
+  failNext(
+    method: string,
+    status: number,
+    { count = 1, retryAfter = 1, error }: { count?: number; retryAfter?: number; error?: string } = {},
+  ): void {
     this.failures.set(method, { status, retryAfter, error, remaining: count });
   }
 
@@ -117,14 +121,22 @@ export class FakeSlack extends EventEmitter {
     return this.responses.filter((post) => post.id === id);
   }
 
-  async waitForCall(method: string, predicate: (call: SlackCall) => boolean = () => true, timeoutMs = 10_000): Promise<SlackCall> {
+  async waitForCall(
+    method: string,
+    predicate: (call: SlackCall) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<SlackCall> {
     return waitFor(() => this.calls.find((call) => call.method === method && predicate(call)), {
       timeoutMs,
       what: `a ${method} call`,
     });
   }
 
-  async waitForResponse(url: string, predicate: (post: ResponseUrlPost) => boolean = () => true, timeoutMs = 10_000): Promise<ResponseUrlPost> {
+  async waitForResponse(
+    url: string,
+    predicate: (post: ResponseUrlPost) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<ResponseUrlPost> {
     const id = url.split("/").pop()!;
     return waitFor(() => this.responses.find((post) => post.id === id && predicate(post)), {
       timeoutMs,
@@ -187,7 +199,9 @@ export class FakeSlack extends EventEmitter {
     if (fraction > 0 && Math.random() < fraction) {
       call.status = 429;
       this.emit("call", call);
-      res.writeHead(429, { "content-type": "application/json", "retry-after": "1" }).end(JSON.stringify({ ok: false, error: "ratelimited" }));
+      res
+        .writeHead(429, { "content-type": "application/json", "retry-after": "1" })
+        .end(JSON.stringify({ ok: false, error: "ratelimited" }));
       return;
     }
     call.status = 200;
@@ -202,14 +216,27 @@ export class FakeSlack extends EventEmitter {
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
       case "auth.test":
-        return { ok: true, url: "https://fake.slack/", team: "Fake", user: "textbank", team_id: "T0001", user_id: this.botUserId, bot_id: "B0001" };
+        return {
+          ok: true,
+          url: "https://fake.slack/",
+          team: "Fake",
+          user: "textbank",
+          team_id: "T0001",
+          user_id: this.botUserId,
+          bot_id: "B0001",
+        };
       case "apps.connections.open":
         return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: "invalid_auth" };
       case "chat.postMessage": {
         const channel = String(args.channel);
         const dm = channel.startsWith("U") ? `D${channel.slice(1)}` : channel;
         const ts = this.nextTs();
-        return { ok: true, channel: dm, ts, message: { ts, text: args.text, blocks: args.blocks, thread_ts: args.thread_ts } };
+        return {
+          ok: true,
+          channel: dm,
+          ts,
+          message: { ts, text: args.text, blocks: args.blocks, thread_ts: args.thread_ts },
+        };
       }
       case "chat.update":
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
@@ -228,7 +255,17 @@ export class FakeSlack extends EventEmitter {
         // Any U… id is a member, as in a real workspace; others are not found.
         const user = this.users.get(id) ?? (/^[UW][A-Z0-9]+$/.test(id) ? { id } : undefined);
         if (!user) return { ok: false, error: "user_not_found" };
-        return { ok: true, user: { name: user.id.toLowerCase(), real_name: user.id, tz: "America/New_York", tz_offset: -18000, ...user, profile: { display_name: user.name ?? user.id, real_name: user.real_name ?? user.id } } };
+        return {
+          ok: true,
+          user: {
+            name: user.id.toLowerCase(),
+            real_name: user.id,
+            tz: "America/New_York",
+            tz_offset: -18000,
+            ...user,
+            profile: { display_name: user.name ?? user.id, real_name: user.real_name ?? user.id },
+          },
+        };
       }
       case "views.open":
       case "views.update":

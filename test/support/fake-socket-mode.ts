@@ -20,7 +20,14 @@ export class FakeSocketMode {
     this.wss.on("connection", (socket) => {
       this.socket = socket;
       socket.on("message", (data) => this.acks.push(JSON.parse(String(data))));
-      socket.send(JSON.stringify({ type: "hello", num_connections: 1, connection_info: { app_id: "A0001" }, debug_info: { host: "fake" } }));
+      socket.send(
+        JSON.stringify({
+          type: "hello",
+          num_connections: 1,
+          connection_info: { app_id: "A0001" },
+          debug_info: { host: "fake" },
+        }),
+      );
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     this.url = `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}/link`;
@@ -32,7 +39,10 @@ export class FakeSocketMode {
   }
 
   /** Sends an envelope (slash_commands, interactive, events_api) and waits for its ack. */
-  async send(type: string, payload: Record<string, unknown>): Promise<{ envelope_id: string; payload?: Record<string, unknown> }> {
+  async send(
+    type: string,
+    payload: Record<string, unknown>,
+  ): Promise<{ envelope_id: string; payload?: Record<string, unknown> }> {
     const envelopeId = `env-${Math.random().toString(36).slice(2)}`;
     this.socket!.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: true }));
     return waitFor(() => this.acks.find((a) => a.envelope_id === envelopeId), { what: `the ack of ${type}` });

@@ -52,18 +52,33 @@ export class FakeTwilio {
         if (match && req.method === "GET") {
           this.listRequests += 1;
           const to = new URLSearchParams(query).get("To");
-          const found = this.messages.filter((m) => !to || m.to === to).reverse().map((m) => this.resource(m));
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
-            messages: found, page: 0, page_size: 50, first_page_uri: path, next_page_uri: null, previous_page_uri: null, uri: req.url,
-          }));
+          const found = this.messages
+            .filter((m) => !to || m.to === to)
+            .reverse()
+            .map((m) => this.resource(m));
+          res.writeHead(200, { "content-type": "application/json" }).end(
+            JSON.stringify({
+              messages: found,
+              page: 0,
+              page_size: 50,
+              first_page_uri: path,
+              next_page_uri: null,
+              previous_page_uri: null,
+              uri: req.url,
+            }),
+          );
           return;
         }
         if (!match || req.method !== "POST") {
-          res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ code: 20404, message: "The requested resource was not found", status: 404 }));
+          res
+            .writeHead(404, { "content-type": "application/json" })
+            .end(JSON.stringify({ code: 20404, message: "The requested resource was not found", status: 404 }));
           return;
         }
         if (req.headers.authorization !== expectedAuth || match[1] !== this.accountSid) {
-          res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ code: 20003, message: "Authenticate", status: 401 }));
+          res
+            .writeHead(401, { "content-type": "application/json" })
+            .end(JSON.stringify({ code: 20003, message: "Authenticate", status: 401 }));
           return;
         }
         this.attempts += 1;
@@ -74,7 +89,12 @@ export class FakeTwilio {
           injected.remaining -= 1;
           if (injected.remaining <= 0) this.errors.shift();
           if (injected.status >= 400) {
-            const payload = { code: injected.code ?? injected.status, message: injected.message ?? "Injected error", more_info: `https://www.twilio.com/docs/errors/${injected.code}`, status: injected.status };
+            const payload = {
+              code: injected.code ?? injected.status,
+              message: injected.message ?? "Injected error",
+              more_info: `https://www.twilio.com/docs/errors/${injected.code}`,
+              status: injected.status,
+            };
             res.writeHead(injected.status, { "content-type": "application/json" }).end(JSON.stringify(payload));
             return;
           }
@@ -109,10 +129,19 @@ export class FakeTwilio {
 
   private resource(message: TwilioMessageRequest): Record<string, unknown> {
     return {
-      sid: message.sid, account_sid: this.accountSid, to: message.to, from: message.from ?? null,
-      messaging_service_sid: message.messagingServiceSid ?? null, body: message.body,
-      status: message.messagingServiceSid ? "accepted" : "queued", num_segments: "1", direction: "outbound-api",
-      date_created: new Date(message.at).toUTCString(), date_sent: null, error_code: null, error_message: null,
+      sid: message.sid,
+      account_sid: this.accountSid,
+      to: message.to,
+      from: message.from ?? null,
+      messaging_service_sid: message.messagingServiceSid ?? null,
+      body: message.body,
+      status: message.messagingServiceSid ? "accepted" : "queued",
+      num_segments: "1",
+      direction: "outbound-api",
+      date_created: new Date(message.at).toUTCString(),
+      date_sent: null,
+      error_code: null,
+      error_message: null,
       uri: `/2010-04-01/Accounts/${this.accountSid}/Messages/${message.sid}.json`,
     };
   }
@@ -126,7 +155,10 @@ export class FakeTwilio {
    * The next `count` message creations answer with this error (status ≥ 400), only wait
    * (`delayMs`), or — with status 0 — create the message and then drop the connection.
    */
-  failNext(status: number, { code, message, count = 1, delayMs }: { code?: number; message?: string; count?: number; delayMs?: number } = {}): void {
+  failNext(
+    status: number,
+    { code, message, count = 1, delayMs }: { code?: number; message?: string; count?: number; delayMs?: number } = {},
+  ): void {
     this.errors.push({ status, code, message, remaining: count, delayMs });
   }
 
@@ -134,7 +166,10 @@ export class FakeTwilio {
     return this.messages.filter((message) => message.to === phone);
   }
 
-  async waitForMessage(predicate: (message: TwilioMessageRequest) => boolean = () => true, timeoutMs = 10_000): Promise<TwilioMessageRequest> {
+  async waitForMessage(
+    predicate: (message: TwilioMessageRequest) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<TwilioMessageRequest> {
     return waitFor(() => this.messages.find(predicate), { timeoutMs, what: "a Twilio message" });
   }
 }

@@ -106,17 +106,32 @@ export class Harness {
    * deliveries under way finished.
    */
   async settle(timeoutMs = 20_000): Promise<void> {
-    await waitFor(async () => {
-      const row = await this.db.selectFrom("messages").select((eb) => eb.fn.countAll<number>().as("n")).where("direction", "=", "in").where("processed_at", "is", null).executeTakeFirstOrThrow();
-      return row.n === 0;
-    }, { timeoutMs, what: "inbound texts to be processed" });
+    await waitFor(
+      async () => {
+        const row = await this.db
+          .selectFrom("messages")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("direction", "=", "in")
+          .where("processed_at", "is", null)
+          .executeTakeFirstOrThrow();
+        return row.n === 0;
+      },
+      { timeoutMs, what: "inbound texts to be processed" },
+    );
     if (this.app.outbox) await this.app.outbox.drain(timeoutMs);
     else {
       // The outbox runs on the background thread: wait until nothing is pending in the database.
-      await waitFor(async () => {
-        const row = await this.db.selectFrom("slack_outbox").select((eb) => eb.fn.countAll<number>().as("n")).where("state", "=", "pending").executeTakeFirstOrThrow();
-        return row.n === 0;
-      }, { timeoutMs, what: "the outbox to drain" });
+      await waitFor(
+        async () => {
+          const row = await this.db
+            .selectFrom("slack_outbox")
+            .select((eb) => eb.fn.countAll<number>().as("n"))
+            .where("state", "=", "pending")
+            .executeTakeFirstOrThrow();
+          return row.n === 0;
+        },
+        { timeoutMs, what: "the outbox to drain" },
+      );
     }
     await this.app.services.deliveries.idle();
   }
@@ -137,11 +152,31 @@ export class Harness {
   async postSlack(
     body: string,
     contentType: string,
-    { secret = SIGNING_SECRET, timestamp = Math.floor(Date.now() / 1000), signature, port, headers: extra = {} }: { secret?: string; timestamp?: number; signature?: string | null; port?: number; headers?: Record<string, string> } = {},
+    {
+      secret = SIGNING_SECRET,
+      timestamp = Math.floor(Date.now() / 1000),
+      signature,
+      port,
+      headers: extra = {},
+    }: {
+      secret?: string;
+      timestamp?: number;
+      signature?: string | null;
+      port?: number;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<SignedResponse> {
-    const headers: Record<string, string> = { ...extra, "content-type": contentType, "x-slack-request-timestamp": String(timestamp) };
+    const headers: Record<string, string> = {
+      ...extra,
+      "content-type": contentType,
+      "x-slack-request-timestamp": String(timestamp),
+    };
     if (signature !== null) headers["x-slack-signature"] = signature ?? slackSignature(secret, timestamp, body);
-    const res = await fetch(`http://127.0.0.1:${port ?? this.app.port}/slack/events`, { method: "POST", headers, body });
+    const res = await fetch(`http://127.0.0.1:${port ?? this.app.port}/slack/events`, {
+      method: "POST",
+      headers,
+      body,
+    });
     const text = await res.text();
     return { status: res.status, text, json: () => JSON.parse(text) };
   }
@@ -183,8 +218,17 @@ export class Harness {
   }
 
   /** An Events API envelope, JSON as Slack sends it. */
-  async event(event: Record<string, unknown>, { eventId = `Ev${Math.random().toString(36).slice(2)}`, retryNum, port }: { eventId?: string; retryNum?: number; port?: number } = {}): Promise<SignedResponse> {
-    const retryHeaders: Record<string, string> = retryNum ? { "x-slack-retry-num": String(retryNum), "x-slack-retry-reason": "http_timeout" } : {};
+  async event(
+    event: Record<string, unknown>,
+    {
+      eventId = `Ev${Math.random().toString(36).slice(2)}`,
+      retryNum,
+      port,
+    }: { eventId?: string; retryNum?: number; port?: number } = {},
+  ): Promise<SignedResponse> {
+    const retryHeaders: Record<string, string> = retryNum
+      ? { "x-slack-retry-num": String(retryNum), "x-slack-retry-reason": "http_timeout" }
+      : {};
     const body = JSON.stringify({
       token: "unused",
       team_id: "T0001",
@@ -204,7 +248,8 @@ export class Harness {
     { signature, port }: { signature?: string | null; port?: number } = {},
   ): Promise<SignedResponse> {
     const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
-    if (signature !== null) headers["x-twilio-signature"] = signature ?? twilioSignature(this.twilio.authToken, PUBLIC_URL + path, params);
+    if (signature !== null)
+      headers["x-twilio-signature"] = signature ?? twilioSignature(this.twilio.authToken, PUBLIC_URL + path, params);
     const res = await fetch(`http://127.0.0.1:${port ?? this.app.port}${path}`, {
       method: "POST",
       headers,

@@ -29,7 +29,12 @@ export async function freePort(): Promise<number> {
 export function runMain(env: Record<string, string>, port?: number): AppProcess {
   const child = spawn(process.execPath, [...MAIN_NODE_FLAGS, MAIN_ENTRY], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env, ...(port ? { PORT: String(port) } : {}) },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      ...env,
+      ...(port ? { PORT: String(port) } : {}),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -19,7 +19,14 @@ export const NEW_YORK = ["America/New_York"];
  */
 export async function seedCampaign(
   db: Kysely<DB>,
-  input: { slug: string; title?: string; opening?: string; state?: "draft" | "active" | "paused" | "archived"; hours?: [number, number]; contacts: SeedContact[] },
+  input: {
+    slug: string;
+    title?: string;
+    opening?: string;
+    state?: "draft" | "active" | "paused" | "archived";
+    hours?: [number, number];
+    contacts: SeedContact[];
+  },
 ): Promise<{ campaignId: number; contactIds: number[] }> {
   const campaign = await db
     .insertInto("campaigns")
@@ -27,7 +34,8 @@ export async function seedCampaign(
       slug: input.slug,
       title: input.title ?? `Campaign ${input.slug}`,
       state: input.state ?? "active",
-      opening_message: input.opening ?? "Hi {first_name}, this is {texter_name} with {campaign}. Reply STOP to opt out.",
+      opening_message:
+        input.opening ?? "Hi {first_name}, this is {texter_name} with {campaign}. Reply STOP to opt out.",
       hours_start: input.hours?.[0] ?? 0,
       hours_end: input.hours?.[1] ?? 24,
       created_by: "UORGANIZER",

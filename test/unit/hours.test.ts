@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  ALL_US_ZONES,
-  isValidTimeZone,
-  nanpAreaCode,
-  resolveTimezones,
-} from "../../src/campaigns/hours/timezones.ts";
+import { ALL_US_ZONES, isValidTimeZone, nanpAreaCode, resolveTimezones } from "../../src/campaigns/hours/timezones.ts";
 import { normalizeZip, zipZones } from "../../src/campaigns/hours/zips.ts";
 import {
   HOURS_HELP,
@@ -22,16 +17,31 @@ const utc = (iso: string) => new Date(`${iso}Z`);
 const NYC_PHONE = "+12125550100";
 
 describe("isValidTimeZone", () => {
-  it.each(["America/Phoenix", "Pacific/Honolulu", "America/Puerto_Rico", "America/Indiana/Indianapolis", "US/Eastern", "america/new_york", " America/Chicago "])(
-    "accepts %j",
-    (name) => expect(isValidTimeZone(name)).toBe(true),
-  );
+  it.each([
+    "America/Phoenix",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "America/Indiana/Indianapolis",
+    "US/Eastern",
+    "america/new_york",
+    " America/Chicago ",
+  ])("accepts %j", (name) => expect(isValidTimeZone(name)).toBe(true));
 
   // Bare abbreviations are refused: ICU reads "EST" as Panama (no DST) and "MST" as Phoenix.
-  it.each(["EST", "MST", "CST", "PST", "HST", "UTC", "EST5EDT", "Eastern", "Foo/Bar", "America/Springfield", "", "   "])(
-    "refuses %j",
-    (name) => expect(isValidTimeZone(name)).toBe(false),
-  );
+  it.each([
+    "EST",
+    "MST",
+    "CST",
+    "PST",
+    "HST",
+    "UTC",
+    "EST5EDT",
+    "Eastern",
+    "Foo/Bar",
+    "America/Springfield",
+    "",
+    "   ",
+  ])("refuses %j", (name) => expect(isValidTimeZone(name)).toBe(false));
 
   it("refuses null and undefined", () => {
     expect(isValidTimeZone(null)).toBe(false);
@@ -123,7 +133,10 @@ describe("ZIP → zones", () => {
 
   it("falls back to the area code when the ZIP says nothing", () => {
     for (const zip of ["ABCDE", "00000", "12", null]) {
-      expect(resolveTimezones({ zip, phone: "+18085550100" })).toEqual({ zones: ["Pacific/Honolulu"], source: "area_code" });
+      expect(resolveTimezones({ zip, phone: "+18085550100" })).toEqual({
+        zones: ["Pacific/Honolulu"],
+        source: "area_code",
+      });
     }
   });
 
@@ -171,7 +184,11 @@ describe("area code → zones", () => {
   });
 
   it("lists every zone of a code that spans several", () => {
-    expect(resolveTimezones({ phone: "+12085550100" }).zones).toEqual(["America/Boise", "America/Denver", "America/Los_Angeles"]);
+    expect(resolveTimezones({ phone: "+12085550100" }).zones).toEqual([
+      "America/Boise",
+      "America/Denver",
+      "America/Los_Angeles",
+    ]);
     expect(resolveTimezones({ phone: "+16055550100" }).zones).toEqual(
       expect.arrayContaining(["America/Chicago", "America/Denver"]),
     );
@@ -349,7 +366,10 @@ describe("isWithinWindow", () => {
 describe("windowOpenZones", () => {
   it("returns the zones open now, in the order given", () => {
     const zones = ["America/Phoenix", "America/Denver", "America/New_York", "Pacific/Honolulu"];
-    expect(windowOpenZones(NINE_TO_EIGHT, utc("2026-07-15T15:30:00"), zones)).toEqual(["America/Denver", "America/New_York"]);
+    expect(windowOpenZones(NINE_TO_EIGHT, utc("2026-07-15T15:30:00"), zones)).toEqual([
+      "America/Denver",
+      "America/New_York",
+    ]);
     expect(windowOpenZones(NINE_TO_EIGHT, utc("2026-07-15T08:00:00"), zones)).toEqual([]);
   });
 });
@@ -364,7 +384,9 @@ describe("nextWindowOpening", () => {
     const from = utc("2026-07-15T14:00:00");
     expect(nextWindowOpening(["America/Denver"], NINE_TO_EIGHT, from)).toEqual(utc("2026-07-15T15:00:00"));
     expect(nextWindowOpening(["America/Phoenix"], NINE_TO_EIGHT, from)).toEqual(utc("2026-07-15T16:00:00"));
-    expect(nextWindowOpening(["America/Denver", "America/Phoenix"], NINE_TO_EIGHT, from)).toEqual(utc("2026-07-15T16:00:00"));
+    expect(nextWindowOpening(["America/Denver", "America/Phoenix"], NINE_TO_EIGHT, from)).toEqual(
+      utc("2026-07-15T16:00:00"),
+    );
   });
 
   it("lands exactly on the hour from mid-minute", () => {
@@ -389,33 +411,54 @@ describe("nextWindowOpening", () => {
   it("handles the fall-back day", () => {
     const ny = ["America/New_York"];
     expect(nextWindowOpening(ny, NINE_TO_EIGHT, utc("2026-11-01T01:00:00"))).toEqual(utc("2026-11-01T14:00:00"));
-    expect(nextWindowOpening(["America/Chicago", "America/New_York"], NINE_TO_EIGHT, utc("2026-11-01T06:00:00"))).toEqual(
-      utc("2026-11-01T15:00:00"),
-    );
+    expect(
+      nextWindowOpening(["America/Chicago", "America/New_York"], NINE_TO_EIGHT, utc("2026-11-01T06:00:00")),
+    ).toEqual(utc("2026-11-01T15:00:00"));
   });
 
   it("finds the shared window of an unknown contact", () => {
-    expect(nextWindowOpening([...ALL_US_ZONES], NINE_TO_EIGHT, utc("2026-01-15T00:00:00"))).toEqual(utc("2026-01-15T19:00:00"));
+    expect(nextWindowOpening([...ALL_US_ZONES], NINE_TO_EIGHT, utc("2026-01-15T00:00:00"))).toEqual(
+      utc("2026-01-15T19:00:00"),
+    );
     expect(nextWindowOpening([], NINE_TO_EIGHT, utc("2026-07-16T00:00:00"))).toEqual(utc("2026-07-16T19:00:00"));
   });
 
   it("handles half-hour offsets", () => {
     // St John's, Newfoundland: UTC−2:30 in summer.
-    expect(nextWindowOpening(["America/St_Johns"], NINE_TO_EIGHT, utc("2026-07-15T00:00:00"))).toEqual(utc("2026-07-15T11:30:00"));
+    expect(nextWindowOpening(["America/St_Johns"], NINE_TO_EIGHT, utc("2026-07-15T00:00:00"))).toEqual(
+      utc("2026-07-15T11:30:00"),
+    );
   });
 
   it("returns null when the zones never share an open hour", () => {
-    expect(nextWindowOpening(["Pacific/Honolulu", "America/New_York"], { start: 9, end: 10 }, utc("2026-07-15T00:00:00"))).toBeNull();
+    expect(
+      nextWindowOpening(["Pacific/Honolulu", "America/New_York"], { start: 9, end: 10 }, utc("2026-07-15T00:00:00")),
+    ).toBeNull();
     // New York and Shanghai are 12–13 hours apart: an 11-hour window never overlaps.
-    expect(nextWindowOpening(["America/New_York", "Asia/Shanghai"], NINE_TO_EIGHT, utc("2026-01-15T00:00:00"))).toBeNull();
-    expect(nextWindowOpening(["America/New_York", "Asia/Shanghai"], NINE_TO_EIGHT, utc("2026-07-15T00:00:00"))).toBeNull();
+    expect(
+      nextWindowOpening(["America/New_York", "Asia/Shanghai"], NINE_TO_EIGHT, utc("2026-01-15T00:00:00")),
+    ).toBeNull();
+    expect(
+      nextWindowOpening(["America/New_York", "Asia/Shanghai"], NINE_TO_EIGHT, utc("2026-07-15T00:00:00")),
+    ).toBeNull();
   });
 
   it("agrees with a minute-by-minute scan around DST changes", () => {
     const zonePool = [
-      "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-      "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico", "America/St_Johns", "Europe/London",
-      "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe", "Australia/Adelaide",
+      "America/New_York",
+      "America/Chicago",
+      "America/Denver",
+      "America/Phoenix",
+      "America/Los_Angeles",
+      "America/Anchorage",
+      "Pacific/Honolulu",
+      "America/Puerto_Rico",
+      "America/St_Johns",
+      "Europe/London",
+      "Asia/Kolkata",
+      "Asia/Kathmandu",
+      "Australia/Lord_Howe",
+      "Australia/Adelaide",
     ];
     const days = ["2026-03-07", "2026-03-08", "2026-03-28", "2026-04-04", "2026-10-31", "2026-11-01", "2026-07-15"];
     let seed = 42;

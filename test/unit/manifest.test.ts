@@ -13,14 +13,22 @@ const manifestSchema = z.strictObject({
     background_color: z.string().regex(/^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/),
   }),
   features: z.strictObject({
-    app_home: z.strictObject({ home_tab_enabled: z.literal(true), messages_tab_enabled: z.literal(true), messages_tab_read_only_enabled: z.literal(false) }),
+    app_home: z.strictObject({
+      home_tab_enabled: z.literal(true),
+      messages_tab_enabled: z.literal(true),
+      messages_tab_read_only_enabled: z.literal(false),
+    }),
     bot_user: z.strictObject({ display_name: z.string().min(1).max(80), always_online: z.boolean() }),
-    slash_commands: z.array(z.strictObject({
-      command: z.string().regex(/^\//).max(32),
-      description: z.string().min(1).max(2000),
-      usage_hint: z.string().min(1).max(1000),
-      should_escape: z.boolean(),
-    })).min(1),
+    slash_commands: z
+      .array(
+        z.strictObject({
+          command: z.string().regex(/^\//).max(32),
+          description: z.string().min(1).max(2000),
+          usage_hint: z.string().min(1).max(1000),
+          should_escape: z.boolean(),
+        }),
+      )
+      .min(1),
   }),
   oauth_config: z.strictObject({ scopes: z.strictObject({ bot: z.array(z.string().max(50)) }) }),
   settings: z.strictObject({
@@ -43,10 +51,20 @@ describe("manifest.json", () => {
   it("asks for every scope and event the SPEC needs", () => {
     const parsed = manifestSchema.parse(manifest);
     expect(parsed.oauth_config.scopes.bot).toEqual(
-      expect.arrayContaining(["commands", "chat:write", "im:write", "im:history", "files:read", "files:write", "users:read"]),
+      expect.arrayContaining([
+        "commands",
+        "chat:write",
+        "im:write",
+        "im:history",
+        "files:read",
+        "files:write",
+        "users:read",
+      ]),
     );
     // message.im needs im:history; thread replies in the app's DM arrive as message.im.
-    expect(parsed.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(["message.im", "app_home_opened"]));
+    expect(parsed.settings.event_subscriptions.bot_events).toEqual(
+      expect.arrayContaining(["message.im", "app_home_opened"]),
+    );
     // Mentions in /campaign arrive escaped as <@U…>, which the organizer commands parse.
     expect(parsed.features.slash_commands[0]).toMatchObject({ command: "/campaign", should_escape: true });
   });

@@ -14,7 +14,8 @@ describe("PhoneSet (an upload's de-duplication)", () => {
 
   it("keeps numbers of every length E.164 allows apart, including 15 digits", () => {
     const set = new PhoneSet();
-    for (const n of ["+1", "+12", "+441234567890", "+999999999999999", "+999999999999998", "+12025550123"]) expect(set.add(n)).toBe(true);
+    for (const n of ["+1", "+12", "+441234567890", "+999999999999999", "+999999999999998", "+12025550123"])
+      expect(set.add(n)).toBe(true);
     expect(set.has("+999999999999999")).toBe(true);
     expect(set.has("+99999999999999")).toBe(false);
     expect(set.has("+120255501230")).toBe(false);

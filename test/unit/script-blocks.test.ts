@@ -2,9 +2,24 @@ import { describe, expect, it } from "vitest";
 import type { View } from "@slack/types";
 import { previewOpening, type ScriptPreview } from "../../src/campaigns/scripts/preview.ts";
 import { availableFields } from "../../src/campaigns/scripts/scripts.ts";
-import { encodeScriptMetadata, previewBlocks, SCRIPT_BLOCKS, scriptModal, scriptSavedView } from "../../src/slack/blocks/script.ts";
+import {
+  encodeScriptMetadata,
+  previewBlocks,
+  SCRIPT_BLOCKS,
+  scriptModal,
+  scriptSavedView,
+} from "../../src/slack/blocks/script.ts";
 
-type AnyBlock = { type: string; block_id?: string; text?: { type: string; text: string }; elements?: { text?: string }[]; element?: { max_length?: number; initial_value?: string }; accessory?: { text: { text: string }; value: string }; label?: { text: string }; hint?: { text: string } };
+type AnyBlock = {
+  type: string;
+  block_id?: string;
+  text?: { type: string; text: string };
+  elements?: { text?: string }[];
+  element?: { max_length?: number; initial_value?: string };
+  accessory?: { text: { text: string }; value: string };
+  label?: { text: string };
+  hint?: { text: string };
+};
 
 /** Every limit of REFERENCE.md that a modal can break. */
 function expectWithinSlackLimits(view: View): void {
@@ -20,7 +35,8 @@ function expectWithinSlackLimits(view: View): void {
     expect(block.text?.text.length ?? 1).toBeGreaterThan(0);
     expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(3000);
     for (const element of block.elements ?? []) expect(element.text?.length ?? 0).toBeLessThanOrEqual(3000);
-    if (block.element?.initial_value !== undefined) expect(block.element.initial_value.length).toBeLessThanOrEqual(block.element.max_length ?? 3000);
+    if (block.element?.initial_value !== undefined)
+      expect(block.element.initial_value.length).toBeLessThanOrEqual(block.element.max_length ?? 3000);
     expect(block.element?.max_length ?? 0).toBeLessThanOrEqual(3000);
     expect(block.label?.text.length ?? 0).toBeLessThanOrEqual(2000);
     expect(block.hint?.text.length ?? 0).toBeLessThanOrEqual(2000);
@@ -32,17 +48,46 @@ function expectWithinSlackLimits(view: View): void {
   expect(JSON.stringify(view).length).toBeLessThan(250_000);
 }
 
-const smallCampaign = { id: 7, slug: "gotv", state: "draft" as const, title: "GOTV", opening_message: null, canned_replies: [], outcome_tags: [], custom_fields: [] };
+const smallCampaign = {
+  id: 7,
+  slug: "gotv",
+  state: "draft" as const,
+  title: "GOTV",
+  opening_message: null,
+  canned_replies: [],
+  outcome_tags: [],
+  custom_fields: [],
+};
 
-function preview(opening: string, campaign: Parameters<typeof availableFields>[0] = smallCampaign, counts?: { contacts: number; missing: Record<string, number> }): ScriptPreview {
-  return previewOpening({ opening, fields: availableFields(campaign), campaignTitle: "GOTV", sample: { first_name: "Dana", last_name: "Reyes", zip: null, external_id: null, custom_fields: {} }, texterName: "Jo", counts });
+function preview(
+  opening: string,
+  campaign: Parameters<typeof availableFields>[0] = smallCampaign,
+  counts?: { contacts: number; missing: Record<string, number> },
+): ScriptPreview {
+  return previewOpening({
+    opening,
+    fields: availableFields(campaign),
+    campaignTitle: "GOTV",
+    sample: { first_name: "Dana", last_name: "Reyes", zip: null, external_id: null, custom_fields: {} },
+    texterName: "Jo",
+    counts,
+  });
 }
 
 const blocksText = (blocks: unknown) => JSON.stringify(blocks);
 
 describe("scriptModal", () => {
   it("has the three boxes keyed by the block ids errors use, prefilled with the saved script", () => {
-    const view = scriptModal({ ...smallCampaign, opening_message: "Hi {first_name}", canned_replies: [{ title: "Where", text: "Main St" }], outcome_tags: ["Yes", "No"] }, preview("Hi {first_name}"), { c: 7 });
+    const view = scriptModal(
+      {
+        ...smallCampaign,
+        opening_message: "Hi {first_name}",
+        canned_replies: [{ title: "Where", text: "Main St" }],
+        outcome_tags: ["Yes", "No"],
+      },
+      preview("Hi {first_name}"),
+      { c: 7 },
+    );
     const inputs = (view.blocks as AnyBlock[]).filter((b) => b.type === "input");
     expect(inputs.map((b) => b.block_id)).toEqual([SCRIPT_BLOCKS.opening, SCRIPT_BLOCKS.canned, SCRIPT_BLOCKS.tags]);
     expect(inputs.map((b) => b.element?.initial_value)).toEqual(["Hi {first_name}", "Where: Main St", "Yes, No"]);
@@ -52,17 +97,27 @@ describe("scriptModal", () => {
   });
 
   it("stays within Slack's limits for the biggest campaign a modal can meet", () => {
-    const customFields = Array.from({ length: 400 }, (_, i) => ({ key: `column${i}withalongname`, header: `Column ${i} with a long name` }));
+    const customFields = Array.from({ length: 400 }, (_, i) => ({
+      key: `column${i}withalongname`,
+      header: `Column ${i} with a long name`,
+    }));
     const campaign = {
       ...smallCampaign,
       title: "T".repeat(150),
       custom_fields: customFields,
       opening_message: "é".repeat(1600),
-      canned_replies: Array.from({ length: 20 }, (_, i) => ({ title: `Reply ${i}`.padEnd(75, "x"), text: "y".repeat(200) })),
+      canned_replies: Array.from({ length: 20 }, (_, i) => ({
+        title: `Reply ${i}`.padEnd(75, "x"),
+        text: "y".repeat(200),
+      })),
       outcome_tags: Array.from({ length: 10 }, (_, i) => `Tag ${i}`.padEnd(75, "z")),
     };
     const missing = Object.fromEntries(customFields.map((f) => [f.key, 123_456]));
-    const longOpening = customFields.slice(0, 60).map((f) => `{${f.key}}`).join(" ") + " 😀“”";
+    const longOpening =
+      customFields
+        .slice(0, 60)
+        .map((f) => `{${f.key}}`)
+        .join(" ") + " 😀“”";
     const big = preview(longOpening, campaign, { contacts: 1_000_000, missing });
     expect(big.gaps!.length).toBe(60);
     const view = scriptModal(campaign, big, { c: 7, t: "Jo", n: 1_000_000, m: missing });
@@ -81,7 +136,10 @@ describe("scriptModal", () => {
 
 describe("previewBlocks", () => {
   it("shows the text as plain text, exactly as sent, with encoding, segments and counts", () => {
-    const blocks = previewBlocks(preview("*Hi* {first_name} <b> & {zip}", smallCampaign, { contacts: 10, missing: { firstname: 0, zip: 3 } }), "Saved opening") as AnyBlock[];
+    const blocks = previewBlocks(
+      preview("*Hi* {first_name} <b> & {zip}", smallCampaign, { contacts: 10, missing: { firstname: 0, zip: 3 } }),
+      "Saved opening",
+    ) as AnyBlock[];
     expect(blocks[1]!.text).toEqual({ type: "plain_text", text: "*Hi* Dana <b> &", emoji: false });
     const text = blocksText(blocks);
     expect(text).toContain("GSM-7 · 1 segment · 15 characters");
@@ -96,7 +154,10 @@ describe("previewBlocks", () => {
   });
 
   it("never sends Slack an empty plain_text", () => {
-    const blocks = previewBlocks(preview("{zip}", smallCampaign, { contacts: 1, missing: { zip: 1 } }), "Saved opening") as AnyBlock[];
+    const blocks = previewBlocks(
+      preview("{zip}", smallCampaign, { contacts: 1, missing: { zip: 1 } }),
+      "Saved opening",
+    ) as AnyBlock[];
     expect(blocks[1]!.text!.text).toBe("(renders empty)");
   });
 });

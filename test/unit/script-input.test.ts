@@ -124,7 +124,9 @@ describe("scriptWarnings", () => {
   const optOut = "Reply STOP to opt out";
 
   it("has no warnings for a short GSM message with opt-out language", () => {
-    expect(scriptWarnings("Hi Ana, vote Tuesday! Reply STOP to opt out", `Hi {first_name}, vote Tuesday! ${optOut}`)).toEqual([]);
+    expect(
+      scriptWarnings("Hi Ana, vote Tuesday! Reply STOP to opt out", `Hi {first_name}, vote Tuesday! ${optOut}`),
+    ).toEqual([]);
   });
 
   it("warns above 3 segments, saying how many", () => {

@@ -8,7 +8,15 @@ describe("settings", () => {
     const result = parseSettings(base);
     expect(result).toMatchObject({
       ok: true,
-      settings: { PORT: 3000, DATA_DIR: "./data", DATABASE_POOL_SIZE: 40, DEFAULT_COUNTRY: "US", SLACK_API_URL: "https://slack.com/api/", TWILIO_API_URL: "https://api.twilio.com", ORGANIZER_IDS: [] },
+      settings: {
+        PORT: 3000,
+        DATA_DIR: "./data",
+        DATABASE_POOL_SIZE: 40,
+        DEFAULT_COUNTRY: "US",
+        SLACK_API_URL: "https://slack.com/api/",
+        TWILIO_API_URL: "https://api.twilio.com",
+        ORGANIZER_IDS: [],
+      },
     });
   });
 
@@ -37,7 +45,11 @@ describe("settings", () => {
   });
 
   it("never echoes a secret value in a problem", () => {
-    const result = parseSettings({ SLACK_BOT_TOKEN: "not-a-token-SECRET123", SLACK_SIGNING_SECRET: "x", TWILIO_ACCOUNT_SID: "ACsecretvalue987" });
+    const result = parseSettings({
+      SLACK_BOT_TOKEN: "not-a-token-SECRET123",
+      SLACK_SIGNING_SECRET: "x",
+      TWILIO_ACCOUNT_SID: "ACsecretvalue987",
+    });
     const text = result.ok ? "" : result.problems.join("\n");
     expect(text).toContain("SLACK_BOT_TOKEN does not look like a bot token");
     expect(text).not.toContain("SECRET123");
@@ -45,15 +57,28 @@ describe("settings", () => {
   });
 
   it("takes a pool size from 1 to 500 and refuses anything else", () => {
-    expect(parseSettings({ ...base, DATABASE_POOL_SIZE: "64" })).toMatchObject({ ok: true, settings: { DATABASE_POOL_SIZE: 64 } });
+    expect(parseSettings({ ...base, DATABASE_POOL_SIZE: "64" })).toMatchObject({
+      ok: true,
+      settings: { DATABASE_POOL_SIZE: 64 },
+    });
     for (const bad of ["0", "501", "ten", "4.5"]) {
       const result = parseSettings({ ...base, DATABASE_POOL_SIZE: bad });
-      expect(result.ok ? [] : result.problems).toEqual(["DATABASE_POOL_SIZE is not a number from 1 to 500: give a whole number of connections from 1 to 500, or unset it for 40"]);
+      expect(result.ok ? [] : result.problems).toEqual([
+        "DATABASE_POOL_SIZE is not a number from 1 to 500: give a whole number of connections from 1 to 500, or unset it for 40",
+      ]);
     }
   });
 
   it("refuses malformed URLs, SIDs and numbers", () => {
-    const result = parseSettings({ ...base, SLACK_API_URL: "slack.com/api", TWILIO_ACCOUNT_SID: "XX1", TWILIO_AUTH_TOKEN: "t", TWILIO_FROM_NUMBER: "555-1234", PUBLIC_URL: "ftp://x", DATABASE_URL: "mysql://x" });
+    const result = parseSettings({
+      ...base,
+      SLACK_API_URL: "slack.com/api",
+      TWILIO_ACCOUNT_SID: "XX1",
+      TWILIO_AUTH_TOKEN: "t",
+      TWILIO_FROM_NUMBER: "555-1234",
+      PUBLIC_URL: "ftp://x",
+      DATABASE_URL: "mysql://x",
+    });
     const text = result.ok ? "" : result.problems.join("\n");
     for (const name of ["SLACK_API_URL", "TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER", "PUBLIC_URL", "DATABASE_URL"]) {
       expect(text).toContain(name);

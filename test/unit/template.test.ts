@@ -60,11 +60,13 @@ describe("parseTemplate", () => {
 
 describe("renderTemplate", () => {
   it("substitutes values keyed by normalized name", () => {
-    expect(render("Hi {First Name}, I'm {texter_name} with {campaign}.", {
-      firstname: "Ana",
-      textername: "Sam",
-      campaign: "Yes on 3",
-    })).toBe("Hi Ana, I'm Sam with Yes on 3.");
+    expect(
+      render("Hi {First Name}, I'm {texter_name} with {campaign}.", {
+        firstname: "Ana",
+        textername: "Sam",
+        campaign: "Yes on 3",
+      }),
+    ).toBe("Hi Ana, I'm Sam with Yes on 3.");
   });
 
   it("uses the fallback when the value is missing, null, empty or blank", () => {

@@ -6,7 +6,13 @@ import { twilioSignature } from "../support/signing.ts";
 // official validator the app uses must agree with it.
 const token = "12345";
 const url = "https://mycompany.com/myapp.php?foo=1&bar=2";
-const params = { CallSid: "CA1234567890ABCDE", Caller: "+14158675309", Digits: "1234", From: "+14158675309", To: "+18005551212" };
+const params = {
+  CallSid: "CA1234567890ABCDE",
+  Caller: "+14158675309",
+  Digits: "1234",
+  From: "+14158675309",
+  To: "+18005551212",
+};
 
 describe("Twilio request signature", () => {
   it("matches Twilio's documented vector", () => {

@@ -42,15 +42,22 @@ export class CopySink {
   private readonly suffix: string;
   private failed: Error | undefined;
 
-  constructor(private readonly client: PoolClient, private readonly campaignId: number, private readonly importId: number) {
-    if (!Number.isSafeInteger(campaignId) || !Number.isSafeInteger(importId)) throw new Error("campaign and import ids must be integers");
+  constructor(
+    private readonly client: PoolClient,
+    private readonly campaignId: number,
+    private readonly importId: number,
+  ) {
+    if (!Number.isSafeInteger(campaignId) || !Number.isSafeInteger(importId))
+      throw new Error("campaign and import ids must be integers");
     this.prefix = `${campaignId}\t`;
     this.suffix = `\t${importId}\t`;
   }
 
   async open(): Promise<void> {
     // COPY takes no parameters; the id is an integer checked above.
-    const out = this.client.query(copyStreams.to(`COPY (SELECT phone FROM contacts WHERE campaign_id = ${this.campaignId}) TO STDOUT`));
+    const out = this.client.query(
+      copyStreams.to(`COPY (SELECT phone FROM contacts WHERE campaign_id = ${this.campaignId}) TO STDOUT`),
+    );
     let carry = "";
     for await (const chunk of out as AsyncIterable<Buffer>) {
       const lines = (carry + chunk.toString("utf8")).split("\n");
@@ -58,9 +65,11 @@ export class CopySink {
       for (const phone of lines) if (phone) this.existing.add(phone);
     }
     if (carry) this.existing.add(carry);
-    this.stream = this.client.query(copyStreams.from(
-      "COPY contacts (campaign_id, phone, first_name, last_name, zip, timezone, tz_zones, tz_source, external_id, custom_fields, import_id, row_number) FROM STDIN",
-    ));
+    this.stream = this.client.query(
+      copyStreams.from(
+        "COPY contacts (campaign_id, phone, first_name, last_name, zip, timezone, tz_zones, tz_source, external_id, custom_fields, import_id, row_number) FROM STDIN",
+      ),
+    );
     // The server's answer to a bad row can come between writes: keep it for the next write.
     this.stream.on("error", (error: Error) => (this.failed ??= error));
   }
@@ -74,11 +83,24 @@ export class CopySink {
       }
       if (!this.seen.add(contact.phone)) continue; // a duplicate within the file: the first row wins
       const zones = resolveTimezones({ timezone: contact.timezone, zip: contact.zip, phone: contact.phone });
-      chunk += this.prefix + [
-        contact.phone, contact.firstName, contact.lastName, contact.zip,
-        zones.source === "column" ? zones.zones[0] ?? null : contact.timezone,
-        textArray(zones.zones), zones.source, contact.externalId, JSON.stringify(contact.customFields),
-      ].map(copyText).join("\t") + this.suffix + rowNumber + "\n";
+      chunk +=
+        this.prefix +
+        [
+          contact.phone,
+          contact.firstName,
+          contact.lastName,
+          contact.zip,
+          zones.source === "column" ? (zones.zones[0] ?? null) : contact.timezone,
+          textArray(zones.zones),
+          zones.source,
+          contact.externalId,
+          JSON.stringify(contact.customFields),
+        ]
+          .map(copyText)
+          .join("\t") +
+        this.suffix +
+        rowNumber +
+        "\n";
     }
     this.counts.valid += rows.length;
     if (this.failed) throw this.failed;

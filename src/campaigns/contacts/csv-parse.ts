@@ -2,7 +2,14 @@ import type { Readable } from "node:stream";
 import type { CountryCode } from "libphonenumber-js";
 import Papa from "papaparse";
 import { KNOWN_COLUMNS, knownColumnFor, normalizeFieldName, type KnownColumn } from "../fields.ts";
-import { NOT_CSV_BINARY, firstInvalidUtf8, notUtf8Reason, sniffLayout, sniffNotCsv, type Delimiter } from "./csv-sniff.ts";
+import {
+  NOT_CSV_BINARY,
+  firstInvalidUtf8,
+  notUtf8Reason,
+  sniffLayout,
+  sniffNotCsv,
+  type Delimiter,
+} from "./csv-sniff.ts";
 import { normalizePhone, normalizeZip } from "./normalize.ts";
 
 export { normalizePhone, normalizeZip, type PhoneResult } from "./normalize.ts";
@@ -49,8 +56,7 @@ export interface ContactFields {
  * Blank rows are skipped silently but still counted, so later numbers match the sheet.
  */
 export type ParsedRow =
-  | { ok: true; rowNumber: number; contact: ContactFields }
-  | { ok: false; rowNumber: number; reason: string };
+  { ok: true; rowNumber: number; contact: ContactFields } | { ok: false; rowNumber: number; reason: string };
 
 export interface ParseOptions {
   defaultCountry: CountryCode;
@@ -68,7 +74,11 @@ const SAMPLE_BYTES = 64 * 1024;
  */
 const MAX_RECORD_CHARS = 1 << 20;
 
-interface PapaChunk { data: string[][]; errors: Papa.ParseError[]; meta: { cursor: number } }
+interface PapaChunk {
+  data: string[][];
+  errors: Papa.ParseError[];
+  meta: { cursor: number };
+}
 
 /**
  * Reads an upload as it downloads. Pulling chunks with `for await` is the backpressure: the
@@ -144,7 +154,8 @@ export class ContactsCsvReader {
       return this.fail(this.encodingReason(bytes, final)).take();
     }
     // A copy: chunks can be views of a pooled buffer that is reused.
-    this.tail = bytes.length >= 3 ? Uint8Array.prototype.slice.call(bytes, -3) : Buffer.concat([this.tail, bytes]).subarray(-3);
+    this.tail =
+      bytes.length >= 3 ? Uint8Array.prototype.slice.call(bytes, -3) : Buffer.concat([this.tail, bytes]).subarray(-3);
     const nul = text.indexOf("\0");
     if (nul >= 0) {
       const row = this.rowNumber + 1 + countLines(this.carry) + countLines(text.slice(0, nul));
@@ -161,7 +172,9 @@ export class ContactsCsvReader {
     const unclosed = result.errors.find((error) => error.code === "MissingQuotes");
     if (unclosed) {
       const row = this.rowNumber + (unclosed.row ?? 0) + 1;
-      return this.fail(`Row ${row} opens a quote (") that is never closed, so the rest of the file would be one cell`).take();
+      return this.fail(
+        `Row ${row} opens a quote (") that is never closed, so the rest of the file would be one cell`,
+      ).take();
     }
     for (const fields of result.data) {
       this.record(fields);
@@ -197,7 +210,13 @@ export class ContactsCsvReader {
     if (this.valid + this.invalid === 0) return void this.fail("The file has a header row but no contacts");
     this.flush();
     this.finished = true;
-    this.events.push({ type: "done", rows: this.valid + this.invalid, valid: this.valid, invalid: this.invalid, bytesRead: this.bytesRead });
+    this.events.push({
+      type: "done",
+      rows: this.valid + this.invalid,
+      valid: this.valid,
+      invalid: this.invalid,
+      bytesRead: this.bytesRead,
+    });
   }
 
   private encodingReason(bytes: Uint8Array, final: boolean): string {
@@ -306,7 +325,12 @@ function noPhoneColumnReason(headers: string[], country: CountryCode): string {
     return 'The first row should hold column names, but it looks like a contact: add a header row with a "phone" column and upload again.';
   }
   const named = headers.filter(Boolean);
-  const found = named.length ? named.slice(0, 20).map((name) => `"${name}"`).join(", ") : "none";
+  const found = named.length
+    ? named
+        .slice(0, 20)
+        .map((name) => `"${name}"`)
+        .join(", ")
+    : "none";
   const more = named.length > 20 ? ` and ${named.length - 20} more` : "";
   return `No phone column: the columns found are ${found}${more}. Name the column holding phone numbers one of: ${KNOWN_COLUMNS.phone.join(", ")} (case, spaces, "_" and "-" don't matter).`;
 }

@@ -16,7 +16,8 @@ const startsWith = (bytes: Uint8Array, magic: number[]) => magic.every((byte, i)
 /** Why the sample is not CSV text, or undefined when it may be. */
 export function sniffNotCsv(sample: Uint8Array): string | undefined {
   // .xlsx/.ods/.docx are ZIP archives; .xls and old Office files are OLE2 compound files.
-  if (startsWith(sample, [0x50, 0x4b, 0x03, 0x04]) || startsWith(sample, [0x50, 0x4b, 0x05, 0x06])) return NOT_CSV_BINARY;
+  if (startsWith(sample, [0x50, 0x4b, 0x03, 0x04]) || startsWith(sample, [0x50, 0x4b, 0x05, 0x06]))
+    return NOT_CSV_BINARY;
   if (startsWith(sample, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return NOT_CSV_BINARY;
   if (startsWith(sample, [0xff, 0xfe]) || startsWith(sample, [0xfe, 0xff])) return NOT_CSV_UTF16;
 
@@ -38,7 +39,11 @@ export function sniffNotCsv(sample: Uint8Array): string | undefined {
   if (nuls > head.length / 4 && (nulsAtOdd === 0 || nulsAtEven === 0)) return NOT_CSV_UTF16;
   // Text never holds NUL, and a few stray control characters are tolerated but not a binary's worth.
   if (nuls > 0 || controls > head.length / 50) return NOT_CSV_BINARY;
-  const text = new TextDecoder().decode(head.subarray(0, 512)).replace(/^\uFEFF/, "").trimStart().toLowerCase();
+  const text = new TextDecoder()
+    .decode(head.subarray(0, 512))
+    .replace(/^\uFEFF/, "")
+    .trimStart()
+    .toLowerCase();
   if (text.startsWith("<!doctype html") || text.startsWith("<html")) return NOT_CSV_HTML;
   return undefined;
 }
@@ -74,7 +79,11 @@ export function sniffLayout(text: string): { delimiter: Delimiter; newline: Newl
   }
   if (lines.length === 0) lines.push(counts);
   const [header, ...rest] = lines as [Record<Delimiter, number>, ...Record<Delimiter, number>[]];
-  const score = (d: Delimiter) => [header[d] > 0 ? 1 : 0, rest.filter((line) => line[d] === header[d]).length, header[d]];
+  const score = (d: Delimiter) => [
+    header[d] > 0 ? 1 : 0,
+    rest.filter((line) => line[d] === header[d]).length,
+    header[d],
+  ];
   const better = (a: Delimiter, b: Delimiter) => {
     const [sa, sb] = [score(a), score(b)];
     const diff = sa.findIndex((value, i) => value !== sb[i]);
@@ -98,7 +107,8 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
       i++;
       continue;
     }
-    const extra = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+    const extra =
+      lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
     if (extra === 0) return i;
     const second = bytes[i + 1];
     if (second === undefined) return -1;
@@ -127,7 +137,10 @@ export function notUtf8Reason(bytes: Uint8Array, badIndex: number, byteOffset: n
   const next = bytes[badIndex + 1];
   const looksWindows1252 = next === undefined || (next & 0xc0) !== 0x80;
   const decoder = new TextDecoder(looksWindows1252 ? "windows-1252" : "utf-8");
-  const before = decoder.decode(bytes.subarray(Math.max(0, badIndex - 20), badIndex)).split(/[\r\n]/).pop()!;
+  const before = decoder
+    .decode(bytes.subarray(Math.max(0, badIndex - 20), badIndex))
+    .split(/[\r\n]/)
+    .pop()!;
   const after = decoder.decode(bytes.subarray(badIndex, badIndex + 20)).split(/[\r\n]/)[0]!;
   const snippet = (before + after).trim();
   const where = `near row ${rowNear} (byte ${byteOffset + 1}${snippet ? `, "${snippet}"` : ""})`;

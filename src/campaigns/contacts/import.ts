@@ -44,15 +44,32 @@ class Refused extends Error {}
 export async function importContacts(db: Database, input: ImportInput): Promise<ImportResult> {
   let importId: number;
   try {
-    const row = await db.insertInto("imports").values({ campaign_id: input.campaignId, started_by: input.startedBy, file_name: input.fileName }).returning("id").executeTakeFirstOrThrow();
+    const row = await db
+      .insertInto("imports")
+      .values({ campaign_id: input.campaignId, started_by: input.startedBy, file_name: input.fileName })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     importId = row.id;
   } catch (error) {
     if ((error as { code?: string }).code === "23505") {
-      return { ok: false, busy: true, reason: "Another upload to this campaign is still running; wait for its summary, then upload again." };
+      return {
+        ok: false,
+        busy: true,
+        reason: "Another upload to this campaign is still running; wait for its summary, then upload again.",
+      };
     }
     throw error;
   }
-  const summary: ImportSummary = { rows: 0, imported: 0, duplicatesInFile: 0, duplicatesInCampaign: 0, invalid: 0, invalidRows: [], optedOut: 0, customColumns: [] };
+  const summary: ImportSummary = {
+    rows: 0,
+    imported: 0,
+    duplicatesInFile: 0,
+    duplicatesInCampaign: 0,
+    invalid: 0,
+    invalidRows: [],
+    optedOut: 0,
+    customColumns: [],
+  };
   try {
     await inImportTransaction(db, input.pool, input.campaignId, importId, async (sink) => {
       let custom: { key: string; header: string }[] = [];
@@ -71,7 +88,8 @@ export async function importContacts(db: Database, input: ImportInput): Promise<
           if (row.ok) good.push(row);
           else {
             summary.invalid += 1;
-            if (summary.invalidRows.length < 20) summary.invalidRows.push({ rowNumber: row.rowNumber, reason: row.reason });
+            if (summary.invalidRows.length < 20)
+              summary.invalidRows.push({ rowNumber: row.rowNumber, reason: row.reason });
           }
         }
         // One write in flight while the next batch is parsed: Node parses as PostgreSQL writes.
@@ -91,14 +109,28 @@ export async function importContacts(db: Database, input: ImportInput): Promise<
       summary.customColumns = custom.map((c) => c.header);
     });
   } catch (error) {
-    const reason = error instanceof Refused ? error.message : "The upload failed on our side and nothing was imported; try again.";
-    await db.updateTable("imports").set({ state: "failed", error: reason, finished_at: new Date() }).where("id", "=", importId).execute();
+    const reason =
+      error instanceof Refused ? error.message : "The upload failed on our side and nothing was imported; try again.";
+    await db
+      .updateTable("imports")
+      .set({ state: "failed", error: reason, finished_at: new Date() })
+      .where("id", "=", importId)
+      .execute();
     if (error instanceof Refused) return { ok: false, reason };
     throw error;
   }
   await db
     .updateTable("imports")
-    .set({ state: "done", rows_read: summary.rows, imported: summary.imported, duplicates: summary.duplicatesInFile + summary.duplicatesInCampaign, invalid: summary.invalid, opted_out: summary.optedOut, summary: JSON.stringify(summary), finished_at: new Date() })
+    .set({
+      state: "done",
+      rows_read: summary.rows,
+      imported: summary.imported,
+      duplicates: summary.duplicatesInFile + summary.duplicatesInCampaign,
+      invalid: summary.invalid,
+      opted_out: summary.optedOut,
+      summary: JSON.stringify(summary),
+      finished_at: new Date(),
+    })
     .where("id", "=", importId)
     .execute();
   // Fresh statistics keep the claim and stats queries on their indexes after a big load.
@@ -112,7 +144,10 @@ interface ContactSink {
   finish(custom: { key: string; header: string }[]): Promise<MergeCounts>;
 }
 
-function mergeCustomColumns(known: CustomFieldColumn[] | null, custom: { key: string; header: string }[]): CustomFieldColumn[] {
+function mergeCustomColumns(
+  known: CustomFieldColumn[] | null,
+  custom: { key: string; header: string }[],
+): CustomFieldColumn[] {
   const have = known ?? [];
   return [...have, ...custom.filter((c) => !have.some((k) => k.key === c.key))];
 }
@@ -121,7 +156,13 @@ function mergeCustomColumns(known: CustomFieldColumn[] | null, custom: { key: st
  * One transaction for the whole upload: COPY through a staging table on PostgreSQL, batched
  * INSERTs on the embedded database (whose single connection has no COPY FROM STDIN).
  */
-async function inImportTransaction(db: Database, pool: Pool | undefined, campaignId: number, importId: number, work: (sink: ContactSink) => Promise<void>): Promise<void> {
+async function inImportTransaction(
+  db: Database,
+  pool: Pool | undefined,
+  campaignId: number,
+  importId: number,
+  work: (sink: ContactSink) => Promise<void>,
+): Promise<void> {
   if (!pool) {
     await db.transaction().execute(async (tx) => work(new BatchSink(tx, campaignId, importId)));
     return;
@@ -136,8 +177,14 @@ async function inImportTransaction(db: Database, pool: Pool | undefined, campaig
       write: (rows) => copy!.write(rows),
       finish: async (custom) => {
         const counts = await copy!.merge();
-        const { rows } = await client.query<{ custom_fields: CustomFieldColumn[] }>("SELECT custom_fields FROM campaigns WHERE id = $1 FOR UPDATE", [campaignId]);
-        await client.query("UPDATE campaigns SET custom_fields = $2, updated_at = now() WHERE id = $1", [campaignId, JSON.stringify(mergeCustomColumns(rows[0]?.custom_fields ?? null, custom))]);
+        const { rows } = await client.query<{ custom_fields: CustomFieldColumn[] }>(
+          "SELECT custom_fields FROM campaigns WHERE id = $1 FOR UPDATE",
+          [campaignId],
+        );
+        await client.query("UPDATE campaigns SET custom_fields = $2, updated_at = now() WHERE id = $1", [
+          campaignId,
+          JSON.stringify(mergeCustomColumns(rows[0]?.custom_fields ?? null, custom)),
+        ]);
         return counts;
       },
     });
@@ -155,30 +202,60 @@ async function inImportTransaction(db: Database, pool: Pool | undefined, campaig
 class BatchSink implements ContactSink {
   private counts: MergeCounts = { imported: 0, optedOut: 0, alreadyInCampaign: 0, valid: 0 };
 
-  constructor(private readonly tx: Database, private readonly campaignId: number, private readonly importId: number) {}
+  constructor(
+    private readonly tx: Database,
+    private readonly campaignId: number,
+    private readonly importId: number,
+  ) {}
 
   async write(rows: { rowNumber: number; contact: ContactFields }[]): Promise<void> {
     await insertBatch(this.tx, this.campaignId, this.importId, rows, this.counts);
   }
 
   async finish(custom: { key: string; header: string }[]): Promise<MergeCounts> {
-    const campaign = await this.tx.selectFrom("campaigns").select("custom_fields").where("id", "=", this.campaignId).forUpdate().executeTakeFirstOrThrow();
+    const campaign = await this.tx
+      .selectFrom("campaigns")
+      .select("custom_fields")
+      .where("id", "=", this.campaignId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const merged = mergeCustomColumns(campaign.custom_fields as CustomFieldColumn[], custom);
-    await this.tx.updateTable("campaigns").set({ custom_fields: JSON.stringify(merged), updated_at: sql`now()` }).where("id", "=", this.campaignId).execute();
+    await this.tx
+      .updateTable("campaigns")
+      .set({ custom_fields: JSON.stringify(merged), updated_at: sql`now()` })
+      .where("id", "=", this.campaignId)
+      .execute();
     return this.counts;
   }
 }
 
 /** One statement per batch: arrays in, unnest, ON CONFLICT for duplicates, statuses back. */
-async function insertBatch(tx: Database, campaignId: number, importId: number, rows: { rowNumber: number; contact: ContactFields }[], counts: MergeCounts): Promise<void> {
-  const cols = { phone: [] as string[], first: [] as (string | null)[], last: [] as (string | null)[], zip: [] as (string | null)[], tz: [] as (string | null)[], zones: [] as string[], source: [] as string[], ext: [] as (string | null)[], custom: [] as string[], row: [] as number[] };
+async function insertBatch(
+  tx: Database,
+  campaignId: number,
+  importId: number,
+  rows: { rowNumber: number; contact: ContactFields }[],
+  counts: MergeCounts,
+): Promise<void> {
+  const cols = {
+    phone: [] as string[],
+    first: [] as (string | null)[],
+    last: [] as (string | null)[],
+    zip: [] as (string | null)[],
+    tz: [] as (string | null)[],
+    zones: [] as string[],
+    source: [] as string[],
+    ext: [] as (string | null)[],
+    custom: [] as string[],
+    row: [] as number[],
+  };
   for (const { rowNumber, contact } of rows) {
     const resolved = resolveTimezones({ timezone: contact.timezone, zip: contact.zip, phone: contact.phone });
     cols.phone.push(contact.phone);
     cols.first.push(contact.firstName);
     cols.last.push(contact.lastName);
     cols.zip.push(contact.zip);
-    cols.tz.push(resolved.source === "column" ? resolved.zones[0] ?? null : contact.timezone);
+    cols.tz.push(resolved.source === "column" ? (resolved.zones[0] ?? null) : contact.timezone);
     cols.zones.push(resolved.zones.join(","));
     cols.source.push(resolved.source);
     cols.ext.push(contact.externalId);
@@ -201,7 +278,9 @@ async function insertBatch(tx: Database, campaignId: number, importId: number, r
   if (conflicts > 0) {
     const existing = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM contacts
-      WHERE campaign_id = ${campaignId} AND phone = ANY(${cols.phone}::text[]) AND import_id IS DISTINCT FROM ${importId}`.execute(tx);
+      WHERE campaign_id = ${campaignId} AND phone = ANY(${cols.phone}::text[]) AND import_id IS DISTINCT FROM ${importId}`.execute(
+      tx,
+    );
     counts.alreadyInCampaign += Math.min(existing.rows[0]!.n, conflicts);
   }
 }

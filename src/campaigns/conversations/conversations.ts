@@ -16,13 +16,22 @@ export async function loadConversation(db: Database, id: number): Promise<Conver
   const [campaign, contact, opening] = await Promise.all([
     db.selectFrom("campaigns").selectAll().where("id", "=", conversation.campaign_id).executeTakeFirstOrThrow(),
     db.selectFrom("contacts").selectAll().where("id", "=", conversation.contact_id).executeTakeFirstOrThrow(),
-    db.selectFrom("messages").select("body").where("conversation_id", "=", id).where("kind", "=", "opening").executeTakeFirst(),
+    db
+      .selectFrom("messages")
+      .select("body")
+      .where("conversation_id", "=", id)
+      .where("kind", "=", "opening")
+      .executeTakeFirst(),
   ]);
   const optOut = await db.selectFrom("opt_outs").select("phone").where("phone", "=", contact.phone).executeTakeFirst();
   return { conversation, campaign, contact, opening: opening?.body ?? "", optedOut: optOut !== undefined };
 }
 
-export async function findConversationByThread(db: Database, channel: string, threadTs: string): Promise<Conversation | undefined> {
+export async function findConversationByThread(
+  db: Database,
+  channel: string,
+  threadTs: string,
+): Promise<Conversation | undefined> {
   return db
     .selectFrom("conversations")
     .selectAll()
@@ -31,7 +40,8 @@ export async function findConversationByThread(db: Database, channel: string, th
     .executeTakeFirst();
 }
 
-export type QueueReplyResult = { ok: true; messageId: number } | { ok: false; reason: "duplicate" | "opted_out" | "empty" };
+export type QueueReplyResult =
+  { ok: true; messageId: number } | { ok: false; reason: "duplicate" | "opted_out" | "empty" };
 
 /**
  * Stores a volunteer's (or canned) reply to send. `idempotencyKey` makes a retried Slack event
@@ -39,15 +49,36 @@ export type QueueReplyResult = { ok: true; messageId: number } | { ok: false; re
  */
 export async function queueReply(
   db: Database,
-  input: { conversationId: number; body: string; kind: "reply" | "canned" | "auto"; userId: string | null; idempotencyKey: string; fromPhone: string },
+  input: {
+    conversationId: number;
+    body: string;
+    kind: "reply" | "canned" | "auto";
+    userId: string | null;
+    idempotencyKey: string;
+    fromPhone: string;
+  },
 ): Promise<QueueReplyResult> {
   if (!input.body.trim()) return { ok: false, reason: "empty" };
   // Callable inside a caller's transaction (an inbound text's auto-reply) or on its own.
-  const inTransaction = <T>(work: (tx: Database) => Promise<T>) => (db.isTransaction ? work(db) : db.transaction().execute(work));
+  const inTransaction = <T>(work: (tx: Database) => Promise<T>) =>
+    db.isTransaction ? work(db) : db.transaction().execute(work);
   return inTransaction(async (tx) => {
-    const conversation = await tx.selectFrom("conversations").selectAll().where("id", "=", input.conversationId).forUpdate().executeTakeFirstOrThrow();
-    const contact = await tx.selectFrom("contacts").select(["id", "phone"]).where("id", "=", conversation.contact_id).executeTakeFirstOrThrow();
-    const optedOut = await tx.selectFrom("opt_outs").select("phone").where("phone", "=", contact.phone).executeTakeFirst();
+    const conversation = await tx
+      .selectFrom("conversations")
+      .selectAll()
+      .where("id", "=", input.conversationId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const contact = await tx
+      .selectFrom("contacts")
+      .select(["id", "phone"])
+      .where("id", "=", conversation.contact_id)
+      .executeTakeFirstOrThrow();
+    const optedOut = await tx
+      .selectFrom("opt_outs")
+      .select("phone")
+      .where("phone", "=", contact.phone)
+      .executeTakeFirst();
     if (optedOut && input.kind !== "auto") return { ok: false, reason: "opted_out" } as const;
     const message = await tx
       .insertInto("messages")
@@ -69,16 +100,26 @@ export async function queueReply(
       .executeTakeFirst();
     if (!message) return { ok: false, reason: "duplicate" } as const;
     if (input.kind !== "auto") {
-      await tx.updateTable("conversations").set({ waiting_since: null, last_outbound_at: sql`now()` }).where("id", "=", conversation.id).execute();
+      await tx
+        .updateTable("conversations")
+        .set({ waiting_since: null, last_outbound_at: sql`now()` })
+        .where("id", "=", conversation.id)
+        .execute();
     }
     return { ok: true, messageId: message.id } as const;
   });
 }
 
 /** Records an outcome tag: history in outcome_events, the current one on the conversation. */
-export async function recordOutcome(db: Database, input: { conversationId: number; tag: string; userId: string }): Promise<void> {
+export async function recordOutcome(
+  db: Database,
+  input: { conversationId: number; tag: string; userId: string },
+): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    await tx.insertInto("outcome_events").values({ conversation_id: input.conversationId, tag: input.tag, user_id: input.userId }).execute();
+    await tx
+      .insertInto("outcome_events")
+      .values({ conversation_id: input.conversationId, tag: input.tag, user_id: input.userId })
+      .execute();
     await tx
       .updateTable("conversations")
       .set({ current_tag: input.tag, tagged_by: input.userId, tagged_at: sql`now()` })

@@ -30,7 +30,10 @@ export interface LockedInbound {
  * can be in several campaigns). Our sender (`To`) is ignored because a Messaging Service's
  * pool can answer from any of its numbers.
  */
-export async function lockAndMatchInbound(db: Database, messageId: number): Promise<{ message: LockedInbound; match: MatchedConversation | undefined } | undefined> {
+export async function lockAndMatchInbound(
+  db: Database,
+  messageId: number,
+): Promise<{ message: LockedInbound; match: MatchedConversation | undefined } | undefined> {
   const { rows } = await sql<LockedInbound & { [K in keyof MatchedConversation]: MatchedConversation[K] | null }>`
     WITH m AS (
       SELECT id, body, media_urls, from_phone, to_phone FROM messages
@@ -54,7 +57,13 @@ export async function lockAndMatchInbound(db: Database, messageId: number): Prom
     SELECT m.*, match.* FROM m LEFT JOIN match ON true`.execute(db);
   const row = rows[0];
   if (!row) return undefined;
-  const message = { id: row.id, body: row.body, media_urls: row.media_urls, from_phone: row.from_phone, to_phone: row.to_phone };
+  const message = {
+    id: row.id,
+    body: row.body,
+    media_urls: row.media_urls,
+    from_phone: row.from_phone,
+    to_phone: row.to_phone,
+  };
   if (row.conversationId === null) return { message, match: undefined };
   return {
     message,

@@ -6,7 +6,10 @@ import type { Database } from "../../db/database.ts";
  * again in the new volunteer's DM (the caller posts them), so the old thread coordinates are
  * cleared; the old volunteer's held contact goes back to the pool.
  */
-export async function reassignConversations(db: Database, input: { campaignId: number; from: string; to: string }): Promise<number[]> {
+export async function reassignConversations(
+  db: Database,
+  input: { campaignId: number; from: string; to: string },
+): Promise<number[]> {
   return db.transaction().execute(async (tx) => {
     const moved = await tx
       .updateTable("conversations")
@@ -27,7 +30,11 @@ export async function reassignConversations(db: Database, input: { campaignId: n
 }
 
 /** The conversation so far, oldest first, for the new volunteer's thread. */
-export async function conversationHistory(db: Database, conversationId: number, limit = 30): Promise<{ direction: "out" | "in"; body: string; at: Date }[]> {
+export async function conversationHistory(
+  db: Database,
+  conversationId: number,
+  limit = 30,
+): Promise<{ direction: "out" | "in"; body: string; at: Date }[]> {
   const rows = await db
     .selectFrom("messages")
     .select(["direction", "body", "created_at as at"])
@@ -39,12 +46,20 @@ export async function conversationHistory(db: Database, conversationId: number, 
 }
 
 export async function hasInbound(db: Database, conversationId: number): Promise<boolean> {
-  const row = await db.selectFrom("messages").select(sql<number>`1`.as("one")).where("conversation_id", "=", conversationId).where("direction", "=", "in").executeTakeFirst();
+  const row = await db
+    .selectFrom("messages")
+    .select(sql<number>`1`.as("one"))
+    .where("conversation_id", "=", conversationId)
+    .where("direction", "=", "in")
+    .executeTakeFirst();
   return row !== undefined;
 }
 
 /** Conversations waiting on an answer longer than `minutes` (one volunteer's, or everyone's). */
-export async function staleConversations(db: Database, input: { campaignId: number; minutes: number; volunteerId?: string }): Promise<{ id: number; volunteerId: string | null }[]> {
+export async function staleConversations(
+  db: Database,
+  input: { campaignId: number; minutes: number; volunteerId?: string },
+): Promise<{ id: number; volunteerId: string | null }[]> {
   let query = db
     .selectFrom("conversations")
     .select(["id", "volunteer_id as volunteerId"])
@@ -56,7 +71,11 @@ export async function staleConversations(db: Database, input: { campaignId: numb
 
 /** Hands one conversation to another volunteer; its thread starts again in their DM. */
 export async function moveConversation(db: Database, conversationId: number, to: string): Promise<void> {
-  await db.updateTable("conversations").set({ volunteer_id: to, slack_channel: null, slack_thread_ts: null }).where("id", "=", conversationId).execute();
+  await db
+    .updateTable("conversations")
+    .set({ volunteer_id: to, slack_channel: null, slack_thread_ts: null })
+    .where("id", "=", conversationId)
+    .execute();
 }
 
 /** Volunteers on shift in the campaign, fewest waiting conversations first: who can take a handoff. */
@@ -64,6 +83,8 @@ export async function handoffCandidates(db: Database, campaignId: number, except
   const rows = await sql<{ user_id: string }>`
     SELECT w.user_id FROM volunteers w
     WHERE w.campaign_id = ${campaignId} AND w.on_shift AND NOT (w.user_id = ANY(${except}::text[]))
-    ORDER BY (SELECT count(*) FROM conversations v WHERE v.campaign_id = w.campaign_id AND v.volunteer_id = w.user_id AND v.waiting_since IS NOT NULL), w.user_id`.execute(db);
+    ORDER BY (SELECT count(*) FROM conversations v WHERE v.campaign_id = w.campaign_id AND v.volunteer_id = w.user_id AND v.waiting_since IS NOT NULL), w.user_id`.execute(
+    db,
+  );
   return rows.rows.map((r) => r.user_id);
 }

@@ -43,94 +43,50 @@ const ZONES_TO_AREA_CODES: Record<string, string> = {
     "559 562 564 619 626 628 650 657 661 669 702 707 714 725 738 747 760 805 818 820 " +
     "831 840 858 909 916 925 949 951 971",
   "America/Toronto":
-    "226 249 263 289 343 354 365 382 416 437 438 450 468 514 519 548 579 613 647 683 " +
-    "705 742 753 819 873 905 942",
-  "America/Denver":
-    "303 307 385 406 435 505 575 719 720 748 801 915 970 983",
-  "America/Chicago America/New_York":
-    "219 270 334 364 423 448 574 606 729 812 850 906 930",
-  "America/Edmonton":
-    "368 403 587 780 825",
-  "America/Winnipeg":
-    "204 431 474 584",
-  "America/Edmonton America/Vancouver":
-    "236 250 257 672",
-  "America/Halifax":
-    "428 506 782 902",
-  "America/Phoenix":
-    "480 520 602 623",
-  "America/Boise America/Denver America/Los_Angeles":
-    "208 775 986",
-  "America/Chicago America/Denver":
-    "308 620 785",
-  "America/Halifax America/Toronto":
-    "367 418 581",
-  "America/Santo_Domingo":
-    "809 829 849",
-  "America/Regina":
-    "306 639",
-  "America/Denver America/Los_Angeles":
-    "458 541",
-  "America/Vancouver":
-    "604 778",
-  "America/Chicago America/Denver America/North_Dakota/Center":
-    "605 701",
-  "America/Jamaica":
-    "658 876",
-  "America/Halifax America/Puerto_Rico America/St_Johns":
-    "709 879",
-  "America/Puerto_Rico":
-    "787 939",
-  "America/Nassau":
-    "242",
-  "America/Barbados":
-    "246",
-  "America/Anguilla":
-    "264",
-  "America/Antigua":
-    "268",
-  "America/Tortola":
-    "284",
-  "America/St_Thomas":
-    "340",
-  "America/Cayman":
-    "345",
-  "Atlantic/Bermuda":
-    "441",
-  "America/Grenada":
-    "473",
-  "America/Grand_Turk":
-    "649",
-  "America/Montserrat":
-    "664",
-  "Pacific/Saipan":
-    "670",
-  "Pacific/Guam":
-    "671",
-  "Pacific/Pago_Pago":
-    "684",
-  "America/Lower_Princes":
-    "721",
-  "America/St_Lucia":
-    "758",
-  "America/Dominica":
-    "767",
-  "America/St_Vincent":
-    "784",
-  "America/Toronto America/Winnipeg":
-    "807",
-  "Pacific/Honolulu":
-    "808",
-  "America/Edmonton America/Fort_Nelson America/Toronto America/Vancouver America/Winnipeg":
-    "867",
-  "America/Port_of_Spain":
-    "868",
-  "America/St_Kitts":
-    "869",
-  "America/Adak America/Anchorage America/Juneau Pacific/Honolulu":
-    "907",
-  "America/Denver America/Phoenix":
-    "928",
+    "226 249 263 289 343 354 365 382 416 437 438 450 468 514 519 548 579 613 647 683 " + "705 742 753 819 873 905 942",
+  "America/Denver": "303 307 385 406 435 505 575 719 720 748 801 915 970 983",
+  "America/Chicago America/New_York": "219 270 334 364 423 448 574 606 729 812 850 906 930",
+  "America/Edmonton": "368 403 587 780 825",
+  "America/Winnipeg": "204 431 474 584",
+  "America/Edmonton America/Vancouver": "236 250 257 672",
+  "America/Halifax": "428 506 782 902",
+  "America/Phoenix": "480 520 602 623",
+  "America/Boise America/Denver America/Los_Angeles": "208 775 986",
+  "America/Chicago America/Denver": "308 620 785",
+  "America/Halifax America/Toronto": "367 418 581",
+  "America/Santo_Domingo": "809 829 849",
+  "America/Regina": "306 639",
+  "America/Denver America/Los_Angeles": "458 541",
+  "America/Vancouver": "604 778",
+  "America/Chicago America/Denver America/North_Dakota/Center": "605 701",
+  "America/Jamaica": "658 876",
+  "America/Halifax America/Puerto_Rico America/St_Johns": "709 879",
+  "America/Puerto_Rico": "787 939",
+  "America/Nassau": "242",
+  "America/Barbados": "246",
+  "America/Anguilla": "264",
+  "America/Antigua": "268",
+  "America/Tortola": "284",
+  "America/St_Thomas": "340",
+  "America/Cayman": "345",
+  "Atlantic/Bermuda": "441",
+  "America/Grenada": "473",
+  "America/Grand_Turk": "649",
+  "America/Montserrat": "664",
+  "Pacific/Saipan": "670",
+  "Pacific/Guam": "671",
+  "Pacific/Pago_Pago": "684",
+  "America/Lower_Princes": "721",
+  "America/St_Lucia": "758",
+  "America/Dominica": "767",
+  "America/St_Vincent": "784",
+  "America/Toronto America/Winnipeg": "807",
+  "Pacific/Honolulu": "808",
+  "America/Edmonton America/Fort_Nelson America/Toronto America/Vancouver America/Winnipeg": "867",
+  "America/Port_of_Spain": "868",
+  "America/St_Kitts": "869",
+  "America/Adak America/Anchorage America/Juneau Pacific/Honolulu": "907",
+  "America/Denver America/Phoenix": "928",
 };
 
 const AREA_CODE_TO_ZONES: ReadonlyMap<string, readonly string[]> = (() => {

@@ -48,7 +48,12 @@ const hourFormatters = new Map<string, Intl.DateTimeFormat>();
 function formatterFor(zone: string): Intl.DateTimeFormat {
   let formatter = hourFormatters.get(zone);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", hour: "2-digit", minute: "2-digit" });
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
     hourFormatters.set(zone, formatter);
   }
   return formatter;
@@ -72,7 +77,8 @@ function readLocalHour(zone: string, at: Date): { hour: number; minute: number }
   let hour = 0;
   let minute = 0;
   for (const part of formatterFor(zone).formatToParts(at)) {
-    if (part.type === "hour") hour = Number(part.value) % 24; // some ICU builds print midnight as 24
+    if (part.type === "hour")
+      hour = Number(part.value) % 24; // some ICU builds print midnight as 24
     else if (part.type === "minute") minute = Number(part.value);
   }
   return { hour, minute };

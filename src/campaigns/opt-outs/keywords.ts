@@ -32,7 +32,23 @@ const OPT_IN = new Set(["START", "UNSTOP", "YES"]);
 const HELP = new Set(["HELP", "INFO"]);
 
 /** Words that may surround an opt-out keyword without changing what it asks for. */
-const POLITENESS = new Set(["please", "pls", "plz", "now", "thanks", "thank", "you", "thx", "ty", "asap", "already", "just", "ok", "okay", "immediately"]);
+const POLITENESS = new Set([
+  "please",
+  "pls",
+  "plz",
+  "now",
+  "thanks",
+  "thank",
+  "you",
+  "thx",
+  "ty",
+  "asap",
+  "already",
+  "just",
+  "ok",
+  "okay",
+  "immediately",
+]);
 
 /** Keywords that are unambiguous even as one clause of a longer message; END/QUIT/CANCEL are everyday words. */
 const CLAUSE_KEYWORD = String.raw`(?:stop|stop all|stopall|unsubscribe|unsub|opt ?out|revoke|stop2quit|stop2end)`;
@@ -70,7 +86,9 @@ const CLAUSE_REQUESTS = [
 const WHOLE_CLAUSE = new RegExp(String.raw`^${BEFORE}(${CLAUSE_REQUESTS.join("|")})${AFTER}$`);
 const OPENING_WORDS = new RegExp(String.raw`^${BEFORE}(${STRONG_REQUESTS.join("|")})\b`);
 /** Closing words, unless negated: "please don't take me off your list" keeps them on it. */
-const CLOSING_WORDS = new RegExp(String.raw`(?<!\b(?:don't|dont|not|never|won't|wont|didn't|didnt) )\b(${STRONG_REQUESTS.join("|")})${AFTER}$`);
+const CLOSING_WORDS = new RegExp(
+  String.raw`(?<!\b(?:don't|dont|not|never|won't|wont|didn't|didnt) )\b(${STRONG_REQUESTS.join("|")})${AFTER}$`,
+);
 
 export const OPT_OUT_CONFIRMATION = "You're unsubscribed and won't get more texts from us. Reply START to resubscribe.";
 export const OPT_IN_CONFIRMATION = "You're resubscribed and may get texts from us again. Reply STOP to unsubscribe.";
@@ -92,8 +110,11 @@ function wholeMessageKeyword(body: string): InboundIntent | undefined {
   if (OPT_IN.has(whole)) return { kind: "opt_in", keyword: whole };
   if (HELP.has(whole)) return { kind: "help" };
   // "STOP please", "please stop", "stop stop stop": an opt-out keyword with only politeness around it.
-  const core = [...new Set(tokens.filter((token) => !POLITENESS.has(token)).map((token) => token.toUpperCase()))].join("");
-  if (core !== whole && (TWILIO_OPT_OUT.has(core) || OTHER_OPT_OUT.has(core))) return { kind: "opt_out", keyword: core, twilioConfirms: false };
+  const core = [...new Set(tokens.filter((token) => !POLITENESS.has(token)).map((token) => token.toUpperCase()))].join(
+    "",
+  );
+  if (core !== whole && (TWILIO_OPT_OUT.has(core) || OTHER_OPT_OUT.has(core)))
+    return { kind: "opt_out", keyword: core, twilioConfirms: false };
   return undefined;
 }
 
@@ -102,12 +123,20 @@ function wholeMessageKeyword(body: string): InboundIntent | undefined {
  * replies test relies on it). An emoji, a second word or "OPT OUT" with a space is not Twilio's.
  */
 function twilioMatches(body: string, keyword: string): boolean {
-  return body.normalize("NFKC").replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, "").toUpperCase() === keyword;
+  return (
+    body
+      .normalize("NFKC")
+      .replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, "")
+      .toUpperCase() === keyword
+  );
 }
 
 /** The first and the last clause as whole requests, then the opening and closing words. */
 function optOutPhrase(body: string): string | undefined {
-  const clauses = body.split(/[.!?;,:\n\r()]+|\s[-–—]+\s/u).map(words).filter(Boolean);
+  const clauses = body
+    .split(/[.!?;,:\n\r()]+|\s[-–—]+\s/u)
+    .map(words)
+    .filter(Boolean);
   const edges = clauses.length > 1 ? [clauses[0]!, clauses.at(-1)!] : clauses;
   for (const clause of edges) {
     const match = WHOLE_CLAUSE.exec(clause);

@@ -14,7 +14,12 @@ export async function recordOptOut(
 ): Promise<{ created: boolean }> {
   const inserted = await db
     .insertInto("opt_outs")
-    .values({ phone: input.phone, source: input.source, keyword: input.keyword ?? null, campaign_id: input.campaignId ?? null })
+    .values({
+      phone: input.phone,
+      source: input.source,
+      keyword: input.keyword ?? null,
+      campaign_id: input.campaignId ?? null,
+    })
     .onConflict((oc) => oc.column("phone").doNothing())
     .returning("phone")
     .executeTakeFirst();

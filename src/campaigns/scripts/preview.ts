@@ -6,7 +6,14 @@
 import { BUILTIN_MERGE_FIELDS } from "../fields.ts";
 import { mergeValues } from "./merge-values.ts";
 import { scriptWarnings } from "./script-input.ts";
-import { MAX_TEXT_LENGTH, NEVER_MISSING, templateProblem, type MergeField, type MissingCounts, type SampleContact } from "./scripts.ts";
+import {
+  MAX_TEXT_LENGTH,
+  NEVER_MISSING,
+  templateProblem,
+  type MergeField,
+  type MissingCounts,
+  type SampleContact,
+} from "./scripts.ts";
 import { segmentInfo, type SegmentInfo } from "./segments.ts";
 import { fieldsWithoutFallback, parseTemplate, renderTemplate } from "./template.ts";
 
@@ -68,12 +75,16 @@ export function previewOpening(input: {
   const texterName = input.texterName ?? EXAMPLE_TEXTER;
   const parsed = parseTemplate(opening);
   const problem = opening.trim() ? templateProblem(opening, fields) : "The opening message is empty.";
-  const rendered = parsed.ok ? renderTemplate(parsed.template, mergeValues(contact, { campaignTitle: input.campaignTitle, texterName })) : opening;
+  const rendered = parsed.ok
+    ? renderTemplate(parsed.template, mergeValues(contact, { campaignTitle: input.campaignTitle, texterName }))
+    : opening;
   const segments = segmentInfo(rendered);
   const length = [...rendered].length;
   const warnings = rendered ? scriptWarnings(rendered, opening) : [];
   if (length > MAX_TEXT_LENGTH) {
-    warnings.push(`The sample renders to ${length.toLocaleString("en-US")} characters; Twilio refuses texts over ${MAX_TEXT_LENGTH.toLocaleString("en-US")}`);
+    warnings.push(
+      `The sample renders to ${length.toLocaleString("en-US")} characters; Twilio refuses texts over ${MAX_TEXT_LENGTH.toLocaleString("en-US")}`,
+    );
   }
   const labels = new Map(fields.map((f) => [f.key, f.label]));
   const gaps = counts

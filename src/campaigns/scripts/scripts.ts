@@ -51,7 +51,11 @@ export function availableFields(campaign: Pick<Campaign, "custom_fields">): Merg
     if (seen.has(key)) continue;
     seen.add(key);
     // "Polling Place" reads better as {polling_place} than as its key {pollingplace}.
-    const label = column.header.normalize("NFKC").trim().toLowerCase().replace(/[\s-]+/g, "_");
+    const label = column.header
+      .normalize("NFKC")
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, "_");
     fields.push({ key, label: label && normalizeFieldName(label) === key ? label : key });
   }
   return fields;
@@ -62,7 +66,10 @@ const braces = (name: string) => `{${name}}`;
 
 /** "{a} {b} … and 12 more": error messages stay readable with hundreds of columns. */
 export function listFields(fields: readonly MergeField[], limit = 15): string {
-  const shown = fields.slice(0, limit).map((f) => braces(f.label)).join(" ");
+  const shown = fields
+    .slice(0, limit)
+    .map((f) => braces(f.label))
+    .join(" ");
   return fields.length > limit ? `${shown} and ${fields.length - limit} more` : shown;
 }
 
@@ -90,7 +97,10 @@ function closestField(key: string, fields: readonly MergeField[]): MergeField | 
 }
 
 /** Fields the template names that no column provides, as the organizer typed them. */
-export function unknownFieldsIn(template: ParsedTemplate, fields: readonly MergeField[]): { raw: string; key: string }[] {
+export function unknownFieldsIn(
+  template: ParsedTemplate,
+  fields: readonly MergeField[],
+): { raw: string; key: string }[] {
   const known = new Set(fields.map((f) => f.key));
   const unknown = new Map<string, string>();
   for (const part of template.parts) {
@@ -144,7 +154,10 @@ export function validateScript(
       const length = characters(reply.text);
       const line = lines[index] ?? index + 1;
       if (problem) return [`Reply "${reply.title}" (line ${line}): ${problem}`];
-      if (length > MAX_TEXT_LENGTH) return [`Reply "${reply.title}" (line ${line}) is ${length} characters; a text can have at most ${MAX_TEXT_LENGTH}.`];
+      if (length > MAX_TEXT_LENGTH)
+        return [
+          `Reply "${reply.title}" (line ${line}) is ${length} characters; a text can have at most ${MAX_TEXT_LENGTH}.`,
+        ];
       return [];
     });
     if (problems.length) errors.canned = summarize(problems);
@@ -192,7 +205,11 @@ export interface MissingCounts {
 }
 
 /** One pass over the campaign's contacts for every field at once, however many contacts. */
-export async function countContactsMissing(db: Database, campaignId: number, fields: readonly string[]): Promise<MissingCounts> {
+export async function countContactsMissing(
+  db: Database,
+  campaignId: number,
+  fields: readonly string[],
+): Promise<MissingCounts> {
   const keys = [...new Set(fields)].filter((key) => !NEVER_MISSING.has(key));
   const empty = (value: ReturnType<typeof sql>) => sql`coalesce(btrim(${value}, E' \\t\\r\\n'), '') = ''`;
   const counts = keys.map((key, i) => {
@@ -201,7 +218,9 @@ export async function countContactsMissing(db: Database, campaignId: number, fie
     return sql`count(*) FILTER (WHERE ${empty(value)})::int AS ${sql.ref(`f${i}`)}`;
   });
   const { rows } = await sql<Record<string, number>>`
-    SELECT ${sql.join([sql`count(*)::int AS contacts`, ...counts])} FROM contacts WHERE campaign_id = ${campaignId}`.execute(db);
+    SELECT ${sql.join([sql`count(*)::int AS contacts`, ...counts])} FROM contacts WHERE campaign_id = ${campaignId}`.execute(
+    db,
+  );
   const row = rows[0] ?? {};
   return { contacts: row.contacts ?? 0, missing: Object.fromEntries(keys.map((key, i) => [key, row[`f${i}`] ?? 0])) };
 }

@@ -21,9 +21,7 @@ export interface ParsedTemplate {
   readonly parts: readonly TemplatePart[];
 }
 
-export type ParseResult =
-  | { ok: true; template: ParsedTemplate; fields: string[] }
-  | { ok: false; error: string };
+export type ParseResult = { ok: true; template: ParsedTemplate; fields: string[] } | { ok: false; error: string };
 
 /** Positions in errors are 1-based characters, as an organizer would count them. */
 export function parseTemplate(text: string): ParseResult {
@@ -80,13 +78,18 @@ function readField(
       return { ok: false, error: `Empty field name "{${raw}}" at character ${start + 1}` };
     }
     const part: TemplatePart =
-      bar === -1 ? { kind: "field", name, raw: rawName } : { kind: "field", name, raw: rawName, fallback: raw.slice(bar + 1).trim() };
+      bar === -1
+        ? { kind: "field", name, raw: rawName }
+        : { kind: "field", name, raw: rawName, fallback: raw.slice(bar + 1).trim() };
     return { ok: true, part, end: j + 1 };
   }
   return { ok: false, error: `Unclosed "{" at character ${start + 1}` };
 }
 
-function uniqueFields(template: ParsedTemplate, include: (part: TemplatePart & { kind: "field" }) => boolean): string[] {
+function uniqueFields(
+  template: ParsedTemplate,
+  include: (part: TemplatePart & { kind: "field" }) => boolean,
+): string[] {
   const seen = new Set<string>();
   for (const part of template.parts) {
     if (part.kind === "field" && include(part)) seen.add(part.name);

@@ -112,7 +112,13 @@ export function forgetPoolFronts(db: Database, campaignId?: number): void {
  * Arguments are the placeholders ("$1") for the campaign, the volunteer, the zone set and
  * the id to claim after (poolFront).
  */
-export function claimCtes(p: { campaign: string; user: string; zones: string; after: string; onlyIf?: string }): string {
+export function claimCtes(p: {
+  campaign: string;
+  user: string;
+  zones: string;
+  after: string;
+  onlyIf?: string;
+}): string {
   return `candidate AS (
       SELECT id FROM contacts
       WHERE ${p.onlyIf ? `${p.onlyIf} AND ` : ""}campaign_id = ${p.campaign} AND status = 'pool'

@@ -12,7 +12,15 @@ export type CommitRefusal =
 
 export type CommitResult =
   /** `claimed`: the message was stored already in 'sending' with its first attempt counted. */
-  | { ok: true; messageId: number; conversationId: number; body: string; contact: Contact; campaign: Campaign; claimed?: boolean }
+  | {
+      ok: true;
+      messageId: number;
+      conversationId: number;
+      body: string;
+      contact: Contact;
+      campaign: Campaign;
+      claimed?: boolean;
+    }
   | ({ ok: false; contact?: Contact; campaign?: Campaign } & CommitRefusal);
 
 export interface CommitInput {
@@ -34,23 +42,44 @@ export interface CommitInput {
  */
 export async function commitOpening(db: Database, input: CommitInput): Promise<CommitResult> {
   return db.transaction().execute(async (tx) => {
-    const contact = await tx.selectFrom("contacts").selectAll().where("id", "=", input.contactId).forUpdate().executeTakeFirst();
+    const contact = await tx
+      .selectFrom("contacts")
+      .selectAll()
+      .where("id", "=", input.contactId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!contact) return { ok: false, reason: "not_held" };
-    const campaign = await tx.selectFrom("campaigns").selectAll().where("id", "=", contact.campaign_id).executeTakeFirstOrThrow();
+    const campaign = await tx
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", contact.campaign_id)
+      .executeTakeFirstOrThrow();
     if (contact.status === "sent") return { ok: false, reason: "already_sent", contact, campaign };
     const heldByCaller =
       contact.status === "held" && contact.held_by === input.userId && contact.held_at?.getTime() === input.heldAtMs;
     if (!heldByCaller) return { ok: false, reason: "not_held", contact, campaign };
 
     const backToPool = () =>
-      tx.updateTable("contacts").set({ status: "pool", held_by: null, held_at: null }).where("id", "=", contact.id).execute();
+      tx
+        .updateTable("contacts")
+        .set({ status: "pool", held_by: null, held_at: null })
+        .where("id", "=", contact.id)
+        .execute();
     if (campaign.state !== "active") {
       await backToPool();
       return { ok: false, reason: "campaign_not_active", state: campaign.state, contact, campaign };
     }
-    const optedOut = await tx.selectFrom("opt_outs").select("phone").where("phone", "=", contact.phone).executeTakeFirst();
+    const optedOut = await tx
+      .selectFrom("opt_outs")
+      .select("phone")
+      .where("phone", "=", contact.phone)
+      .executeTakeFirst();
     if (optedOut) {
-      await tx.updateTable("contacts").set({ status: "opted_out", held_by: null, held_at: null }).where("id", "=", contact.id).execute();
+      await tx
+        .updateTable("contacts")
+        .set({ status: "opted_out", held_by: null, held_at: null })
+        .where("id", "=", contact.id)
+        .execute();
       return { ok: false, reason: "opted_out", contact, campaign };
     }
     if (!input.windowOpen(contact, campaign)) {
@@ -62,7 +91,12 @@ export async function commitOpening(db: Database, input: CommitInput): Promise<C
 
     const conversation = await tx
       .insertInto("conversations")
-      .values({ campaign_id: campaign.id, contact_id: contact.id, volunteer_id: input.userId, last_outbound_at: sql`now()` })
+      .values({
+        campaign_id: campaign.id,
+        contact_id: contact.id,
+        volunteer_id: input.userId,
+        last_outbound_at: sql`now()`,
+      })
       .onConflict((oc) => oc.columns(["campaign_id", "contact_id"]).doUpdateSet({ last_outbound_at: sql`now()` }))
       .returning("id")
       .executeTakeFirstOrThrow();

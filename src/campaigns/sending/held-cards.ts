@@ -32,7 +32,8 @@ export class HeldCards {
     if (!entry) return undefined;
     this.cards.delete(contactId);
     const { contact } = entry.card;
-    if (Date.now() - entry.at > MAX_AGE_MS || contact.held_by !== userId || contact.held_at?.getTime() !== heldAtMs) return undefined;
+    if (Date.now() - entry.at > MAX_AGE_MS || contact.held_by !== userId || contact.held_at?.getTime() !== heldAtMs)
+      return undefined;
     return entry.card;
   }
 }

@@ -37,12 +37,22 @@ export async function nextCard(
   const { campaign, now } = input;
   const cached = await cachedPoolZoneSets(db, campaign.id);
   const openCached = cached.filter((zones) => isWithinWindow(zones, windowOf(campaign), now));
-  const fast = await claimNextContact(db, { campaignId: campaign.id, userId: input.userId, openZoneSets: openCached, holdsNothing: input.holdsNothing });
+  const fast = await claimNextContact(db, {
+    campaignId: campaign.id,
+    userId: input.userId,
+    openZoneSets: openCached,
+    holdsNothing: input.holdsNothing,
+  });
   if (fast) return { kind: "contact", contact: fast, body: renderOpening(campaign, fast, input.texterName) };
   // Nothing from the remembered sets: look again at what the pool really holds.
   const sets = await poolZoneSets(db, campaign.id);
   const open = sets.filter((zones) => isWithinWindow(zones, windowOf(campaign), now));
-  const contact = await claimNextContact(db, { campaignId: campaign.id, userId: input.userId, openZoneSets: open, holdsNothing: true });
+  const contact = await claimNextContact(db, {
+    campaignId: campaign.id,
+    userId: input.userId,
+    openZoneSets: open,
+    holdsNothing: true,
+  });
   if (contact) return { kind: "contact", contact, body: renderOpening(campaign, contact, input.texterName) };
   const closed = sets.filter((zones) => !open.includes(zones));
   if (closed.length === 0) return { kind: "empty" };

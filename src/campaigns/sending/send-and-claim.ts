@@ -62,20 +62,42 @@ const SEND_AND_CLAIM = {
 
 export async function sendAndClaimNext(db: Database, input: SendAndClaimInput): Promise<SendAndClaimResult> {
   const { contact, campaign } = input.card;
-  const rows = await queryPrepared<{ id: number; conversation_id: number; next: Record<string, unknown> | null }>(db, SEND_AND_CLAIM, [
-    contact.id, input.userId, contact.held_at, campaign.title, campaign.opening_message, campaign.hours_start, campaign.hours_end,
-    input.body, input.fromPhone, campaign.id, input.nextZones ?? null, input.nextZones ? poolFront(db, campaign.id, input.nextZones) : 0,
-  ]);
+  const rows = await queryPrepared<{ id: number; conversation_id: number; next: Record<string, unknown> | null }>(
+    db,
+    SEND_AND_CLAIM,
+    [
+      contact.id,
+      input.userId,
+      contact.held_at,
+      campaign.title,
+      campaign.opening_message,
+      campaign.hours_start,
+      campaign.hours_end,
+      input.body,
+      input.fromPhone,
+      campaign.id,
+      input.nextZones ?? null,
+      input.nextZones ? poolFront(db, campaign.id, input.nextZones) : 0,
+    ],
+  );
   const sent = rows[0];
   if (!sent) return { ok: false };
   const next = sent.next ? reviveContact(sent.next) : undefined;
   if (next && input.nextZones) notePoolFront(db, campaign.id, input.nextZones, next.id);
-  return { ok: true, messageId: sent.id, conversationId: sent.conversation_id, next: next?.status === "held" ? next : undefined };
+  return {
+    ok: true,
+    messageId: sent.id,
+    conversationId: sent.conversation_id,
+    next: next?.status === "held" ? next : undefined,
+  };
 }
 
 /** to_jsonb spells timestamps as strings; the rest of a contact row is JSON-native. */
 function reviveContact(json: Record<string, unknown>): Contact {
   const date = (value: unknown) => (value === null || value === undefined ? null : new Date(String(value)));
-  return { ...(json as unknown as Contact), held_at: date(json.held_at), created_at: date(json.created_at) ?? new Date(0) };
+  return {
+    ...(json as unknown as Contact),
+    held_at: date(json.held_at),
+    created_at: date(json.created_at) ?? new Date(0),
+  };
 }
-

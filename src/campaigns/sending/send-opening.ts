@@ -21,7 +21,10 @@ export type SendResult = CommitResult & {
  * the unique index messages_one_opening stays the backstop. Anything unusual falls back to the
  * transactional commitOpening, which says why nothing was sent and tidies the contact.
  */
-export async function sendOpening(db: Database, input: CommitInput & { card?: HeldCard; now?: Date }): Promise<SendResult> {
+export async function sendOpening(
+  db: Database,
+  input: CommitInput & { card?: HeldCard; now?: Date },
+): Promise<SendResult> {
   if (input.card) {
     const sent = await sendHandedOut(db, input.card, input, input.now ?? new Date());
     if (sent) return sent;
@@ -38,7 +41,10 @@ export async function sendOpening(db: Database, input: CommitInput & { card?: He
   const contact = contactRow as Contact;
   const campaign = reviveCampaign(campaign_json);
   const fresh =
-    contact.status === "held" && contact.held_by === input.userId && contact.held_at?.getTime() === input.heldAtMs && campaign.state === "active";
+    contact.status === "held" &&
+    contact.held_by === input.userId &&
+    contact.held_at?.getTime() === input.heldAtMs &&
+    campaign.state === "active";
   if (!fresh || !input.windowOpen(contact, campaign)) return commitOpening(db, input);
   const body = input.render(contact, campaign);
   if (!body.trim()) return commitOpening(db, input);
@@ -68,7 +74,15 @@ export async function sendOpening(db: Database, input: CommitInput & { card?: He
     SELECT id, conversation_id FROM msg`.execute(db);
   const sent = rows[0];
   if (!sent) return commitOpening(db, input);
-  return { ok: true, messageId: sent.id, conversationId: sent.conversation_id, body, contact: { ...contact, status: "sent" }, campaign, claimed: true };
+  return {
+    ok: true,
+    messageId: sent.id,
+    conversationId: sent.conversation_id,
+    body,
+    contact: { ...contact, status: "sent" },
+    campaign,
+    claimed: true,
+  };
 }
 
 /** to_jsonb turns timestamps into strings; the rest of Campaign is JSON-native. */
@@ -81,13 +95,35 @@ function reviveCampaign(json: Campaign): Campaign {
  * A card this instance handed out: no read, one statement that sends and claims the next
  * contact. Undefined when anything is unusual, and the reading path then decides.
  */
-async function sendHandedOut(db: Database, card: HeldCard, input: CommitInput, now: Date): Promise<SendResult | undefined> {
+async function sendHandedOut(
+  db: Database,
+  card: HeldCard,
+  input: CommitInput,
+  now: Date,
+): Promise<SendResult | undefined> {
   const { contact, campaign } = card;
   if (contact.id !== input.contactId || !input.windowOpen(contact, campaign)) return undefined;
   const body = input.render(contact, campaign);
   if (!body.trim()) return undefined;
-  const nextZones = (await cachedPoolZoneSets(db, campaign.id)).find((zones) => isWithinWindow(zones, windowOf(campaign), now));
-  const result = await sendAndClaimNext(db, { card, userId: input.userId, fromPhone: input.fromPhone, body, nextZones });
+  const nextZones = (await cachedPoolZoneSets(db, campaign.id)).find((zones) =>
+    isWithinWindow(zones, windowOf(campaign), now),
+  );
+  const result = await sendAndClaimNext(db, {
+    card,
+    userId: input.userId,
+    fromPhone: input.fromPhone,
+    body,
+    nextZones,
+  });
   if (!result.ok) return undefined;
-  return { ok: true, messageId: result.messageId, conversationId: result.conversationId, body, contact: { ...contact, status: "sent" }, campaign, claimed: true, next: result.next };
+  return {
+    ok: true,
+    messageId: result.messageId,
+    conversationId: result.conversationId,
+    body,
+    contact: { ...contact, status: "sent" },
+    campaign,
+    claimed: true,
+    next: result.next,
+  };
 }

@@ -57,21 +57,23 @@ export function registerCardActions(app: SlackRouter, services: Services): void 
   // fetch-based respond(): the same request, for a fraction of the CPU (src/http/outbound.ts).
   // A button on a message always comes with its response_url (Bolt's respond() relies on it too).
   const replaceCard = async (body: BlockButtonAction, card: { text: string; blocks: unknown[] }) => {
-    await postToResponseUrl(body.response_url, { replace_original: true, text: card.text, blocks: card.blocks }).catch((error: unknown) =>
-      services.logger.warn("could not replace the card through response_url", error),
+    await postToResponseUrl(body.response_url, { replace_original: true, text: card.text, blocks: card.blocks }).catch(
+      (error: unknown) => services.logger.warn("could not replace the card through response_url", error),
     );
   };
 
   app.action<BlockButtonAction>(CARD_ACTIONS.send, async ({ ack, body, action }) => {
     await ack();
     const value = cardValue.safeParse(action.value);
-    if (!value.success) return replaceCard(body, { text: "That button is not one of ours; nothing was sent.", blocks: [] });
+    if (!value.success)
+      return replaceCard(body, { text: "That button is not one of ours; nothing was sent.", blocks: [] });
     const userId = body.user.id;
     // The card's block_id names its campaign: the volunteer's name comes from memory, not a query.
     const campaignHint = Number(/^card:(\d+)$/.exec(action.block_id)?.[1]);
-    const texterName = Number.isInteger(campaignHint) && campaignHint > 0
-      ? (await ensureVolunteer(services, campaignHint, userId)).displayName
-      : await texterNameForContact(services, value.data.contactId, userId);
+    const texterName =
+      Number.isInteger(campaignHint) && campaignHint > 0
+        ? (await ensureVolunteer(services, campaignHint, userId)).displayName
+        : await texterNameForContact(services, value.data.contactId, userId);
     const now = services.now();
     const result = await sendOpening(services.db, {
       contactId: value.data.contactId,
@@ -88,16 +90,41 @@ export function registerCardActions(app: SlackRouter, services: Services): void 
       void services.deliveries.deliver(
         result.messageId,
         result.claimed
-          ? { id: result.messageId, to_phone: result.contact.phone, body: result.body, media_urls: [], created_at: services.now(), attempts: 1, campaign_id: result.campaign.id, contact_id: result.contact.id, error_code: null }
+          ? {
+              id: result.messageId,
+              to_phone: result.contact.phone,
+              body: result.body,
+              media_urls: [],
+              created_at: services.now(),
+              attempts: 1,
+              campaign_id: result.campaign.id,
+              contact_id: result.contact.id,
+              error_code: null,
+            }
           : undefined,
       );
-      if (result.next) return replaceCard(body, handOutCard(services, result.campaign, result.next, renderOpening(result.campaign, result.next, texterName)));
-      return replaceCard(body, await nextCardMessage(services, result.campaign, userId, undefined, { holdsNothing: true }));
+      if (result.next)
+        return replaceCard(
+          body,
+          handOutCard(services, result.campaign, result.next, renderOpening(result.campaign, result.next, texterName)),
+        );
+      return replaceCard(
+        body,
+        await nextCardMessage(services, result.campaign, userId, undefined, { holdsNothing: true }),
+      );
     }
     if (result.reason === "already_sent" && result.contact?.held_by === userId) return; // a double click: the first press answers
-    if (!result.campaign) return replaceCard(body, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
+    if (!result.campaign)
+      return replaceCard(body, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
     if (result.campaign.state !== "active") {
-      return replaceCard(body, shiftEndedCard({ campaign: result.campaign, sent: await sentToday(services, result.campaign.id, userId), notice: refusalNotice(result) }));
+      return replaceCard(
+        body,
+        shiftEndedCard({
+          campaign: result.campaign,
+          sent: await sentToday(services, result.campaign.id, userId),
+          notice: refusalNotice(result),
+        }),
+      );
     }
     return replaceCard(body, await nextCardMessage(services, result.campaign, userId, refusalNotice(result)));
   });
@@ -106,13 +133,27 @@ export function registerCardActions(app: SlackRouter, services: Services): void 
     await ack();
     const value = cardValue.safeParse(action.value);
     if (!value.success) return;
-    const contact = await services.db.selectFrom("contacts").select(["campaign_id"]).where("id", "=", value.data.contactId).executeTakeFirst();
+    const contact = await services.db
+      .selectFrom("contacts")
+      .select(["campaign_id"])
+      .where("id", "=", value.data.contactId)
+      .executeTakeFirst();
     if (!contact) return;
-    const skipped = await skipContact(services.db, { contactId: value.data.contactId, userId: body.user.id, heldAtMs: value.data.heldAtMs });
+    const skipped = await skipContact(services.db, {
+      contactId: value.data.contactId,
+      userId: body.user.id,
+      heldAtMs: value.data.heldAtMs,
+    });
     const campaign = await campaignById(services, contact.campaign_id);
     await touchVolunteer(services, campaign.id, body.user.id);
-    const notice = skipped ? undefined : ":information_source: That card was out of date; here is your current contact.";
-    if (campaign.state !== "active") return replaceCard(body, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id) }));
+    const notice = skipped
+      ? undefined
+      : ":information_source: That card was out of date; here is your current contact.";
+    if (campaign.state !== "active")
+      return replaceCard(
+        body,
+        shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id) }),
+      );
     return replaceCard(body, await nextCardMessage(services, campaign, body.user.id, notice));
   });
 
@@ -120,7 +161,11 @@ export function registerCardActions(app: SlackRouter, services: Services): void 
     await ack();
     const campaignId = Number(action.value);
     if (!Number.isInteger(campaignId)) return;
-    const campaign = await services.db.selectFrom("campaigns").selectAll().where("id", "=", campaignId).executeTakeFirst();
+    const campaign = await services.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", campaignId)
+      .executeTakeFirst();
     if (!campaign) return;
     await releaseHeld(services.db, body.user.id, campaign.id);
     await touchVolunteer(services, campaign.id, body.user.id, { onShift: false });
@@ -129,9 +174,21 @@ export function registerCardActions(app: SlackRouter, services: Services): void 
 
   app.action<BlockButtonAction>(CARD_ACTIONS.start, async ({ ack, body, action }) => {
     await ack();
-    const campaign = await services.db.selectFrom("campaigns").selectAll().where("id", "=", Number(action.value) || 0).executeTakeFirst();
+    const campaign = await services.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", Number(action.value) || 0)
+      .executeTakeFirst();
     if (!campaign) return;
-    if (campaign.state !== "active") return replaceCard(body, shiftEndedCard({ campaign, sent: await sentToday(services, campaign.id, body.user.id), notice: `This campaign is ${campaign.state}.` }));
+    if (campaign.state !== "active")
+      return replaceCard(
+        body,
+        shiftEndedCard({
+          campaign,
+          sent: await sentToday(services, campaign.id, body.user.id),
+          notice: `This campaign is ${campaign.state}.`,
+        }),
+      );
     await touchVolunteer(services, campaign.id, body.user.id, { onShift: true });
     return replaceCard(body, await nextCardMessage(services, campaign, body.user.id));
   });
@@ -141,7 +198,9 @@ export function registerCardActions(app: SlackRouter, services: Services): void 
 async function texterNameForContact(services: Services, contactId: number, userId: string): Promise<string> {
   const row = await services.db
     .selectFrom("contacts as c")
-    .innerJoin("volunteers as v", (join) => join.onRef("v.campaign_id", "=", "c.campaign_id").on("v.user_id", "=", userId))
+    .innerJoin("volunteers as v", (join) =>
+      join.onRef("v.campaign_id", "=", "c.campaign_id").on("v.user_id", "=", userId),
+    )
     .select("v.display_name")
     .where("c.id", "=", contactId)
     .executeTakeFirst();

@@ -10,7 +10,10 @@ export function progressLine(c: CampaignProgress): string {
 }
 
 /** One section per campaign, within Slack's 50-block message limit. */
-export function campaignListBlocks(campaigns: CampaignProgress[], { isOrganizer }: { isOrganizer: boolean }): KnownBlock[] {
+export function campaignListBlocks(
+  campaigns: CampaignProgress[],
+  { isOrganizer }: { isOrganizer: boolean },
+): KnownBlock[] {
   const shown = campaigns.slice(0, MAX_MESSAGE_BLOCKS - 1);
   const blocks: KnownBlock[] = shown.map((c) => ({
     type: "section",
@@ -22,7 +25,10 @@ export function campaignListBlocks(campaigns: CampaignProgress[], { isOrganizer 
     },
   }));
   if (campaigns.length > shown.length) {
-    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `…and ${campaigns.length - shown.length} more` }] });
+    blocks.push({
+      type: "context",
+      elements: [{ type: "mrkdwn", text: `…and ${campaigns.length - shown.length} more` }],
+    });
   }
   return blocks;
 }

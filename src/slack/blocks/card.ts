@@ -24,7 +24,9 @@ function contactName(contact: Contact): string {
 function contextLine(contact: Contact): string {
   const fields = Object.entries(contact.custom_fields ?? {}).filter(([, value]) => value && String(value).trim());
   fields.sort(([a], [b]) => (a === "city" ? -1 : b === "city" ? 1 : 0));
-  const parts = fields.slice(0, 3).map(([key, value]) => `${escapeText(key)}: ${escapeText(truncate(String(value), 60))}`);
+  const parts = fields
+    .slice(0, 3)
+    .map(([key, value]) => `${escapeText(key)}: ${escapeText(truncate(String(value), 60))}`);
   if (contact.zip) parts.push(`ZIP ${escapeText(contact.zip)}`);
   return parts.join(" · ");
 }
@@ -45,14 +47,18 @@ export function contactCard(input: {
   const value = cardValue(contact);
   const context = contextLine(contact);
   const blocks: KnownBlock[] = [];
-  if (input.notice) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: truncate(input.notice, 3000) }] });
+  if (input.notice)
+    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: truncate(input.notice, 3000) }] });
   blocks.push(
     { type: "header", text: { type: "plain_text", text: truncate(campaign.title, 150) } },
     {
       type: "section",
       text: {
         type: "mrkdwn",
-        text: truncate(`*${escapeText(contactName(contact))}* ${maskPhone(contact.phone)}${context ? `\n${context}` : ""}`, 3000),
+        text: truncate(
+          `*${escapeText(contactName(contact))}* ${maskPhone(contact.phone)}${context ? `\n${context}` : ""}`,
+          3000,
+        ),
       },
     },
     { type: "section", text: { type: "mrkdwn", text: truncate(`>${escapeText(body).replace(/\n/g, "\n>")}`, 3000) } },
@@ -69,9 +75,20 @@ export function contactCard(input: {
       type: "actions",
       block_id: `card:${campaign.id}`,
       elements: [
-        { type: "button", action_id: CARD_ACTIONS.send, style: "primary", text: { type: "plain_text", text: "Send" }, value },
+        {
+          type: "button",
+          action_id: CARD_ACTIONS.send,
+          style: "primary",
+          text: { type: "plain_text", text: "Send" },
+          value,
+        },
         { type: "button", action_id: CARD_ACTIONS.skip, text: { type: "plain_text", text: "Skip" }, value },
-        { type: "button", action_id: CARD_ACTIONS.end, text: { type: "plain_text", text: "End shift" }, value: String(campaign.id) },
+        {
+          type: "button",
+          action_id: CARD_ACTIONS.end,
+          text: { type: "plain_text", text: "End shift" },
+          value: String(campaign.id),
+        },
       ],
     },
   );
@@ -98,18 +115,30 @@ export function noContactCard(input: {
     text = `The contacts left in *${escapeText(campaign.title)}* are outside their texting hours, which never overlap; ask an organizer to widen \`/campaign hours ${campaign.slug}\`.`;
   }
   const blocks: KnownBlock[] = [];
-  if (input.notice) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: truncate(input.notice, 3000) }] });
+  if (input.notice)
+    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: truncate(input.notice, 3000) }] });
   blocks.push({ type: "section", text: { type: "mrkdwn", text } });
   if (input.waiting !== undefined) {
     blocks.push({
       type: "actions",
-      elements: [{ type: "button", action_id: CARD_ACTIONS.start, text: { type: "plain_text", text: "Start shift" }, value: String(campaign.id) }],
+      elements: [
+        {
+          type: "button",
+          action_id: CARD_ACTIONS.start,
+          text: { type: "plain_text", text: "Start shift" },
+          value: String(campaign.id),
+        },
+      ],
     });
   }
   return { text: text.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/, "$1").replace(/\*/g, ""), blocks };
 }
 
-export function shiftEndedCard(input: { campaign: Pick<Campaign, "title" | "slug">; sent: number; notice?: string }): CardMessage {
+export function shiftEndedCard(input: {
+  campaign: Pick<Campaign, "title" | "slug">;
+  sent: number;
+  notice?: string;
+}): CardMessage {
   const text =
     `Shift ended for *${escapeText(input.campaign.title)}*: you sent ${input.sent} text${input.sent === 1 ? "" : "s"} today. ` +
     `Replies still come to you as threads here. Start again with \`/campaign shift ${input.campaign.slug}\`.`;

@@ -29,13 +29,19 @@ export function conversationParent(view: ConversationView): { text: string; bloc
       type: "section",
       text: {
         type: "mrkdwn",
-        text: truncate(`*${who}* replied · ${escapeText(view.campaignTitle)}${view.context ? `\n${escapeText(view.context)}` : ""}`, 3000),
+        text: truncate(
+          `*${who}* replied · ${escapeText(view.campaignTitle)}${view.context ? `\n${escapeText(view.context)}` : ""}`,
+          3000,
+        ),
       },
     },
     { type: "context", elements: [{ type: "mrkdwn", text: truncate(`Opening: ${escapeText(view.opening)}`, 3000) }] },
   ];
   if (view.optedOut) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: ":no_entry: *Opted out.* Nothing more will be sent to this number." } });
+    blocks.push({
+      type: "section",
+      text: { type: "mrkdwn", text: ":no_entry: *Opted out.* Nothing more will be sent to this number." },
+    });
   } else if (view.cannedReplies.length) {
     blocks.push({
       type: "actions",

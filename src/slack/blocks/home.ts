@@ -30,35 +30,83 @@ export function organizerHome(campaigns: CampaignSummary[], total: number): View
     blocks.push({
       type: "actions",
       elements: [
-        { type: "button", action_id: HOME_ACTIONS.stats, text: { type: "plain_text", text: "Stats to my DM" }, value: String(c.id) },
-        ...(c.state === "active" ? [{ type: "button" as const, action_id: HOME_ACTIONS.startShift, text: { type: "plain_text" as const, text: "Start shift" }, value: String(c.id) }] : []),
+        {
+          type: "button",
+          action_id: HOME_ACTIONS.stats,
+          text: { type: "plain_text", text: "Stats to my DM" },
+          value: String(c.id),
+        },
+        ...(c.state === "active"
+          ? [
+              {
+                type: "button" as const,
+                action_id: HOME_ACTIONS.startShift,
+                text: { type: "plain_text" as const, text: "Start shift" },
+                value: String(c.id),
+              },
+            ]
+          : []),
       ],
     });
   }
   if (total > Math.min(campaigns.length, room)) {
-    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `…and ${total - Math.min(campaigns.length, room)} more; see \`/campaign list\`.` }] });
+    blocks.push({
+      type: "context",
+      elements: [
+        { type: "mrkdwn", text: `…and ${total - Math.min(campaigns.length, room)} more; see \`/campaign list\`.` },
+      ],
+    });
   }
-  if (campaigns.length === 0) blocks.push({ type: "section", text: { type: "mrkdwn", text: "No campaigns yet: start one with `/campaign create <slug> [title]`." } });
+  if (campaigns.length === 0)
+    blocks.push({
+      type: "section",
+      text: { type: "mrkdwn", text: "No campaigns yet: start one with `/campaign create <slug> [title]`." },
+    });
   return { type: "home", blocks };
 }
 
 export function volunteerHomeView(home: VolunteerHome): View {
   const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: "Your texting" } },
-    { type: "section", text: { type: "mrkdwn", text: `You sent *${home.sentToday}* text${home.sentToday === 1 ? "" : "s"} today. Thank you!` } },
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: `You sent *${home.sentToday}* text${home.sentToday === 1 ? "" : "s"} today. Thank you!`,
+      },
+    },
   ];
   for (const c of home.campaigns.slice(0, 20)) {
     blocks.push({
       type: "section",
       text: { type: "mrkdwn", text: `*${escapeText(c.title)}* \`${c.slug}\`` },
-      accessory: { type: "button", action_id: HOME_ACTIONS.startShift, style: "primary", text: { type: "plain_text", text: "Start shift" }, value: String(c.id) },
+      accessory: {
+        type: "button",
+        action_id: HOME_ACTIONS.startShift,
+        style: "primary",
+        text: { type: "plain_text", text: "Start shift" },
+        value: String(c.id),
+      },
     });
   }
-  if (home.campaigns.length === 0) blocks.push({ type: "section", text: { type: "mrkdwn", text: "No campaign is active right now." } });
+  if (home.campaigns.length === 0)
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: "No campaign is active right now." } });
   blocks.push({ type: "divider" });
-  const waiting = home.waiting.map((w) => `• ${escapeText(w.firstName ?? "Someone")} (${escapeText(w.campaignTitle)}) since <!date^${Math.floor(w.since.getTime() / 1000)}^{time}|${w.since.toISOString()}>`);
-  blocks.push({ type: "section", text: { type: "mrkdwn", text: truncate(`*Waiting for your answer*\n${waiting.join("\n") || "Nobody: you're all caught up."}`, 3000) } });
+  const waiting = home.waiting.map(
+    (w) =>
+      `• ${escapeText(w.firstName ?? "Someone")} (${escapeText(w.campaignTitle)}) since <!date^${Math.floor(w.since.getTime() / 1000)}^{time}|${w.since.toISOString()}>`,
+  );
+  blocks.push({
+    type: "section",
+    text: {
+      type: "mrkdwn",
+      text: truncate(`*Waiting for your answer*\n${waiting.join("\n") || "Nobody: you're all caught up."}`, 3000),
+    },
+  });
   const board = home.leaderboard.map((l, i) => `${i + 1}. <@${l.userId}> — ${l.sent}`);
-  blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Today's leaderboard*\n${board.join("\n") || "No texts yet today: be the first!"}` } });
+  blocks.push({
+    type: "section",
+    text: { type: "mrkdwn", text: `*Today's leaderboard*\n${board.join("\n") || "No texts yet today: be the first!"}` },
+  });
   return { type: "home", blocks };
 }

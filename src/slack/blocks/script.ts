@@ -10,7 +10,12 @@ export const SCRIPT_SAVED_CALLBACK = "campaign_script_saved";
 /** Block ids are the keys of `response_action: "errors"`, so each names its box. */
 export const SCRIPT_BLOCKS = { opening: "opening", canned: "canned", tags: "tags" } as const;
 /** The boxes keep action_id "value" (tests and saved payloads use it); block ids tell them apart. */
-export const SCRIPT_ACTIONS = { opening: "value", canned: "value", tags: "value", editAgain: "script_edit_again" } as const;
+export const SCRIPT_ACTIONS = {
+  opening: "value",
+  canned: "value",
+  tags: "value",
+  editAgain: "script_edit_again",
+} as const;
 
 const MAX_PRIVATE_METADATA = 3000;
 /** Slack's ceiling for a plain_text_input. */
@@ -31,26 +36,44 @@ export interface ScriptModalMetadata {
 /** private_metadata holds 3000 characters; the count cache is the part that can go. */
 export function encodeScriptMetadata(meta: ScriptModalMetadata): string {
   const full = JSON.stringify(meta);
-  return full.length <= MAX_PRIVATE_METADATA ? full : JSON.stringify({ c: meta.c, ...(meta.t ? { t: meta.t.slice(0, 80) } : {}) });
+  return full.length <= MAX_PRIVATE_METADATA
+    ? full
+    : JSON.stringify({ c: meta.c, ...(meta.t ? { t: meta.t.slice(0, 80) } : {}) });
 }
 
 type ScriptCampaign = Pick<Campaign, "title" | "opening_message" | "canned_replies" | "outcome_tags" | "custom_fields">;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
-const mrkdwnSection = (text: string): KnownBlock => ({ type: "section", text: { type: "mrkdwn", text: truncate(text, MAX_SECTION_TEXT) } });
-const context = (text: string): KnownBlock => ({ type: "context", elements: [{ type: "mrkdwn", text: truncate(text, MAX_SECTION_TEXT) }] });
+const mrkdwnSection = (text: string): KnownBlock => ({
+  type: "section",
+  text: { type: "mrkdwn", text: truncate(text, MAX_SECTION_TEXT) },
+});
+const context = (text: string): KnownBlock => ({
+  type: "context",
+  elements: [{ type: "mrkdwn", text: truncate(text, MAX_SECTION_TEXT) }],
+});
 
 /** The preview: rendered text exactly as sent (plain text, so nothing is formatted), then its figures. */
 export function previewBlocks(preview: ScriptPreview | undefined, heading: string): KnownBlock[] {
   if (!preview) return [context("No opening message yet. Write one above; the preview follows what you type.")];
   const s = preview.segments;
   const blocks: KnownBlock[] = [
-    mrkdwnSection(`*${heading}* for ${escapeText(preview.sampleName)}, sent by ${escapeText(preview.texterName)}${preview.texterIsExample ? " (an example volunteer name)" : ""}:`),
-    { type: "section", text: { type: "plain_text", text: truncate(preview.rendered || "(renders empty)", MAX_SECTION_TEXT), emoji: false } },
+    mrkdwnSection(
+      `*${heading}* for ${escapeText(preview.sampleName)}, sent by ${escapeText(preview.texterName)}${preview.texterIsExample ? " (an example volunteer name)" : ""}:`,
+    ),
+    {
+      type: "section",
+      text: {
+        type: "plain_text",
+        text: truncate(preview.rendered || "(renders empty)", MAX_SECTION_TEXT),
+        emoji: false,
+      },
+    },
     context(`${s.encoding} · ${plural(s.segments, "segment")} · ${plural(preview.characters, "character")}`),
   ];
   if (preview.problem) blocks.push(mrkdwnSection(`:no_entry: Can't save yet: ${escapeText(preview.problem)}`));
-  if (preview.warnings.length) blocks.push(mrkdwnSection(preview.warnings.map((w) => `:warning: ${escapeText(w)}.`).join("\n")));
+  if (preview.warnings.length)
+    blocks.push(mrkdwnSection(preview.warnings.map((w) => `:warning: ${escapeText(w)}.`).join("\n")));
   if (!preview.gaps) blocks.push(context("Counting contacts without a value…"));
   else if (preview.gaps.length) {
     const of = preview.contacts !== undefined ? ` of ${preview.contacts.toLocaleString("en-US")}` : "";
@@ -69,7 +92,12 @@ function fieldsHelp(campaign: ScriptCampaign): string {
 }
 
 /** The form, prefilled with the saved script, above the preview. */
-export function scriptModal(campaign: ScriptCampaign, preview: ScriptPreview | undefined, meta: ScriptModalMetadata, heading = "Saved opening"): View {
+export function scriptModal(
+  campaign: ScriptCampaign,
+  preview: ScriptPreview | undefined,
+  meta: ScriptModalMetadata,
+  heading = "Saved opening",
+): View {
   const canned = (campaign.canned_replies ?? []).map((r) => `${r.title}: ${r.text}`).join("\n");
   const tags = (campaign.outcome_tags ?? []).join(", ");
   const initial = (text: string | null | undefined, max: number) => (text ? { initial_value: text.slice(0, max) } : {});
@@ -94,7 +122,10 @@ export function scriptModal(campaign: ScriptCampaign, preview: ScriptPreview | u
           multiline: true,
           max_length: MAX_TEXT_LENGTH,
           dispatch_action_config: { trigger_actions_on: ["on_character_entered"] },
-          placeholder: { type: "plain_text", text: "Hi {first_name}, this is {texter_name} with {campaign}… Reply STOP to opt out." },
+          placeholder: {
+            type: "plain_text",
+            text: "Hi {first_name}, this is {texter_name} with {campaign}… Reply STOP to opt out.",
+          },
           ...initial(campaign.opening_message, MAX_TEXT_LENGTH),
         },
       },
@@ -103,16 +134,33 @@ export function scriptModal(campaign: ScriptCampaign, preview: ScriptPreview | u
         block_id: SCRIPT_BLOCKS.canned,
         optional: true,
         label: { type: "plain_text", text: "Canned replies" },
-        hint: { type: "plain_text", text: "One per line, as Title: text. The title becomes a button (up to 75 characters); the text may use merge fields." },
-        element: { type: "plain_text_input", action_id: SCRIPT_ACTIONS.canned, multiline: true, max_length: MAX_INPUT_LENGTH, ...initial(canned, MAX_INPUT_LENGTH) },
+        hint: {
+          type: "plain_text",
+          text: "One per line, as Title: text. The title becomes a button (up to 75 characters); the text may use merge fields.",
+        },
+        element: {
+          type: "plain_text_input",
+          action_id: SCRIPT_ACTIONS.canned,
+          multiline: true,
+          max_length: MAX_INPUT_LENGTH,
+          ...initial(canned, MAX_INPUT_LENGTH),
+        },
       },
       {
         type: "input",
         block_id: SCRIPT_BLOCKS.tags,
         optional: true,
         label: { type: "plain_text", text: "Outcome tags" },
-        hint: { type: "plain_text", text: `Comma-separated, up to ${MAX_OUTCOME_TAGS}; each becomes a button (up to 75 characters).` },
-        element: { type: "plain_text_input", action_id: SCRIPT_ACTIONS.tags, max_length: MAX_INPUT_LENGTH, ...initial(tags, MAX_INPUT_LENGTH) },
+        hint: {
+          type: "plain_text",
+          text: `Comma-separated, up to ${MAX_OUTCOME_TAGS}; each becomes a button (up to 75 characters).`,
+        },
+        element: {
+          type: "plain_text_input",
+          action_id: SCRIPT_ACTIONS.tags,
+          max_length: MAX_INPUT_LENGTH,
+          ...initial(tags, MAX_INPUT_LENGTH),
+        },
       },
       { type: "divider" },
       ...previewBlocks(preview, heading),
@@ -122,7 +170,8 @@ export function scriptModal(campaign: ScriptCampaign, preview: ScriptPreview | u
 
 function nextStep(campaign: Pick<Campaign, "slug" | "state">, contacts: number | undefined): string {
   if (campaign.state === "active") return "The campaign is live: volunteers' next cards use this opening.";
-  if (contacts === 0) return `Next: contacts with \`/campaign upload ${campaign.slug}\`, then \`/campaign launch ${campaign.slug}\`.`;
+  if (contacts === 0)
+    return `Next: contacts with \`/campaign upload ${campaign.slug}\`, then \`/campaign launch ${campaign.slug}\`.`;
   return `Next: \`/campaign launch ${campaign.slug}\` when you are ready.`;
 }
 
@@ -146,7 +195,12 @@ export function scriptSavedView(
       {
         type: "section",
         text: { type: "mrkdwn", text: truncate(summary, MAX_SECTION_TEXT) },
-        accessory: { type: "button", action_id: SCRIPT_ACTIONS.editAgain, text: { type: "plain_text", text: "Edit again" }, value: String(campaign.id) },
+        accessory: {
+          type: "button",
+          action_id: SCRIPT_ACTIONS.editAgain,
+          text: { type: "plain_text", text: "Edit again" },
+          value: String(campaign.id),
+        },
       },
       { type: "divider" },
       ...previewBlocks(preview, "The opening"),

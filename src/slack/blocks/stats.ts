@@ -14,15 +14,33 @@ export function statsBlocks(title: string, stats: CampaignStats, now: Date): { t
     `*Replies:* ${n(stats.replies)} from ${n(stats.repliedContacts)} contacts · *reply rate:* ${pct(stats.replyRate)}`,
     `*Opt-outs:* ${n(stats.optOuts)} · *waiting for an answer:* ${n(stats.waiting)}${stats.waiting ? ` (oldest ${wait} min)` : ""}`,
   ];
-  const failures = stats.failedByCode.map((f) => `${f.code ?? "?"} ${explainTwilioError(f.code)}: ${n(f.count)}`).join("\n");
+  const failures = stats.failedByCode
+    .map((f) => `${f.code ?? "?"} ${explainTwilioError(f.code)}: ${n(f.count)}`)
+    .join("\n");
   const tags = stats.tags.map((t) => `${escapeText(t.tag)}: ${n(t.count)}`).join(" · ");
-  const volunteers = stats.volunteers.slice(0, 25).map((v) => `<@${v.userId}> sent ${n(v.sent)} · replies ${n(v.replies)} · tagged ${n(v.tagged)}`).join("\n");
+  const volunteers = stats.volunteers
+    .slice(0, 25)
+    .map((v) => `<@${v.userId}> sent ${n(v.sent)} · replies ${n(v.replies)} · tagged ${n(v.tagged)}`)
+    .join("\n");
   const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: truncate(`Stats: ${title}`, 150) } },
     { type: "section", text: { type: "mrkdwn", text: lines.join("\n") } },
   ];
-  if (failures) blocks.push({ type: "section", text: { type: "mrkdwn", text: truncate(`*Failed by error code*\n${failures}`, 3000) } });
-  blocks.push({ type: "section", text: { type: "mrkdwn", text: truncate(`*Outcome tags*\n${tags || "none yet"}`, 3000) } });
-  blocks.push({ type: "section", text: { type: "mrkdwn", text: truncate(`*Volunteers*\n${volunteers || "none yet"}`, 3000) } });
-  return { text: `Stats for ${title}: ${n(stats.sent)} sent, ${n(stats.replies)} replies, ${n(stats.optOuts)} opt-outs`, blocks };
+  if (failures)
+    blocks.push({
+      type: "section",
+      text: { type: "mrkdwn", text: truncate(`*Failed by error code*\n${failures}`, 3000) },
+    });
+  blocks.push({
+    type: "section",
+    text: { type: "mrkdwn", text: truncate(`*Outcome tags*\n${tags || "none yet"}`, 3000) },
+  });
+  blocks.push({
+    type: "section",
+    text: { type: "mrkdwn", text: truncate(`*Volunteers*\n${volunteers || "none yet"}`, 3000) },
+  });
+  return {
+    text: `Stats for ${title}: ${n(stats.sent)} sent, ${n(stats.replies)} replies, ${n(stats.optOuts)} opt-outs`,
+    blocks,
+  };
 }

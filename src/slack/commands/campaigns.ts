@@ -15,7 +15,8 @@ export const create: CommandSpec = {
     const title = rest.slice(rest.indexOf(slug) + slug.length).trim() || slug;
     if (title.length > 150) return usageReply(create, `The title is ${title.length} characters; keep it to 150.`);
     const result = await createCampaign(services.db, { slug, title, createdBy: userId });
-    if (!result.ok) return reply(`\`${slug}\` is taken by another campaign: pick another handle, or see \`/campaign list\`.`);
+    if (!result.ok)
+      return reply(`\`${slug}\` is taken by another campaign: pick another handle, or see \`/campaign list\`.`);
     return reply(
       `Created *${result.campaign.title}* (\`${slug}\`) as a draft. Next: \`/campaign upload ${slug}\` for contacts, ` +
         `\`/campaign script ${slug}\` for the opening message, then \`/campaign launch ${slug}\`.`,
@@ -31,7 +32,11 @@ export const list: CommandSpec = {
   async run({ services, isOrganizer }) {
     const campaigns = await listCampaigns(services.db, isOrganizer ? undefined : ["active"]);
     if (campaigns.length === 0) {
-      return reply(isOrganizer ? "No campaigns yet: start one with `/campaign create <slug> [title]`." : "No campaign is active right now.");
+      return reply(
+        isOrganizer
+          ? "No campaigns yet: start one with `/campaign create <slug> [title]`."
+          : "No campaign is active right now.",
+      );
     }
     const blocks = campaignListBlocks(campaigns, { isOrganizer });
     return reply(`${campaigns.length} campaign${campaigns.length === 1 ? "" : "s"}`, blocks);

@@ -17,7 +17,25 @@ import type { SlackRouter } from "../router.ts";
  * `/campaign <subcommand> …`: every subcommand the app knows, in the order help lists them.
  * Later features add their specs to `subcommands` below; nothing else changes here.
  */
-export const subcommands: CommandSpec[] = [campaigns.create, campaigns.list, upload, script, hours, launch, pause, archive, join, shift, stats, exportCsv, schedule, reassign, release, stale, organizers];
+export const subcommands: CommandSpec[] = [
+  campaigns.create,
+  campaigns.list,
+  upload,
+  script,
+  hours,
+  launch,
+  pause,
+  archive,
+  join,
+  shift,
+  stats,
+  exportCsv,
+  schedule,
+  reassign,
+  release,
+  stale,
+  organizers,
+];
 
 const help: CommandSpec = {
   name: "help",
@@ -95,7 +113,12 @@ async function answerCommand(
     rest,
     isOrganizer: organizer,
     respondLater: async (r) =>
-      void (await respond({ response_type: r.inChannel ? "in_channel" : "ephemeral", text: r.text, ...(r.blocks ? { blocks: r.blocks } : {}), replace_original: false })),
+      void (await respond({
+        response_type: r.inChannel ? "in_channel" : "ephemeral",
+        text: r.text,
+        ...(r.blocks ? { blocks: r.blocks } : {}),
+        replace_original: false,
+      })),
   };
   return spec.run(ctx);
 }
@@ -104,5 +127,7 @@ async function answerCommand(
 export function failureReply(services: Services, spec: CommandSpec, error: unknown): Reply {
   const ref = randomBytes(3).toString("hex");
   services.logger.error(`/campaign ${spec.name} failed (ref ${ref})`, error);
-  return { text: `Sorry, \`/campaign ${spec.name}\` failed on our side (ref ${ref}). Try again in a moment; if it keeps failing, give an organizer that ref.` };
+  return {
+    text: `Sorry, \`/campaign ${spec.name}\` failed on our side (ref ${ref}). Try again in a moment; if it keeps failing, give an organizer that ref.`,
+  };
 }

@@ -15,10 +15,14 @@ function stateCommand(name: "launch" | "pause" | "archive", summary: string): Co
       // Readiness matters only where a launch is possible; an archived campaign hears that it is archived.
       if (name === "launch" && (campaign.state === "draft" || campaign.state === "paused")) {
         const problems = await launchProblems(ctx.services.db, campaign);
-        if (problems.length) return reply(`*${campaign.title}* can't launch yet:\n${problems.map((p) => `• ${p}`).join("\n")}`);
+        if (problems.length)
+          return reply(`*${campaign.title}* can't launch yet:\n${problems.map((p) => `• ${p}`).join("\n")}`);
       }
       const result = await changeState(ctx.services.db, campaign, name);
-      if (!result.ok) return reply(`*${campaign.title}* is ${STATE_WORDS[result.state]}, so it can't ${name === "archive" ? "be archived again" : name}.`);
+      if (!result.ok)
+        return reply(
+          `*${campaign.title}* is ${STATE_WORDS[result.state]}, so it can't ${name === "archive" ? "be archived again" : name}.`,
+        );
       const done = {
         launch: `*${campaign.title}* is live. Volunteers join with \`/campaign join ${campaign.slug}\` and text with \`/campaign shift ${campaign.slug}\`.`,
         pause: `*${campaign.title}* is paused: no card hands out a contact until \`/campaign launch ${campaign.slug}\`. Replies still arrive.`,

@@ -13,10 +13,14 @@ export const organizers: CommandSpec = {
       const ids = await listOrganizers(services.db, configured);
       return reply(`Organizers: ${ids.map((id) => `<@${id}>`).join(", ") || "none"}`);
     }
-    if (action !== "add" && action !== "remove") return usageReply(organizers, `\`${action}\` is not \`add\` or \`remove\`.`);
+    if (action !== "add" && action !== "remove")
+      return usageReply(organizers, `\`${action}\` is not \`add\` or \`remove\`.`);
     const target = parseUserMention(who);
     if (!target) {
-      return usageReply(organizers, who ? `\`${who}\` is not a person: pick them from the @-mention list.` : "Name the person with an @-mention.");
+      return usageReply(
+        organizers,
+        who ? `\`${who}\` is not a person: pick them from the @-mention list.` : "Name the person with an @-mention.",
+      );
     }
     if (action === "add") {
       const result = await addOrganizer(services.db, configured, target, userId);
@@ -27,6 +31,8 @@ export const organizers: CommandSpec = {
     if (result === "configured") {
       return reply(`<@${target}> is an organizer through the ORGANIZER_IDS setting; remove them there and restart.`);
     }
-    return reply(result === "removed" ? `<@${target}> is no longer an organizer.` : `<@${target}> is not an organizer.`);
+    return reply(
+      result === "removed" ? `<@${target}> is no longer an organizer.` : `<@${target}> is not an organizer.`,
+    );
   },
 };

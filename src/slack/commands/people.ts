@@ -43,14 +43,22 @@ export const release: CommandSpec = {
     if (!campaign) return problem;
     const released = await releaseHeld(services.db, user, campaign.id);
     // Released volunteers are off shift: nothing more is handed to them until they start again.
-    await services.db.updateTable("volunteers").set({ on_shift: false }).where("campaign_id", "=", campaign.id).where("user_id", "=", user).execute();
+    await services.db
+      .updateTable("volunteers")
+      .set({ on_shift: false })
+      .where("campaign_id", "=", campaign.id)
+      .where("user_id", "=", user)
+      .execute();
     const handedOff = await releaseStaleReplies(services, campaign, user);
     const parts = [
       released
         ? `Returned ${released} unsent contact${released === 1 ? "" : "s"} held by <@${user}> in *${campaign.title}* to the pool.`
         : `<@${user}> holds no unsent contacts in *${campaign.title}*.`,
     ];
-    if (handedOff) parts.push(`Handed ${handedOff} conversation${handedOff === 1 ? "" : "s"} waiting over ${campaign.stale_reply_minutes} minutes to volunteers on shift.`);
+    if (handedOff)
+      parts.push(
+        `Handed ${handedOff} conversation${handedOff === 1 ? "" : "s"} waiting over ${campaign.stale_reply_minutes} minutes to volunteers on shift.`,
+      );
     return reply(parts.join(" "));
   },
 };
@@ -64,12 +72,23 @@ export const stale: CommandSpec = {
     const { campaign, problem } = await campaignFromArgs(ctx, stale);
     if (!campaign) return problem;
     const [, minutesWord, mode] = ctx.args;
-    if (!minutesWord) return reply(`Replies in *${campaign.title}* count as stale after ${campaign.stale_reply_minutes} minutes; they move ${campaign.auto_release_stale ? "by themselves" : "with `/campaign release`"}.`);
+    if (!minutesWord)
+      return reply(
+        `Replies in *${campaign.title}* count as stale after ${campaign.stale_reply_minutes} minutes; they move ${campaign.auto_release_stale ? "by themselves" : "with `/campaign release`"}.`,
+      );
     const minutes = Number(minutesWord);
-    if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440) return usageReply(stale, `\`${minutesWord}\` is not a whole number of minutes from 5 to 1440.`);
-    if (mode !== undefined && mode !== "auto" && mode !== "manual") return usageReply(stale, `\`${mode}\` is not \`auto\` or \`manual\`.`);
+    if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440)
+      return usageReply(stale, `\`${minutesWord}\` is not a whole number of minutes from 5 to 1440.`);
+    if (mode !== undefined && mode !== "auto" && mode !== "manual")
+      return usageReply(stale, `\`${mode}\` is not \`auto\` or \`manual\`.`);
     const auto = mode === undefined ? campaign.auto_release_stale : mode === "auto";
-    await ctx.services.db.updateTable("campaigns").set({ stale_reply_minutes: minutes, auto_release_stale: auto }).where("id", "=", campaign.id).execute();
-    return reply(`Replies in *${campaign.title}* waiting over ${minutes} minutes ${auto ? "now go to a volunteer on shift by themselves" : "can be handed on with `/campaign release`"}.`);
+    await ctx.services.db
+      .updateTable("campaigns")
+      .set({ stale_reply_minutes: minutes, auto_release_stale: auto })
+      .where("id", "=", campaign.id)
+      .execute();
+    return reply(
+      `Replies in *${campaign.title}* waiting over ${minutes} minutes ${auto ? "now go to a volunteer on shift by themselves" : "can be handed on with `/campaign release`"}.`,
+    );
   },
 };

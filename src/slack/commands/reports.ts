@@ -42,11 +42,23 @@ export const exportCsv: CommandSpec = {
         const dm = await services.slack.conversations.open({ users: userId });
         const channelId = dm.channel?.id ?? userId;
         const stamp = services.now().toISOString().slice(0, 10);
-        await uploadFile(services.slack, { path: contactsPath, filename: `${campaign.slug}-contacts-${stamp}.csv`, channelId, initialComment: `Export of *${campaign.title}*: ${contacts.toLocaleString("en-US")} contacts.` });
-        await uploadFile(services.slack, { path: messagesPath, filename: `${campaign.slug}-messages-${stamp}.csv`, channelId, initialComment: `${messages.toLocaleString("en-US")} messages.` });
+        await uploadFile(services.slack, {
+          path: contactsPath,
+          filename: `${campaign.slug}-contacts-${stamp}.csv`,
+          channelId,
+          initialComment: `Export of *${campaign.title}*: ${contacts.toLocaleString("en-US")} contacts.`,
+        });
+        await uploadFile(services.slack, {
+          path: messagesPath,
+          filename: `${campaign.slug}-messages-${stamp}.csv`,
+          channelId,
+          initialComment: `${messages.toLocaleString("en-US")} messages.`,
+        });
       } catch (error) {
         services.logger.error(`export of ${campaign.slug} failed`, error);
-        await respondLater(reply(`The export of *${campaign.title}* failed on our side; try again in a moment.`)).catch(() => undefined);
+        await respondLater(reply(`The export of *${campaign.title}* failed on our side; try again in a moment.`)).catch(
+          () => undefined,
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -6,8 +6,11 @@ async function activeCampaign(ctx: CommandContext, spec: CommandSpec) {
   const { campaign, problem } = await campaignFromArgs(ctx, spec);
   if (!campaign) return { problem };
   if (campaign.state !== "active") {
-    const why = campaign.state === "draft" ? "has not launched yet" : campaign.state === "paused" ? "is paused" : "is archived";
-    return { problem: reply(`*${campaign.title}* (\`${campaign.slug}\`) ${why}, so there is nothing to text right now.`) };
+    const why =
+      campaign.state === "draft" ? "has not launched yet" : campaign.state === "paused" ? "is paused" : "is archived";
+    return {
+      problem: reply(`*${campaign.title}* (\`${campaign.slug}\`) ${why}, so there is nothing to text right now.`),
+    };
   }
   return { campaign };
 }
@@ -37,7 +40,11 @@ export const shift: CommandSpec = {
     if (!campaign) return problem;
     const card = await nextCardMessage(ctx.services, campaign, ctx.userId);
     // Posting to the user ID opens (or finds) the DM with the app and answers with its D… id.
-    const posted = await ctx.services.slack.chat.postMessage({ channel: ctx.userId, text: card.text, blocks: card.blocks });
+    const posted = await ctx.services.slack.chat.postMessage({
+      channel: ctx.userId,
+      text: card.text,
+      blocks: card.blocks,
+    });
     await touchVolunteer(ctx.services, campaign.id, ctx.userId, { onShift: true, dmChannel: posted.channel });
     return reply(`Your shift on *${campaign.title}* has started: your first contact is in your DM with Textbank.`);
   },

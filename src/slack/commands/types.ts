@@ -51,7 +51,10 @@ export function parseUserMention(word: string | undefined): string | undefined {
  * The campaign named by the first argument, or the answer to give: a usage line when none is
  * named, "no such campaign" when the handle is unknown.
  */
-export async function campaignFromArgs(ctx: CommandContext, spec: CommandSpec): Promise<{ campaign: Campaign; problem?: undefined } | { campaign?: undefined; problem: Reply }> {
+export async function campaignFromArgs(
+  ctx: CommandContext,
+  spec: CommandSpec,
+): Promise<{ campaign: Campaign; problem?: undefined } | { campaign?: undefined; problem: Reply }> {
   const slug = ctx.args[0];
   if (!slug) return { problem: usageReply(spec, "Name the campaign.") };
   const campaign = await findCampaign(ctx.services.db, slug.toLowerCase());

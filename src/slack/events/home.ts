@@ -23,27 +23,47 @@ export async function publishHome(services: Services, userId: string): Promise<v
 export function registerHome(app: SlackRouter, services: Services): void {
   app.event("app_home_opened", async ({ event }) => {
     if (event.tab !== "home") return;
-    await publishHome(services, event.user).catch((error: unknown) => services.logger.warn("views.publish failed", error));
+    await publishHome(services, event.user).catch((error: unknown) =>
+      services.logger.warn("views.publish failed", error),
+    );
   });
 
   // Start shift on the App Home and Join shift on a scheduled shift's kickoff do the same.
-  app.action<BlockButtonAction>(new RegExp(`^(${HOME_ACTIONS.startShift}|${SHIFT_JOIN_ACTION})$`), async ({ ack, body, action }) => {
-    await ack();
-    const campaign = await services.db.selectFrom("campaigns").selectAll().where("id", "=", Number(action.value) || 0).executeTakeFirst();
-    if (!campaign) return;
-    if (campaign.state !== "active") {
-      await services.slack.chat.postMessage({ channel: body.user.id, text: `*${campaign.title}* is ${campaign.state}; nothing to text right now.` });
-      return;
-    }
-    const card = await nextCardMessage(services, campaign, body.user.id);
-    const posted = await services.slack.chat.postMessage({ channel: body.user.id, text: card.text, blocks: card.blocks });
-    await touchVolunteer(services, campaign.id, body.user.id, { onShift: true, dmChannel: posted.channel });
-  });
+  app.action<BlockButtonAction>(
+    new RegExp(`^(${HOME_ACTIONS.startShift}|${SHIFT_JOIN_ACTION})$`),
+    async ({ ack, body, action }) => {
+      await ack();
+      const campaign = await services.db
+        .selectFrom("campaigns")
+        .selectAll()
+        .where("id", "=", Number(action.value) || 0)
+        .executeTakeFirst();
+      if (!campaign) return;
+      if (campaign.state !== "active") {
+        await services.slack.chat.postMessage({
+          channel: body.user.id,
+          text: `*${campaign.title}* is ${campaign.state}; nothing to text right now.`,
+        });
+        return;
+      }
+      const card = await nextCardMessage(services, campaign, body.user.id);
+      const posted = await services.slack.chat.postMessage({
+        channel: body.user.id,
+        text: card.text,
+        blocks: card.blocks,
+      });
+      await touchVolunteer(services, campaign.id, body.user.id, { onShift: true, dmChannel: posted.channel });
+    },
+  );
 
   app.action<BlockButtonAction>(HOME_ACTIONS.stats, async ({ ack, body, action }) => {
     await ack();
     if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, body.user.id))) return;
-    const campaign = await services.db.selectFrom("campaigns").selectAll().where("id", "=", Number(action.value) || 0).executeTakeFirst();
+    const campaign = await services.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", Number(action.value) || 0)
+      .executeTakeFirst();
     if (!campaign) return;
     const message = statsBlocks(campaign.title, await campaignStats(services.db, campaign.id), services.now());
     await services.slack.chat.postMessage({ channel: body.user.id, text: message.text, blocks: message.blocks });

@@ -54,7 +54,8 @@ export function registerThreadReplies(app: SlackRouter, services: Services): voi
     if (message.subtype === "message_changed" || message.subtype === "message_deleted") {
       return answerEdit(services, message);
     }
-    if (message.subtype || message.bot_id || !message.user || !message.thread_ts || message.thread_ts === message.ts) return;
+    if (message.subtype || message.bot_id || !message.user || !message.thread_ts || message.thread_ts === message.ts)
+      return;
     if (!(await firstDelivery(services, (body as { event_id?: string }).event_id))) return;
     const conversation = await findConversationByThread(services.db, message.channel, message.thread_ts);
     if (!conversation) return;
@@ -63,14 +64,20 @@ export function registerThreadReplies(app: SlackRouter, services: Services): voi
         .postEphemeral({ channel: message.channel, user: message.user!, thread_ts: message.thread_ts, text })
         .catch((error: unknown) => services.logger.warn("postEphemeral failed", error));
 
-    const allowed = conversation.volunteer_id === message.user || (await isOrganizer(services.db, services.settings.ORGANIZER_IDS, message.user));
+    const allowed =
+      conversation.volunteer_id === message.user ||
+      (await isOrganizer(services.db, services.settings.ORGANIZER_IDS, message.user));
     if (!allowed) {
-      await ephemeral(`Only <@${conversation.volunteer_id}> (who has this conversation) or an organizer can text this contact; nothing was sent.`);
+      await ephemeral(
+        `Only <@${conversation.volunteer_id}> (who has this conversation) or an organizer can text this contact; nothing was sent.`,
+      );
       return;
     }
     const body_ = slackTextToSms(message.text ?? "");
     if (body_.length > 1600) {
-      await ephemeral(`That is ${body_.length} characters; a text can be at most 1,600. Nothing was sent; shorten it and post again.`);
+      await ephemeral(
+        `That is ${body_.length} characters; a text can be at most 1,600. Nothing was sent; shorten it and post again.`,
+      );
       return;
     }
     const result = await queueReply(services.db, {
@@ -91,7 +98,8 @@ export function registerThreadReplies(app: SlackRouter, services: Services): voi
 }
 
 async function answerEdit(services: Services, message: ImMessage): Promise<void> {
-  const original = message.subtype === "message_changed" ? message.previous_message ?? message.message : message.previous_message;
+  const original =
+    message.subtype === "message_changed" ? (message.previous_message ?? message.message) : message.previous_message;
   if (!original?.thread_ts || !original.user) return;
   const sent = await services.db
     .selectFrom("messages")

@@ -32,7 +32,12 @@ export class LivePreviews {
 
   constructor(private readonly services: Services) {}
 
-  request(viewId: string, hash: string | undefined, text: string, access: { campaign: Campaign; meta: ScriptModalMetadata }): void {
+  request(
+    viewId: string,
+    hash: string | undefined,
+    text: string,
+    access: { campaign: Campaign; meta: ScriptModalMetadata },
+  ): void {
     let view = this.views.get(viewId);
     if (!view) {
       this.forgetIdle();
@@ -51,12 +56,19 @@ export class LivePreviews {
         const keystroke = view.next;
         view.next = undefined;
         // Counts already made for this modal carry over, so a field is counted once per modal.
-        const meta = await countsFor(this.services, keystroke.campaign.id, keystroke.text, { ...keystroke.meta, ...view.meta });
+        const meta = await countsFor(this.services, keystroke.campaign.id, keystroke.text, {
+          ...keystroke.meta,
+          ...view.meta,
+        });
         view.meta = meta;
         const preview = await previewFor(this.services, keystroke.campaign, keystroke.text, meta);
         const hash = view.hash ?? keystroke.hash;
         try {
-          const updated = await this.services.slack.views.update({ view_id: viewId, ...(hash ? { hash } : {}), view: scriptModal(keystroke.campaign, preview, meta, "Preview as you type") });
+          const updated = await this.services.slack.views.update({
+            view_id: viewId,
+            ...(hash ? { hash } : {}),
+            view: scriptModal(keystroke.campaign, preview, meta, "Preview as you type"),
+          });
           view.hash = updated.view?.hash;
         } catch (error) {
           view.hash = undefined; // the next keystroke brings the hash Slack has now

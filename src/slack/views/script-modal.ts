@@ -10,14 +10,19 @@ import { authorize, countsFor, editView, previewFor, previewTiming, withinBudget
 import type { SlackRouter } from "../router.ts";
 
 /** `/campaign script <slug>`: the form opens at once; a slow count follows by views.update. */
-export async function openScriptModal(services: Services, input: { triggerId: string; campaign: Campaign; userId: string }): Promise<void> {
+export async function openScriptModal(
+  services: Services,
+  input: { triggerId: string; campaign: Campaign; userId: string },
+): Promise<void> {
   const { view, later } = await editView(services, input.campaign, input.userId, previewTiming.openBudgetMs);
   const opened = await services.slack.views.open({ trigger_id: input.triggerId, view });
   if (!later) return;
   const { id, hash } = opened.view ?? {};
   // With the hash, Slack refuses this update if the live preview has already redrawn the view.
   void later
-    .then((next) => (id ? services.slack.views.update({ view_id: id, ...(hash ? { hash } : {}), view: next }) : undefined))
+    .then((next) =>
+      id ? services.slack.views.update({ view_id: id, ...(hash ? { hash } : {}), view: next }) : undefined,
+    )
     .catch((error: unknown) => services.logger.warn("script preview follow-up failed", error));
 }
 
@@ -43,13 +48,19 @@ const viewAction = z.object({
   actions: z.array(z.object({ value: z.string().nullish() }).loose()).min(1),
 });
 
-type SubmissionAnswer = { response_action: "errors"; errors: Record<string, string> } | { response_action: "update"; view: View };
+type SubmissionAnswer =
+  { response_action: "errors"; errors: Record<string, string> } | { response_action: "update"; view: View };
 
 /** Save pressed: the answer is the errors to show on the boxes, or the saved view. */
 async function answerSubmission(services: Services, body: unknown): Promise<SubmissionAnswer> {
   const parsed = submission.safeParse(body);
   if (!parsed.success) {
-    return { response_action: "errors", errors: { [SCRIPT_BLOCKS.opening]: "This form did not come through whole; close it and run /campaign script again." } };
+    return {
+      response_action: "errors",
+      errors: {
+        [SCRIPT_BLOCKS.opening]: "This form did not come through whole; close it and run /campaign script again.",
+      },
+    };
   }
   const { user, view } = parsed.data;
   const access = await authorize(services, user.id, view.private_metadata);
@@ -68,13 +79,19 @@ async function answerSubmission(services: Services, body: unknown): Promise<Subm
     return { response_action: "errors", errors: result.errors };
   }
   if (!(await saveScript(services.db, campaign.id, result.script))) {
-    return { response_action: "errors", errors: { [SCRIPT_BLOCKS.opening]: "This campaign was archived or removed meanwhile; nothing was saved." } };
+    return {
+      response_action: "errors",
+      errors: { [SCRIPT_BLOCKS.opening]: "This campaign was archived or removed meanwhile; nothing was saved." },
+    };
   }
   const { opening, cannedReplies, tags } = result.script;
   // Past the budget the saved view says it is still counting: the answer cannot wait longer.
   const counted = await withinBudget(countsFor(services, campaign.id, opening, meta), previewTiming.submitBudgetMs);
   const preview = await previewFor(services, campaign, opening, counted ?? meta);
-  return { response_action: "update", view: scriptSavedView(campaign, preview, { canned: cannedReplies.length, tags: tags.length }) };
+  return {
+    response_action: "update",
+    view: scriptSavedView(campaign, preview, { canned: cannedReplies.length, tags: tags.length }),
+  };
 }
 
 /**
@@ -89,21 +106,29 @@ export function registerScriptViews(app: SlackRouter, services: Services): void 
       // Never a stack trace and never a modal that just fails: say so, with a ref the log also has.
       const ref = randomBytes(3).toString("hex");
       services.logger.error(`saving a script failed (ref ${ref})`, error);
-      return { response_action: "errors", errors: { [SCRIPT_BLOCKS.opening]: `Something failed on our side (ref ${ref}). Try again in a moment; /campaign script shows what is saved.` } };
+      return {
+        response_action: "errors",
+        errors: {
+          [SCRIPT_BLOCKS.opening]: `Something failed on our side (ref ${ref}). Try again in a moment; /campaign script shows what is saved.`,
+        },
+      };
     });
     await ack(answer);
   });
 
-  app.action({ type: "block_actions", block_id: SCRIPT_BLOCKS.opening, action_id: SCRIPT_ACTIONS.opening }, async ({ ack, body }) => {
-    await ack();
-    const parsed = viewAction.safeParse(body);
-    if (!parsed.success) return;
-    const { user, view, actions } = parsed.data;
-    const access = await authorize(services, user.id, view.private_metadata);
-    // Nothing to say mid-typing; Save gives the reason.
-    if ("problem" in access) return;
-    live.request(view.id, view.hash, actions[0]!.value ?? "", access);
-  });
+  app.action(
+    { type: "block_actions", block_id: SCRIPT_BLOCKS.opening, action_id: SCRIPT_ACTIONS.opening },
+    async ({ ack, body }) => {
+      await ack();
+      const parsed = viewAction.safeParse(body);
+      if (!parsed.success) return;
+      const { user, view, actions } = parsed.data;
+      const access = await authorize(services, user.id, view.private_metadata);
+      // Nothing to say mid-typing; Save gives the reason.
+      if ("problem" in access) return;
+      live.request(view.id, view.hash, actions[0]!.value ?? "", access);
+    },
+  );
 
   app.action({ type: "block_actions", action_id: SCRIPT_ACTIONS.editAgain }, async ({ ack, body }) => {
     await ack();

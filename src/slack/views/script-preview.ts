@@ -5,7 +5,13 @@
 import { z } from "zod";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import { fieldsToCount, previewOpening, type ScriptPreview } from "../../campaigns/scripts/preview.ts";
-import { availableFields, countContactsMissing, sampleContact, sampleTexterName, type MissingCounts } from "../../campaigns/scripts/scripts.ts";
+import {
+  availableFields,
+  countContactsMissing,
+  sampleContact,
+  sampleTexterName,
+  type MissingCounts,
+} from "../../campaigns/scripts/scripts.ts";
 import type { Campaign } from "../../db/schema.ts";
 import type { Services } from "../../services.ts";
 import { scriptModal, type ScriptModalMetadata } from "../blocks/script.ts";
@@ -53,15 +59,24 @@ export type ModalAccess = { campaign: Campaign; meta: ScriptModalMetadata } | { 
 /** The campaign a modal belongs to, if it still exists and this user may change its script. */
 export async function authorize(services: Services, userId: string, privateMetadata: string): Promise<ModalAccess> {
   const meta = metadataSchema.safeParse(privateMetadata);
-  const campaign = meta.success ? await services.db.selectFrom("campaigns").selectAll().where("id", "=", meta.data.c).executeTakeFirst() : undefined;
+  const campaign = meta.success
+    ? await services.db.selectFrom("campaigns").selectAll().where("id", "=", meta.data.c).executeTakeFirst()
+    : undefined;
   if (!meta.success || !campaign) return { problem: "This campaign no longer exists; see /campaign list." };
-  if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, userId))) return { problem: "Only organizers can change a script." };
-  if (campaign.state === "archived") return { problem: `${campaign.title} is archived, so its script can no longer change.` };
+  if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, userId)))
+    return { problem: "Only organizers can change a script." };
+  if (campaign.state === "archived")
+    return { problem: `${campaign.title} is archived, so its script can no longer change.` };
   return { campaign, meta: meta.data };
 }
 
 /** Counts only the fields the metadata has not counted yet, and returns the merged cache. */
-export async function countsFor(services: Services, campaignId: number, opening: string, meta: ScriptModalMetadata): Promise<ScriptModalMetadata> {
+export async function countsFor(
+  services: Services,
+  campaignId: number,
+  opening: string,
+  meta: ScriptModalMetadata,
+): Promise<ScriptModalMetadata> {
   const known = meta.m ?? {};
   const todo = fieldsToCount(opening).filter((key) => !(key in known));
   if (meta.n !== undefined && todo.length === 0) return meta;
@@ -69,12 +84,25 @@ export async function countsFor(services: Services, campaignId: number, opening:
   return { ...meta, n: fresh.contacts, m: { ...known, ...fresh.missing } };
 }
 
-const asCounts = (meta: ScriptModalMetadata): MissingCounts | undefined => (meta.n === undefined ? undefined : { contacts: meta.n, missing: meta.m ?? {} });
+const asCounts = (meta: ScriptModalMetadata): MissingCounts | undefined =>
+  meta.n === undefined ? undefined : { contacts: meta.n, missing: meta.m ?? {} };
 
 /** The preview of `opening` for this campaign, with the counts `meta` carries, if any. */
-export async function previewFor(services: Services, campaign: Campaign, opening: string, meta: ScriptModalMetadata): Promise<ScriptPreview> {
+export async function previewFor(
+  services: Services,
+  campaign: Campaign,
+  opening: string,
+  meta: ScriptModalMetadata,
+): Promise<ScriptPreview> {
   const sample = await sampleContact(services.db, campaign.id);
-  return previewOpening({ opening, fields: availableFields(campaign), campaignTitle: campaign.title, sample, texterName: meta.t, counts: asCounts(meta) });
+  return previewOpening({
+    opening,
+    fields: availableFields(campaign),
+    campaignTitle: campaign.title,
+    sample,
+    texterName: meta.t,
+    counts: asCounts(meta),
+  });
 }
 
 /**
@@ -89,6 +117,8 @@ export async function editView(services: Services, campaign: Campaign, userId: s
   const counting = countsFor(services, campaign.id, opening, meta);
   const counted = await withinBudget(counting, budgetMs);
   const view = scriptModal(campaign, await previewFor(services, campaign, opening, counted ?? meta), counted ?? meta);
-  const later = counted ? undefined : counting.then(async (full) => scriptModal(campaign, await previewFor(services, campaign, opening, full), full));
+  const later = counted
+    ? undefined
+    : counting.then(async (full) => scriptModal(campaign, await previewFor(services, campaign, opening, full), full));
   return { view, later };
 }

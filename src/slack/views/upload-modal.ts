@@ -20,9 +20,31 @@ export function uploadModal(campaign: Pick<Campaign, "id" | "slug" | "title">): 
     submit: { type: "plain_text", text: "Import" },
     close: { type: "plain_text", text: "Cancel" },
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text: truncate(`Contacts for *${escapeText(campaign.title)}*. A header row and a phone column (\`phone\`, \`cell\`, \`mobile\`…) are needed; names, \`zip\`, \`timezone\`, \`external_id\` and any other column are kept.`, 3000) } },
-      { type: "input", block_id: "csv", label: { type: "plain_text", text: "Contacts CSV" }, element: { type: "file_input", action_id: "file", filetypes: ["csv", "txt", "tsv"], max_files: 1 } },
-      { type: "context", elements: [{ type: "mrkdwn", text: `Larger than 10 MB? Share the file in your DM with Textbank with the message \`upload ${campaign.slug}\`.` }] },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: truncate(
+            `Contacts for *${escapeText(campaign.title)}*. A header row and a phone column (\`phone\`, \`cell\`, \`mobile\`…) are needed; names, \`zip\`, \`timezone\`, \`external_id\` and any other column are kept.`,
+            3000,
+          ),
+        },
+      },
+      {
+        type: "input",
+        block_id: "csv",
+        label: { type: "plain_text", text: "Contacts CSV" },
+        element: { type: "file_input", action_id: "file", filetypes: ["csv", "txt", "tsv"], max_files: 1 },
+      },
+      {
+        type: "context",
+        elements: [
+          {
+            type: "mrkdwn",
+            text: `Larger than 10 MB? Share the file in your DM with Textbank with the message \`upload ${campaign.slug}\`.`,
+          },
+        ],
+      },
     ],
   };
 }
@@ -46,7 +68,12 @@ const submission = z.object({
   user: z.object({ id: z.string() }),
   view: z.object({
     private_metadata: z.string(),
-    state: z.object({ values: z.record(z.string(), z.record(z.string(), z.object({ files: z.array(z.object({ id: z.string() })).optional() }).loose())) }),
+    state: z.object({
+      values: z.record(
+        z.string(),
+        z.record(z.string(), z.object({ files: z.array(z.object({ id: z.string() })).optional() }).loose()),
+      ),
+    }),
   }),
 });
 
@@ -65,7 +92,10 @@ export function registerUploadViews(app: SlackRouter, services: Services): void 
       return;
     }
     if (!slug || !(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, parsed.data.user.id))) {
-      await ack({ response_action: "errors", errors: { csv: "Only organizers can upload contacts, to a campaign that exists." } });
+      await ack({
+        response_action: "errors",
+        errors: { csv: "Only organizers can upload contacts, to a campaign that exists." },
+      });
       return;
     }
     // The modal closes at once; progress and the summary arrive in the organizer's DM.
@@ -75,7 +105,13 @@ export function registerUploadViews(app: SlackRouter, services: Services): void 
 
   // Files over the modal's 10 MB: shared in the DM with the message `upload <slug>`.
   app.event("message", async ({ event, body }) => {
-    const message = event as unknown as { subtype?: string; channel_type?: string; user?: string; text?: string; files?: { id: string }[] };
+    const message = event as unknown as {
+      subtype?: string;
+      channel_type?: string;
+      user?: string;
+      text?: string;
+      files?: { id: string }[];
+    };
     if (message.subtype !== "file_share" || message.channel_type !== "im" || !message.user) return;
     const match = /^\s*upload\s+(\S+)\s*$/i.exec(message.text ?? "");
     if (!match) return;
