@@ -13,11 +13,11 @@ import { HeldCards } from "./campaigns/sending/held-cards.ts";
 import { DeliveryQueue } from "./sms/delivery-queue.ts";
 import { SendThread } from "./sms/send-thread.ts";
 import { startJobs } from "./jobs/scheduler.ts";
-import type { Outbox } from "./slack/outbox.ts";
-import { startOutbox } from "./slack/threads.ts";
+import type { Outbox } from "./outbox/outbox.ts";
+import { startOutbox } from "./outbox/threads.ts";
 import { twilioWebhook } from "./sms/webhooks.ts";
-import { twilioHandlers } from "./sms/handlers.ts";
-import { InboundQueue } from "./sms/inbound-queue.ts";
+import { twilioHandlers } from "./relay/twilio-handlers.ts";
+import { InboundQueue } from "./relay/inbound-queue.ts";
 import { BackgroundThread } from "./background/background.ts";
 
 export interface TextbankOptions {

@@ -7,9 +7,9 @@ import { HeldCards } from "../campaigns/sending/held-cards.ts";
 import { openDatabase } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
 import type { Services } from "../services.ts";
-import { startOutbox } from "../slack/threads.ts";
+import { startOutbox } from "../outbox/threads.ts";
 import { DeliveryQueue } from "../sms/delivery-queue.ts";
-import { InboundQueue } from "../sms/inbound-queue.ts";
+import { InboundQueue } from "../relay/inbound-queue.ts";
 import { createSmsProvider } from "../sms/provider.ts";
 import type { BackgroundData, FromBackground, ToBackground } from "./protocol.ts";
 

@@ -1,8 +1,8 @@
 import cron, { type ScheduledTask } from "node-cron";
 import { releaseIdleHolds } from "../campaigns/sending/assignment.ts";
 import type { Services } from "../services.ts";
-import { processLeftoverInbound } from "../sms/inbound-flow.ts";
-import { autoReleaseStale, postKickoffs, postRecaps, postReminders } from "./shift-posts.ts";
+import { processLeftoverInbound } from "../relay/inbound.ts";
+import { autoReleaseStale, postKickoffs, postRecaps, postReminders } from "../relay/shift-posts.ts";
 import { claimRun, finishRun, slotKey } from "./run-once.ts";
 
 export interface Job {

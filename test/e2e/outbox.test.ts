@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
 import type { Logger } from "../../src/logger.ts";
-import { enqueuePost, Outbox, type OutboxOptions } from "../../src/slack/outbox.ts";
+import { enqueuePost, Outbox, type OutboxOptions } from "../../src/outbox/outbox.ts";
 import { FakeSlack, type SlackCall } from "../support/fake-slack.ts";
 import { waitFor } from "../support/http-util.ts";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../support/test-db.ts";

@@ -5,7 +5,7 @@ import { buttonsOf, press, pressAndWait, startShift, textOf } from "../support/c
 import { Harness, ORGANIZER } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
 import { phones, seedCampaign } from "../support/seed.ts";
-import { processLeftoverInbound, storeInbound } from "../../src/sms/inbound-flow.ts";
+import { processLeftoverInbound, storeInbound } from "../../src/relay/inbound.ts";
 import { onPostgres } from "../support/test-db.ts";
 
 const VOL = "UVOLREPLY";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postKickoffs, postRecaps, SHIFT_JOIN_ACTION } from "../../src/jobs/shift-posts.ts";
+import { postKickoffs, postRecaps, SHIFT_JOIN_ACTION } from "../../src/relay/shift-posts.ts";
 import { jobs, runJobOnce } from "../../src/jobs/scheduler.ts";
 import { zonedTimeToUtc } from "../../src/campaigns/shifts.ts";
 import type { Textbank } from "../../src/app.ts";

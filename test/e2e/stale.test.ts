@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { autoReleaseStale, postReminders } from "../../src/jobs/shift-posts.ts";
+import { autoReleaseStale, postReminders } from "../../src/relay/shift-posts.ts";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
 import { buttonsOf, pressAndWait, startShift } from "../support/cards.ts";
 import { Harness, ORGANIZER } from "../support/harness.ts";

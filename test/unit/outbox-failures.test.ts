@@ -1,6 +1,6 @@
 import { ErrorCode } from "@slack/web-api";
 import { describe, expect, it } from "vitest";
-import { decideAfterFailure, MAX_ATTEMPTS } from "../../src/slack/outbox-failures.ts";
+import { decideAfterFailure, MAX_ATTEMPTS } from "../../src/outbox/failures.ts";
 
 // Shaped like the errors @slack/web-api throws.
 const rateLimited = (retryAfter: number) =>

@@ -1,6 +1,6 @@
 import { reassignConversations } from "../../campaigns/conversations/reassign.ts";
 import { releaseHeld } from "../../campaigns/sending/assignment.ts";
-import { releaseStaleReplies, startThreads } from "../handoff.ts";
+import { releaseStaleReplies, startThreads } from "../../relay/handoff.ts";
 import { ensureVolunteer } from "../volunteers.ts";
 import { campaignFromArgs, parseUserMention, reply, usageReply, type CommandSpec } from "./types.ts";
 

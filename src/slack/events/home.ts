@@ -7,7 +7,7 @@ import { HOME_ACTIONS, organizerHome, volunteerHomeView } from "../blocks/home.t
 import { statsBlocks } from "../blocks/stats.ts";
 import { nextCardMessage } from "../cards.ts";
 import { touchVolunteer } from "../volunteers.ts";
-import { SHIFT_JOIN_ACTION } from "../../jobs/shift-posts.ts";
+import { SHIFT_JOIN_ACTION } from "../../relay/shift-posts.ts";
 import type { SlackRouter } from "../router.ts";
 
 /** Publishes the App Home: every campaign for organizers, their own texting for volunteers. */

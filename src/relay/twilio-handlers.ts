@@ -1,10 +1,10 @@
 import { advanceMessageStatus, isMessageStatus } from "../campaigns/message-status.ts";
-import { explainTwilioError } from "./deliver.ts";
-import { storeInbound } from "./inbound-flow.ts";
+import { explainTwilioError } from "../sms/deliver.ts";
+import { storeInbound } from "./inbound.ts";
 import type { Services } from "../services.ts";
 import { maskPhone } from "../slack/blocks/text.ts";
-import { enqueuePost } from "../slack/outbox.ts";
-import type { TwilioParams, TwilioWebhookHandlers } from "./webhooks.ts";
+import { enqueuePost } from "../outbox/outbox.ts";
+import type { TwilioParams, TwilioWebhookHandlers } from "../sms/webhooks.ts";
 
 /** Turns verified Twilio parameters into domain calls. */
 export function twilioHandlers(services: () => Services): TwilioWebhookHandlers {

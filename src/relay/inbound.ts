@@ -9,7 +9,7 @@ import { queryPrepared } from "../db/prepared.ts";
 import { conversationParent, inboundReply } from "../slack/blocks/conversation.ts";
 import { conversationView } from "../slack/conversation-view.ts";
 import { maskPhone } from "../slack/blocks/text.ts";
-import { enqueuePost } from "../slack/outbox.ts";
+import { enqueuePost } from "../outbox/outbox.ts";
 
 export const parentKey = (conversationId: number) => `conv-parent:${conversationId}`;
 

@@ -1,5 +1,5 @@
 import type { Services } from "../services.ts";
-import { processInbound } from "./inbound-flow.ts";
+import { processInbound } from "./inbound.ts";
 
 /**
  * Processes stored inbound texts a few at a time, in arrival order, so a burst of replies

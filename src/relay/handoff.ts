@@ -6,10 +6,10 @@ import {
 } from "../campaigns/conversations/reassign.ts";
 import { loadConversation } from "../campaigns/conversations/conversations.ts";
 import type { Services } from "../services.ts";
-import { conversationParent } from "./blocks/conversation.ts";
-import { escapeText, truncate } from "./blocks/text.ts";
-import { conversationView } from "./conversation-view.ts";
-import { enqueuePost } from "./outbox.ts";
+import { conversationParent } from "../slack/blocks/conversation.ts";
+import { escapeText, truncate } from "../slack/blocks/text.ts";
+import { conversationView } from "../slack/conversation-view.ts";
+import { enqueuePost } from "../outbox/outbox.ts";
 
 /**
  * Starts each conversation's thread again in its (new) volunteer's DM, with the history so far,

@@ -2,7 +2,7 @@ import { WebClient } from "@slack/web-api";
 import { CompiledQuery, sql, type Kysely } from "kysely";
 import type { DB } from "../db/schema.ts";
 import type { Logger } from "../logger.ts";
-import { decideAfterFailure } from "./outbox-failures.ts";
+import { decideAfterFailure } from "./failures.ts";
 
 /**
  * Durable posting to Slack. Producers write a row in their own transaction, keyed by a dedupe

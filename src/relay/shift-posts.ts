@@ -2,8 +2,8 @@ import type { KnownBlock } from "@slack/types";
 import { claimDueKickoffs, claimDueRecaps, closeShift } from "../campaigns/shifts.ts";
 import type { Services } from "../services.ts";
 import { escapeText } from "../slack/blocks/text.ts";
-import { enqueuePost } from "../slack/outbox.ts";
-import { releaseStaleReplies } from "../slack/handoff.ts";
+import { enqueuePost } from "../outbox/outbox.ts";
+import { releaseStaleReplies } from "./handoff.ts";
 
 export const SHIFT_JOIN_ACTION = "shift_join";
 
