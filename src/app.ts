@@ -5,14 +5,17 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type CustomRoute } fro
 import type { DatabaseHandle } from "./db/database.ts";
 import { healthRoute } from "./http/health.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import type { Services } from "./services.ts";
 import type { Settings } from "./settings.ts";
 import { registerListeners } from "./slack/listeners.ts";
 import { createSmsProvider } from "./sms/provider.ts";
 import { HeldCards } from "./campaigns/sending/held-cards.ts";
 import { DeliveryQueue } from "./sms/delivery-queue.ts";
 import { SendThread } from "./sms/send-thread.ts";
-import { startJobs } from "./jobs/scheduler.ts";
+import { runJobOnce, startJobs } from "./jobs/scheduler.ts";
+import { appJobs } from "./schedule.ts";
+import type { Deliveries } from "./campaigns/sending/outgoing.ts";
+import type { SlackDeps } from "./slack/deps.ts";
+import type { InboundDeps } from "./relay/inbound.ts";
 import type { Outbox } from "./outbox/outbox.ts";
 import { startOutbox } from "./outbox/threads.ts";
 import { twilioWebhook } from "./sms/webhooks.ts";
@@ -47,7 +50,14 @@ export interface Textbank {
   /** The HTTP port actually listened on (PORT may be 0 in tests). */
   port: number;
   mode: "http" | "socket";
-  services: Services;
+  /** Where stored texts are sent from (tests wait on it with idle()). */
+  deliveries: Deliveries;
+  /** What the Slack listeners were given (tests call job steps with it). */
+  slackDeps: SlackDeps;
+  /** What inbound processing was given, when it runs on this thread too (the sweep always does). */
+  inboundDeps: InboundDeps;
+  /** Runs one slot of a scheduled job by name, as the scheduler would (once across instances). */
+  runJob(name: string, at?: Date): Promise<boolean>;
   /** The outbox poster when it runs on this thread (background "inline"). */
   outbox?: Outbox;
   stop(): Promise<void>;
@@ -72,14 +82,22 @@ function route(
   };
 }
 
-/** Builds the Slack app, its listeners and HTTP routes on one port, and starts listening. */
+/**
+ * Puts the app together, in order: the doors out (SMS provider, outbox, deliveries), the Twilio
+ * routes, the Slack app and its listeners, the scheduled jobs; then listens. Each part gets
+ * only what it uses.
+ */
 export async function startTextbank(options: TextbankOptions): Promise<Textbank> {
   const { settings, database } = options;
+  const { db } = database;
   const logger = options.logger ?? createLogger(LogLevel.INFO);
+  const now = options.now ?? (() => new Date());
   const startedAt = Date.now();
   const clientOptions = { slackApiUrl: settings.SLACK_API_URL };
   const sms = createSmsProvider(settings);
   const instanceId = options.instanceId ?? randomBytes(4).toString("hex");
+
+  // Replies and the outbox: on a background thread (PostgreSQL), or here.
   const thread =
     options.background === "thread" && database.kind === "postgres" && database.url
       ? await BackgroundThread.start({
@@ -93,43 +111,36 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const outbox = thread
     ? undefined
     : startOutbox({
-        db: database.db,
+        db,
         token: settings.SLACK_BOT_TOKEN,
         slackApiUrl: settings.SLACK_API_URL!,
         logger,
         perChannelIntervalMs: options.outboxIntervalMs,
       });
-  const inlineDeliveries = new DeliveryQueue({ db: database.db, sms, logger });
-  const deliveries =
+  const outboxKick = thread ?? outbox!;
+
+  // Texts to Twilio: on a sending thread (PostgreSQL with Twilio), or here.
+  const inlineDeliveries = new DeliveryQueue({ db, sms, logger });
+  const deliveries: Deliveries =
     options.sending === "thread" && database.kind === "postgres" && database.url && sms.name === "twilio"
       ? new SendThread({ settings, databaseUrl: database.url, logLevel: logger.getLevel() }, inlineDeliveries, logger)
       : inlineDeliveries;
-  // Routes are built before the app so both receivers get them; they only need `services` at request time.
-  const holder: { services?: Services } = {};
-  const servicesWithoutSlack = {
-    db: database.db,
-    dbKind: database.kind,
-    pgPool: database.kind === "postgres" ? database.pool : undefined,
-    settings,
-    sms,
+
+  const inboundDeps: InboundDeps = {
+    db,
+    organizerIds: settings.ORGANIZER_IDS,
+    fromPhone: sms.fromNumber,
+    outbox: outboxKick,
     deliveries,
-    heldCards: new HeldCards(),
-    outbox: thread ?? outbox!,
-    inbound: thread ?? new InboundQueue(() => holder.services!),
     logger,
-    instanceId,
-    now: options.now ?? (() => new Date()),
   };
-  const handlers = twilioHandlers(() => holder.services!);
+  const handlers = twilioHandlers({ db, inbound: thread ?? new InboundQueue(inboundDeps), outbox: outboxKick });
+  const webhookDeps = { settings, logger };
+  const health = healthRoute({ db, dbKind: database.kind, smsName: sms.name, instanceId }, startedAt);
   const customRoutes: CustomRoute[] = [
-    route("/healthz", "GET", (req, res) => healthRoute(holder.services!, startedAt)(req, res), logger),
-    route("/twilio/sms", "POST", (req, res) => twilioWebhook(holder.services!, "inbound", handlers)(req, res), logger),
-    route(
-      "/twilio/status",
-      "POST",
-      (req, res) => twilioWebhook(holder.services!, "status", handlers)(req, res),
-      logger,
-    ),
+    route("/healthz", "GET", health, logger),
+    route("/twilio/sms", "POST", twilioWebhook(webhookDeps, "inbound", handlers), logger),
+    route("/twilio/status", "POST", twilioWebhook(webhookDeps, "status", handlers), logger),
   ];
 
   const mode = settings.SLACK_APP_TOKEN ? "socket" : "http";
@@ -161,32 +172,55 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     convoStore: false,
   });
   await app.init();
-  const services: Services = { ...servicesWithoutSlack, slack: app.client };
-  holder.services = services;
-
-  registerListeners(app, services);
+  const slackDeps: SlackDeps = {
+    db,
+    pgPool: database.kind === "postgres" ? database.pool : undefined,
+    settings,
+    slack: app.client,
+    texting: { fromPhone: sms.fromNumber ?? "", sandbox: sms.name === "sandbox" },
+    deliveries,
+    heldCards: new HeldCards(),
+    outbox: outboxKick,
+    logger,
+    instanceId,
+    now,
+  };
+  registerListeners(app, slackDeps);
   app.error(async (error) => {
     logger.error("unhandled Slack listener error", error);
   });
 
-  const scheduled = options.jobs === false ? undefined : startJobs(services);
+  const jobs = appJobs({ slack: slackDeps, inbound: inboundDeps, deliveries });
+  const schedulerDeps = { db, instanceId, logger, now };
+  const scheduled = options.jobs === false ? undefined : startJobs(schedulerDeps, jobs);
   const started = (await app.start(settings.PORT)) as unknown;
   const port = mode === "http" ? ((started as Server).address() as AddressInfo).port : settings.PORT;
+  const threads = [
+    thread ? ", replies and the outbox on a background thread" : "",
+    deliveries instanceof SendThread ? ", texts to Twilio on a sending thread" : "",
+  ].join("");
   logger.info(
-    `Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${services.sms.name} SMS${thread ? ", replies and the outbox on a background thread" : ""}${deliveries instanceof SendThread ? ", texts to Twilio on a sending thread" : ""})`,
+    `Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${sms.name} SMS${threads})`,
   );
 
   return {
     port,
     mode,
-    services,
+    deliveries,
+    slackDeps,
+    inboundDeps,
+    runJob: (name, at) => {
+      const job = jobs.find((j) => j.name === name);
+      if (!job) throw new Error(`no job named ${name}`);
+      return runJobOnce(schedulerDeps, job, at);
+    },
     outbox,
     async stop() {
       await scheduled?.stop();
       await app.stop();
       await outbox?.stop();
       await thread?.stop();
-      await services.deliveries.stop();
+      await deliveries.stop();
     },
   };
 }

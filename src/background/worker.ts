@@ -1,12 +1,9 @@
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
-import { WebClient } from "@slack/web-api";
 import type { LogLevel } from "@slack/bolt";
-import { HeldCards } from "../campaigns/sending/held-cards.ts";
 import { openDatabase } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
-import type { Services } from "../services.ts";
 import { startOutbox } from "../outbox/threads.ts";
 import { DeliveryQueue } from "../sms/delivery-queue.ts";
 import { InboundQueue } from "../relay/inbound-queue.ts";
@@ -47,26 +44,21 @@ try {
     instanceId: data.instanceId,
     perChannelIntervalMs: data.outboxIntervalMs,
   });
+  const deliveries = new DeliveryQueue({ db: database.db, sms, logger });
   // One at a time: each text is a few milliseconds of queries, and a second database backend
   // working on them competes with the one storing webhooks more than it speeds up the posts,
   // which Slack paces at one a second per channel anyway.
-  const inbound = new InboundQueue(() => services, 1);
-  const deliveries = new DeliveryQueue({ db: database.db, sms, logger });
-  const services: Services = {
-    db: database.db,
-    dbKind: database.kind,
-    pgPool: database.pool,
-    settings,
-    slack: new WebClient(settings.SLACK_BOT_TOKEN, { slackApiUrl: settings.SLACK_API_URL, logger }),
-    sms,
-    deliveries,
-    heldCards: new HeldCards(),
-    outbox,
-    inbound,
-    logger,
-    instanceId: data.instanceId,
-    now: () => new Date(),
-  };
+  const inbound = new InboundQueue(
+    {
+      db: database.db,
+      organizerIds: settings.ORGANIZER_IDS,
+      fromPhone: sms.fromNumber,
+      outbox,
+      deliveries,
+      logger,
+    },
+    1,
+  );
 
   port.on("message", (message: ToBackground) => {
     if (message.type === "inbound") inbound.push(message.id);

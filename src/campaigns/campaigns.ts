@@ -28,6 +28,43 @@ export async function createCampaign(
   return campaign ? { ok: true, campaign } : { ok: false, reason: "taken" };
 }
 
+export async function campaignById(db: Database, id: number): Promise<Campaign | undefined> {
+  return db.selectFrom("campaigns").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** The campaign a contact belongs to. */
+export async function campaignOfContact(db: Database, contactId: number): Promise<Campaign | undefined> {
+  return db
+    .selectFrom("campaigns as k")
+    .innerJoin("contacts as c", "c.campaign_id", "k.id")
+    .selectAll("k")
+    .where("c.id", "=", contactId)
+    .executeTakeFirst();
+}
+
+/** How long a reply may wait before it can go to another volunteer, and whether it goes by itself. */
+export async function setStaleReplies(
+  db: Database,
+  campaignId: number,
+  input: { minutes: number; auto: boolean },
+): Promise<void> {
+  await db
+    .updateTable("campaigns")
+    .set({ stale_reply_minutes: input.minutes, auto_release_stale: input.auto })
+    .where("id", "=", campaignId)
+    .execute();
+}
+
+/** Active campaigns that hand stale replies on by themselves. */
+export async function campaignsReleasingStale(db: Database): Promise<{ id: number; stale_reply_minutes: number }[]> {
+  return db
+    .selectFrom("campaigns")
+    .select(["id", "stale_reply_minutes"])
+    .where("auto_release_stale", "=", true)
+    .where("state", "=", "active")
+    .execute();
+}
+
 export async function findCampaign(db: Database, slug: string): Promise<Campaign | undefined> {
   return db.selectFrom("campaigns").selectAll().where("slug", "=", slug).executeTakeFirst();
 }

@@ -132,3 +132,33 @@ export async function closeShift(
     released: Number(released.numUpdatedRows),
   };
 }
+
+/**
+ * Who still has replies waiting over an hour, an hour to a day after a shift ended (the
+ * reminder goes once per volunteer and shift).
+ */
+export async function waitingAfterShifts(
+  db: Database,
+  now: Date,
+): Promise<{ shiftId: number; volunteerId: string; waiting: number }[]> {
+  const shifts = await db
+    .selectFrom("shifts")
+    .select(["id", "campaign_id"])
+    .where("recap_posted_at", "is not", null)
+    .where("ends_at", "<=", new Date(now.getTime() - 60 * 60_000))
+    .where("ends_at", ">", new Date(now.getTime() - 24 * 3600_000))
+    .execute();
+  const result: { shiftId: number; volunteerId: string; waiting: number }[] = [];
+  for (const shift of shifts) {
+    const rows = await db
+      .selectFrom("conversations")
+      .select(["volunteer_id", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("campaign_id", "=", shift.campaign_id)
+      .where("volunteer_id", "is not", null)
+      .where("waiting_since", "<", new Date(now.getTime() - 60 * 60_000))
+      .groupBy("volunteer_id")
+      .execute();
+    for (const row of rows) result.push({ shiftId: shift.id, volunteerId: row.volunteer_id!, waiting: Number(row.n) });
+  }
+  return result;
+}

@@ -1,9 +1,16 @@
 import type { ServerResponse } from "node:http";
 import { sql } from "kysely";
-import type { Services } from "../services.ts";
+import type { Database } from "../db/database.ts";
+
+export interface HealthDeps {
+  db: Database;
+  dbKind: "postgres" | "pglite";
+  smsName: string;
+  instanceId: string;
+}
 
 /** 200 with JSON when the database answers within two seconds, 503 otherwise. */
-export function healthRoute(services: Services, startedAt: number) {
+export function healthRoute(services: HealthDeps, startedAt: number) {
   return async (_req: unknown, res: ServerResponse): Promise<void> => {
     const begin = Date.now();
     try {
@@ -16,7 +23,7 @@ export function healthRoute(services: Services, startedAt: number) {
           ok: true,
           database: services.dbKind,
           databaseMs: Date.now() - begin,
-          sms: services.sms.name,
+          sms: services.smsName,
           instance: services.instanceId,
           uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         }),

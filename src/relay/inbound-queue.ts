@@ -1,5 +1,4 @@
-import type { Services } from "../services.ts";
-import { processInbound } from "./inbound.ts";
+import { processInbound, type InboundDeps } from "./inbound.ts";
 
 /**
  * Processes stored inbound texts a few at a time, in arrival order, so a burst of replies
@@ -12,7 +11,7 @@ export class InboundQueue {
   private idle: (() => void)[] = [];
 
   constructor(
-    private readonly services: () => Services,
+    private readonly deps: InboundDeps,
     private readonly concurrency = 2,
   ) {}
 
@@ -31,10 +30,9 @@ export class InboundQueue {
     while (this.running < this.concurrency && this.waiting.length) {
       const id = this.waiting.shift()!;
       this.running += 1;
-      const services = this.services();
-      processInbound(services, id)
+      processInbound(this.deps, id)
         .catch((error: unknown) =>
-          services.logger.error(`processing inbound ${id} failed; the sweep will retry`, error),
+          this.deps.logger.error(`processing inbound ${id} failed; the sweep will retry`, error),
         )
         .finally(() => {
           this.running -= 1;

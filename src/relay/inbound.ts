@@ -4,12 +4,26 @@ import { classifyInbound, OPT_OUT_CONFIRMATION } from "../campaigns/opt-outs/key
 import { recordOptIn, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import { queueReply, loadConversation } from "../campaigns/conversations/conversations.ts";
 import type { InboundSms } from "../campaigns/inbound.ts";
-import type { Services } from "../services.ts";
+import type { Deliveries } from "../campaigns/sending/outgoing.ts";
+import type { Database } from "../db/database.ts";
+import type { Logger } from "../logger.ts";
 import { queryPrepared } from "../db/prepared.ts";
 import { conversationParent, inboundReply } from "../slack/blocks/conversation.ts";
 import { conversationView } from "../slack/conversation-view.ts";
 import { maskPhone } from "../slack/blocks/text.ts";
 import { enqueuePost } from "../outbox/outbox.ts";
+
+/** What processing an inbound text needs. */
+export interface InboundDeps {
+  db: Database;
+  /** Texts from numbers in no conversation go to these organizers. */
+  organizerIds: string[];
+  /** Our sender as stored on outgoing texts (undefined with a Messaging Service: the number they texted). */
+  fromPhone: string | undefined;
+  outbox: { kick(): void };
+  deliveries: Deliveries;
+  logger: Logger;
+}
 
 export const parentKey = (conversationId: number) => `conv-parent:${conversationId}`;
 
@@ -17,9 +31,9 @@ export const parentKey = (conversationId: number) => `conv-parent:${conversation
  * Step one, inside the webhook: store the text once by its MessageSid (a Twilio retry finds
  * the row and changes nothing) and answer. Returns the id to process, or undefined for a retry.
  */
-export async function storeInbound(services: Services, sms: InboundSms): Promise<number | undefined> {
+export async function storeInbound(db: Database, sms: InboundSms): Promise<number | undefined> {
   const rows = await queryPrepared<{ id: number }>(
-    services.db,
+    db,
     STORE_INBOUND,
     [sms.body, JSON.stringify(sms.mediaUrls), sms.from, sms.to, sms.sid],
     { lane: "ingest" },
@@ -41,7 +55,7 @@ const STORE_INBOUND = {
  * opt-in, and queue its Slack posts in the outbox — one transaction that also sets
  * processed_at, with the row locked so two workers never process it twice.
  */
-export async function processInbound(services: Services, messageId: number): Promise<void> {
+export async function processInbound(services: InboundDeps, messageId: number): Promise<void> {
   const { db } = services;
   const autoReplies: number[] = [];
   const processed = await db.transaction().execute(async (tx) => {
@@ -65,7 +79,7 @@ export async function processInbound(services: Services, messageId: number): Pro
     if (intent.kind === "opt_in") await recordOptIn(tx, { phone: sms.from, source: "sms" });
 
     if (!match) {
-      for (const organizer of services.settings.ORGANIZER_IDS) {
+      for (const organizer of services.organizerIds) {
         await enqueuePost(tx, {
           dedupeKey: `unknown:${message.id}:${organizer}`,
           channel: organizer,
@@ -126,7 +140,7 @@ export async function processInbound(services: Services, messageId: number): Pro
         match.conversationId,
         text,
         `auto:${message.id}`,
-        services.sms.fromNumber ?? sms.to,
+        services.fromPhone ?? sms.to,
       );
       if (queued) autoReplies.push(queued);
     }
@@ -138,7 +152,7 @@ export async function processInbound(services: Services, messageId: number): Pro
 }
 
 /** Texts stored but not processed (a crash between the steps), oldest first. */
-export async function processLeftoverInbound(services: Services, olderThanSeconds = 10): Promise<number> {
+export async function processLeftoverInbound(services: InboundDeps, olderThanSeconds = 10): Promise<number> {
   const rows = await services.db
     .selectFrom("messages")
     .select("id")
@@ -157,7 +171,7 @@ function helpText(campaignHelp: string | null, title: string): string {
 }
 
 async function queueReplyIn(
-  tx: Services["db"],
+  tx: Database,
   conversationId: number,
   body: string,
   key: string,

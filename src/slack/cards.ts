@@ -1,12 +1,12 @@
 import type { Campaign, Contact } from "../db/schema.ts";
 import { nextCard } from "../campaigns/sending/next-card.ts";
-import type { Services } from "../services.ts";
+import type { SlackDeps } from "./deps.ts";
 import { contactCard, noContactCard, type CardMessage } from "./blocks/card.ts";
 import { ensureVolunteer } from "./volunteers.ts";
 
 /** Claims (or re-shows) the volunteer's next contact and renders the card for it. */
 export async function nextCardMessage(
-  services: Services,
+  services: SlackDeps,
   campaign: Campaign,
   userId: string,
   notice?: string,
@@ -28,12 +28,12 @@ export async function nextCardMessage(
 
 /** The card for a contact this volunteer now holds, remembered so that its Send needs no read. */
 export function handOutCard(
-  services: Services,
+  services: SlackDeps,
   campaign: Campaign,
   contact: Contact,
   body: string,
   notice?: string,
 ): CardMessage {
   services.heldCards.remember({ contact, campaign });
-  return contactCard({ campaign, contact, body, sandbox: services.sms.name === "sandbox", notice });
+  return contactCard({ campaign, contact, body, sandbox: services.texting.sandbox, notice });
 }

@@ -1,5 +1,5 @@
 import type { App } from "@slack/bolt";
-import type { Services } from "../services.ts";
+import type { SlackDeps } from "./deps.ts";
 import { ListenerRouter } from "./router.ts";
 import { registerCommands } from "./commands/index.ts";
 import { registerCardActions } from "./actions/card.ts";
@@ -13,7 +13,7 @@ import { registerScriptViews } from "./views/script-modal.ts";
  * Every Slack listener the app has, by surface. A feature adds its `register…` call here:
  * commands (slash), actions (buttons), views (modals), events (messages, App Home).
  */
-export function registerListeners(app: App, services: Services): void {
+export function registerListeners(app: App, services: SlackDeps): void {
   const router = new ListenerRouter();
   const on = router.registry;
   registerCommands(on, services);

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { findCampaign } from "../campaigns/campaigns.ts";
 import { importContacts, type ImportSummary } from "../campaigns/contacts/import.ts";
 import type { Campaign } from "../db/schema.ts";
-import type { Services } from "../services.ts";
+import type { SlackDeps } from "./deps.ts";
 
 /**
  * The bot token goes only to Slack's own file hosts (or the configured Web API host): a file
@@ -48,7 +48,7 @@ export function summaryText(campaign: Pick<Campaign, "title" | "slug">, s: Impor
  * updated at least every 10% or 5 seconds, ending with the summary or the reason it was refused.
  */
 export async function importSlackFile(
-  services: Services,
+  services: SlackDeps,
   input: { campaignSlug: string; fileId: string; userId: string },
 ): Promise<void> {
   const { slack, logger } = services;

@@ -1,14 +1,11 @@
 import { sql } from "kysely";
-import { recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
+import { isOptedOut, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import type { Database } from "../db/database.ts";
-import type { Message } from "../db/schema.ts";
+import { BAD_NUMBER_CODES, explainDeliveryError, OPTED_OUT_CODES } from "../campaigns/messages/delivery-errors.ts";
+import type { OutgoingText } from "../campaigns/sending/outgoing.ts";
 import type { Logger } from "../logger.ts";
 import type { SmsProvider } from "./provider.ts";
 import { sidRecorder, type AcceptedStatus } from "./sid-recorder.ts";
-
-/** Twilio error codes that mean the number itself is the problem (REFERENCE.md). */
-const OPTED_OUT_CODES = new Set([21610]);
-const BAD_NUMBER_CODES = new Set([21211, 21614, 30005, 30006, 21612, 21408]);
 
 export const MAX_SEND_ATTEMPTS = 5;
 
@@ -18,18 +15,6 @@ export type DeliveryOutcome =
   | { kind: "opted_out" }
   | { kind: "retry_later"; code: number | null }
   | { kind: "not_mine" };
-
-export function explainTwilioError(code: number | null): string {
-  if (code === 21610) return "this number has replied STOP to our sender, so it is opted out";
-  if (code === 21211) return "not a valid phone number";
-  if (code === 21614) return "not a mobile number";
-  if (code === 30005) return "unknown or inactive number";
-  if (code === 30006) return "landline or unreachable carrier";
-  if (code === 30007) return "filtered by the carrier as spam";
-  if (code === 30034) return "our sending number is not registered for A2P 10DLC";
-  if (code === 429 || code === 20429) return "Twilio is rate limiting us";
-  return code ? `Twilio error ${code}` : "no answer from Twilio";
-}
 
 interface DeliverDeps {
   db: Database;
@@ -58,28 +43,18 @@ export async function deliverMessage(deps: DeliverDeps, messageId: number): Prom
   return sendClaimed(deps, message, { checkOptOut: message.kind !== "auto" });
 }
 
-export type ClaimedMessage = Pick<
-  Message,
-  "id" | "to_phone" | "body" | "media_urls" | "created_at" | "attempts" | "campaign_id" | "contact_id" | "error_code"
->;
-
 /**
  * Sends a message already in 'sending' with this attempt counted. The Send button's fast path
  * stores it that way and checked the opt-out list in the same statement, a moment ago.
  */
 export async function sendClaimed(
   deps: DeliverDeps,
-  message: ClaimedMessage,
+  message: OutgoingText,
   { checkOptOut }: { checkOptOut: boolean },
 ): Promise<DeliveryOutcome> {
   const { db, sms } = deps;
   if (checkOptOut) {
-    const optedOut = await db
-      .selectFrom("opt_outs")
-      .select("phone")
-      .where("phone", "=", message.to_phone)
-      .executeTakeFirst();
-    if (optedOut) {
+    if (await isOptedOut(db, message.to_phone)) {
       await markFailed(db, message.id, message.contact_id, null, "opted_out");
       return { kind: "opted_out" };
     }
@@ -124,9 +99,9 @@ export async function sendClaimed(
   }
   await markFailed(db, message.id, message.contact_id, result.code, "failed");
   deps.logger.warn(
-    `message ${message.id} failed: ${explainTwilioError(result.code)}${BAD_NUMBER_CODES.has(result.code ?? 0) ? " (bad number)" : ""}`,
+    `message ${message.id} failed: ${explainDeliveryError(result.code)}${BAD_NUMBER_CODES.has(result.code ?? 0) ? " (bad number)" : ""}`,
   );
-  return { kind: "failed", code: result.code, explanation: explainTwilioError(result.code) };
+  return { kind: "failed", code: result.code, explanation: explainDeliveryError(result.code) };
 }
 
 async function requeue(db: Database, id: number, code: number | null): Promise<void> {

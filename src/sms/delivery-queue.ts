@@ -1,13 +1,7 @@
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
-import {
-  deliverMessage,
-  dueForRetry,
-  retryDelayMs,
-  sendClaimed,
-  type ClaimedMessage,
-  type DeliveryOutcome,
-} from "./deliver.ts";
+import type { Deliveries, OutgoingText } from "../campaigns/sending/outgoing.ts";
+import { deliverMessage, dueForRetry, retryDelayMs, sendClaimed, type DeliveryOutcome } from "./deliver.ts";
 import type { SmsProvider } from "./provider.ts";
 
 export type DeliveryListener = (messageId: number, outcome: DeliveryOutcome) => void | Promise<void>;
@@ -17,7 +11,7 @@ export type DeliveryListener = (messageId: number, outcome: DeliveryOutcome) => 
  * retries transient failures with backoff. Retries in memory are an optimisation; the
  * database is the truth, and `sweep` (a scheduled job) picks up anything a crash left.
  */
-export class DeliveryQueue {
+export class DeliveryQueue implements Deliveries {
   private timers = new Set<NodeJS.Timeout>();
   private inFlight = new Set<Promise<unknown>>();
   private stopped = false;
@@ -30,14 +24,14 @@ export class DeliveryQueue {
   }
 
   /** Starts delivering a queued message now; resolves when this attempt is over. */
-  deliver(messageId: number, claimed?: ClaimedMessage): Promise<DeliveryOutcome | undefined> {
+  deliver(messageId: number, claimed?: OutgoingText): Promise<DeliveryOutcome | undefined> {
     const attempt = this.attempt(messageId, claimed);
     this.inFlight.add(attempt);
     void attempt.finally(() => this.inFlight.delete(attempt));
     return attempt;
   }
 
-  private async attempt(messageId: number, claimed?: ClaimedMessage): Promise<DeliveryOutcome | undefined> {
+  private async attempt(messageId: number, claimed?: OutgoingText): Promise<DeliveryOutcome | undefined> {
     if (this.stopped) return undefined;
     try {
       const outcome = claimed

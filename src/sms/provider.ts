@@ -8,7 +8,7 @@ export interface OutgoingSms {
   mediaUrls?: string[];
 }
 
-export type SendResult =
+export type ProviderResult =
   | { ok: true; sid: string; status: "queued" | "accepted" | "sent" | "delivered" }
   /**
    * `retryable`: worth trying again. `ambiguous`: Twilio may have created it anyway (timeout,
@@ -21,7 +21,7 @@ export interface SmsProvider {
   readonly name: "twilio" | "sandbox";
   /** Our sender, as inbound messages name it in `To` (undefined with a Messaging Service). */
   readonly fromNumber: string | undefined;
-  send(message: OutgoingSms): Promise<SendResult>;
+  send(message: OutgoingSms): Promise<ProviderResult>;
   /**
    * After an ambiguous failure (timeout, reset, 5xx) Twilio may have created the message:
    * look for one to this number with this body created since `since`, so a retry never
@@ -65,7 +65,7 @@ export class TwilioProvider implements SmsProvider {
     return this.settings.TWILIO_FROM_NUMBER;
   }
 
-  async send(message: OutgoingSms): Promise<SendResult> {
+  async send(message: OutgoingSms): Promise<ProviderResult> {
     const sender = this.settings.TWILIO_MESSAGING_SERVICE_SID
       ? { messagingServiceSid: this.settings.TWILIO_MESSAGING_SERVICE_SID }
       : { from: this.settings.TWILIO_FROM_NUMBER! };
@@ -102,7 +102,7 @@ export class SandboxProvider implements SmsProvider {
   readonly fromNumber = "+15550000000";
   readonly sent: (OutgoingSms & { sid: string })[] = [];
 
-  async send(message: OutgoingSms): Promise<SendResult> {
+  async send(message: OutgoingSms): Promise<ProviderResult> {
     const sid = "SB" + randomBytes(16).toString("hex");
     this.sent.push({ ...message, sid });
     return { ok: true, sid, status: "delivered" };
@@ -119,7 +119,7 @@ export function createSmsProvider(settings: Settings): SmsProvider {
 }
 
 /** Twilio's RestException carries `status` and `code`; anything else is a network failure. */
-function classifyTwilioError(error: unknown): SendResult {
+function classifyTwilioError(error: unknown): ProviderResult {
   const e = error as { status?: number; code?: number | string; message?: string };
   if (typeof e?.status === "number") {
     const code = typeof e.code === "number" ? e.code : null;

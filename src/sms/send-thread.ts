@@ -2,19 +2,8 @@ import type { Worker } from "node:worker_threads";
 import { startWorker } from "../background/start-worker.ts";
 import type { Logger } from "../logger.ts";
 import type { Settings } from "../settings.ts";
-import type { ClaimedMessage } from "./deliver.ts";
+import type { Deliveries, OutgoingText } from "../campaigns/sending/outgoing.ts";
 import type { DeliveryQueue } from "./delivery-queue.ts";
-
-/** What listeners and jobs need of deliveries, wherever the sending happens. */
-export interface Deliveries {
-  /** Starts delivering a stored message; the caller never waits on Twilio. */
-  deliver(messageId: number, claimed?: ClaimedMessage): unknown;
-  /** Delivers every message left queued or mid-send for longer than `olderThanSeconds`. */
-  sweep(olderThanSeconds?: number): Promise<number>;
-  /** Waits for attempts under way (tests, shutdown). */
-  idle(): Promise<void>;
-  stop(): Promise<void>;
-}
 
 export interface SendThreadData {
   settings: Settings;
@@ -23,7 +12,7 @@ export interface SendThreadData {
 }
 
 export type ToSendThread =
-  { type: "deliver"; messageId: number; claimed?: ClaimedMessage } | { type: "idle"; token: number } | { type: "stop" };
+  { type: "deliver"; messageId: number; claimed?: OutgoingText } | { type: "idle"; token: number } | { type: "stop" };
 
 export type FromSendThread = { type: "idle"; token: number } | { type: "failed"; message: string };
 
@@ -57,7 +46,7 @@ export class SendThread implements Deliveries {
     private readonly logger: Logger,
   ) {}
 
-  deliver(messageId: number, claimed?: ClaimedMessage): void {
+  deliver(messageId: number, claimed?: OutgoingText): void {
     if (this.stopping || Date.now() < this.inlineUntil) {
       void this.inline.deliver(messageId, claimed);
       return;

@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import twilio from "twilio";
 import { BodyTooLargeError, readRawBody } from "../http/body.ts";
-import type { Services } from "../services.ts";
+import type { Logger } from "../logger.ts";
+import type { Settings } from "../settings.ts";
+
+export interface WebhookDeps {
+  settings: Pick<Settings, "TWILIO_AUTH_TOKEN" | "PUBLIC_URL">;
+  logger: Logger;
+}
 
 export type TwilioParams = Record<string, string>;
 
@@ -19,7 +25,11 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
  * header, which a proxy rewrites), over exactly the parameters that arrived. A request that
  * fails gets 403 and touches nothing.
  */
-export function twilioWebhook(services: Services, kind: keyof TwilioWebhookHandlers, handlers: TwilioWebhookHandlers) {
+export function twilioWebhook(
+  services: WebhookDeps,
+  kind: keyof TwilioWebhookHandlers,
+  handlers: TwilioWebhookHandlers,
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let body: string;
     try {

@@ -33,13 +33,13 @@ describe("foundation: commands, signatures, health", () => {
     const volunteerHelp = await h.commandText(VOLUNTEER, "help");
     expect(volunteerHelp).toContain("/campaign list");
     expect(volunteerHelp).not.toContain("/campaign create");
-    const empty = await h.command(VOLUNTEER, "");
+    const empty = await h.commandAnswer(VOLUNTEER, "");
     expect(empty.body.response_type).toBe("ephemeral");
     expect(empty.text).toContain("/campaign list");
   });
 
   it("answers an unknown subcommand with the usage", async () => {
-    const res = await h.command(ORGANIZER, "frobnicate now");
+    const res = await h.commandAnswer(ORGANIZER, "frobnicate now");
     expect(res.status).toBe(200);
     expect(res.body.response_type).toBe("ephemeral");
     expect(res.text).toContain("`frobnicate` is not a /campaign subcommand");
@@ -77,12 +77,12 @@ describe("foundation: commands, signatures, health", () => {
   });
 
   it("lists campaigns: organizers see drafts, volunteers only active ones", async () => {
-    const organizerList = await h.command(ORGANIZER, "list");
+    const organizerList = await h.commandAnswer(ORGANIZER, "list");
     expect(JSON.stringify(organizerList.body.blocks)).toContain("gotv-2026");
     expect(JSON.stringify(organizerList.body.blocks)).toContain("draft");
     expect(await h.commandText(VOLUNTEER, "list")).toBe("No campaign is active right now.");
     await h.db.updateTable("campaigns").set({ state: "active" }).where("slug", "=", "gotv-2026").execute();
-    const volunteerList = await h.command(VOLUNTEER, "list");
+    const volunteerList = await h.commandAnswer(VOLUNTEER, "list");
     expect(JSON.stringify(volunteerList.body.blocks)).toContain("/campaign join gotv-2026");
   });
 

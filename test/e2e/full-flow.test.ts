@@ -24,7 +24,10 @@ describe("a campaign from create to reply, through Slack alone", () => {
         "Phone,First Name,Ward,timezone\n(202) 555-0181,Rosa,W1,America/New_York\n202-555-0182,Sam,W2,America/New_York\n",
       ),
     });
+    // The modal opens within the command, which may be acked before it when the machine is slow.
+    const opensBeforeUpload = h.slack.callsTo("views.open").length;
     await h.command(ORGANIZER, "upload flow");
+    await waitFor(() => h.slack.callsTo("views.open").length > opensBeforeUpload, { what: "the upload modal" });
     const uploadView = h.slack.callsTo("views.open").at(-1)!.args.view as {
       callback_id: string;
       private_metadata: string;
@@ -43,7 +46,9 @@ describe("a campaign from create to reply, through Slack alone", () => {
       what: "the import summary",
     });
 
+    const opensBeforeScript = h.slack.callsTo("views.open").length;
     await h.command(ORGANIZER, "script flow");
+    await waitFor(() => h.slack.callsTo("views.open").length > opensBeforeScript, { what: "the script modal" });
     const scriptView = h.slack.callsTo("views.open").at(-1)!.args.view as { private_metadata: string };
     const saved = await h.interact({
       type: "view_submission",
@@ -92,7 +97,7 @@ describe("a campaign from create to reply, through Slack alone", () => {
     await waitFor(() => h.twilio.messagesTo("+12025550181").length === 2, { what: "the canned reply" });
     expect(h.twilio.messagesTo("+12025550181")[1]!.body).toBe("Thank you Rosa!");
 
-    const stats = textOf((await h.command(ORGANIZER, "stats flow")).body.blocks);
+    const stats = textOf((await h.commandAnswer(ORGANIZER, "stats flow")).body.blocks);
     expect(stats).toContain("*Contacts:* 2 · *handed out:* 2");
     expect(stats).toContain("*Sent:* 1");
     expect(stats).toContain("*Replies:* 1 from 1 contacts · *reply rate:* 100.0%");

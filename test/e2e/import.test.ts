@@ -65,7 +65,9 @@ describe("contact import through the modal and the DM", () => {
     ).n;
 
   it("opens the modal with a Contacts CSV input and the large-file hint", async () => {
+    const opened = h.slack.callsTo("views.open").length;
     await h.command(ORGANIZER, "upload imp");
+    await waitFor(() => h.slack.callsTo("views.open").length > opened, { what: "the upload modal" });
     const view = h.slack.callsTo("views.open").at(-1)!.args.view as {
       blocks: { type: string; label?: { text: string } }[];
     };

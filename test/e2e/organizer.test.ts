@@ -39,7 +39,7 @@ describe("the organizer's view: stats and export", () => {
         card = { ...card, blocks: (await pressAndWait(h, user, buttonsOf(card.blocks)[CARD_ACTIONS.send]!)).blocks };
       await pressAndWait(h, user, buttonsOf(card.blocks)[CARD_ACTIONS.end]!);
     }
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     const inbound = async (from: string, body: string, n: number) =>
       h.twilioWebhook("/twilio/sms", {
         MessageSid: `SMrep${n}`.padEnd(34, "0"),
@@ -69,7 +69,7 @@ describe("the organizer's view: stats and export", () => {
   });
 
   it("stats agree with what happened", async () => {
-    const answer = await h.command(ORGANIZER, "stats report");
+    const answer = await h.commandAnswer(ORGANIZER, "stats report");
     const text = textOf(answer.body.blocks);
     expect(text).toContain("*Contacts:* 5 · *handed out:* 4");
     expect(text).toContain("*Sent:* 4");

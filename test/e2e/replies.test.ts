@@ -79,7 +79,7 @@ function repliesSuite(background: "inline" | "thread") {
         const next = await pressAndWait(h, VOL, buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
         card = { ...card, blocks: next.blocks };
       }
-      await h.app.services.deliveries.idle();
+      await h.app.deliveries.idle();
     });
     afterAll(async () => {
       await h?.stop();
@@ -148,7 +148,7 @@ function repliesSuite(background: "inline" | "thread") {
         { eventId: "EvRetry1", retryNum: 1 },
       );
       await new Promise((resolve) => setTimeout(resolve, 300));
-      await h.app.services.deliveries.idle();
+      await h.app.deliveries.idle();
       const sent = h.twilio.messagesTo(contacts[0]!);
       expect(sent).toHaveLength(before + 1);
       expect(sent.at(-1)!.body).toBe("Hi! I'm with the Replies Test campaign & we'd love your vote");
@@ -188,7 +188,7 @@ function repliesSuite(background: "inline" | "thread") {
       const before = h.twilio.messagesTo(contacts[0]!).length;
       await Promise.all([press(h, VOL, canned), press(h, VOL, canned)]);
       await waitFor(() => h.twilio.messagesTo(contacts[0]!).length > before, { what: "the canned reply" });
-      await h.app.services.deliveries.idle();
+      await h.app.deliveries.idle();
       const sent = h.twilio.messagesTo(contacts[0]!);
       expect(sent).toHaveLength(before + 1);
       expect(sent.at(-1)!.body).toBe("Hi C0, find your polling place at vote.org");
@@ -223,7 +223,7 @@ function repliesSuite(background: "inline" | "thread") {
         .callsTo("chat.postMessage")
         .find((c) => c.args.thread_ts === thread.slack_thread_ts && String(c.args.text).includes("opted out"));
       expect(note).toBeTruthy();
-      await h.app.services.deliveries.idle();
+      await h.app.deliveries.idle();
       // Twilio confirms STOP itself: we send nothing back.
       expect(h.twilio.messagesTo(phone)).toHaveLength(1);
       await threadReply(VOL, thread.slack_channel!, thread.slack_thread_ts!, "Sorry to bother you!");
@@ -339,7 +339,7 @@ function repliesSuite(background: "inline" | "thread") {
 
     it("a text stored but not processed before a crash is processed by the sweep, once", async () => {
       const phone = contacts[4]!;
-      const id = await storeInbound(h.app.services, {
+      const id = await storeInbound(h.db, {
         sid: "SMleftover000000000000000000000001",
         from: phone,
         to: h.twilio.fromNumber,
@@ -351,8 +351,8 @@ function repliesSuite(background: "inline" | "thread") {
         .set({ created_at: new Date(Date.now() - 60_000) })
         .where("id", "=", id!)
         .execute();
-      expect(await processLeftoverInbound(h.app.services, 10)).toBe(1);
-      expect(await processLeftoverInbound(h.app.services, 10)).toBe(0);
+      expect(await processLeftoverInbound(h.app.inboundDeps, 10)).toBe(1);
+      expect(await processLeftoverInbound(h.app.inboundDeps, 10)).toBe(0);
       await h.settle();
       expect(h.slack.callsTo("chat.postMessage").filter((c) => String(c.args.text).includes("left over"))).toHaveLength(
         1,

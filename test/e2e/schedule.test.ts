@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postKickoffs, postRecaps, SHIFT_JOIN_ACTION } from "../../src/relay/shift-posts.ts";
-import { jobs, runJobOnce } from "../../src/jobs/scheduler.ts";
+import { postKickoffs, postRecaps, SHIFT_JOIN_ACTION } from "../../src/slack/shift-posts.ts";
 import { zonedTimeToUtc } from "../../src/campaigns/shifts.ts";
 import type { Textbank } from "../../src/app.ts";
 import { buttonsOf, press } from "../support/cards.ts";
@@ -91,12 +90,12 @@ describe("scheduled shifts", () => {
     const shift = await h.db.selectFrom("shifts").selectAll().executeTakeFirstOrThrow();
     expect(shift.starts_at.toISOString()).toBe(start.toISOString());
 
-    expect(await postKickoffs(h.app.services)).toBe(0);
+    expect(await postKickoffs(h.app.slackDeps)).toBe(0);
     h.clock = new Date(start.getTime() + 10_000);
-    const job = jobs.find((j) => j.name === "shift-kickoffs-and-recaps")!;
+    const job = "shift-kickoffs-and-recaps";
     const instances = [h.app, ...(second ? [second] : [])];
     const ran = await Promise.all(
-      instances.flatMap((app) => [runJobOnce(app.services, job), postKickoffs(app.services).then(() => false)]),
+      instances.flatMap((app) => [app.runJob(job), postKickoffs(app.slackDeps).then(() => false)]),
     );
     expect(ran.filter(Boolean)).toHaveLength(1);
     await h.settle();
@@ -110,10 +109,10 @@ describe("scheduled shifts", () => {
     const card = await h.slack.waitForCall("chat.postMessage", (c) => c.args.channel === "UJOINER");
     await press(h, "UJOINER", buttonsOf(card.args.blocks).card_send!);
     await waitFor(() => h.twilio.messages.length === 1, { what: "a text in the shift" });
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
 
     h.clock = new Date(start.getTime() + 120 * 60_000 + 5000);
-    await Promise.all(instances.map((app) => postRecaps(app.services)));
+    await Promise.all(instances.map((app) => postRecaps(app.slackDeps)));
     await h.settle();
     const recaps = h.slack
       .callsTo("chat.postMessage")
@@ -138,7 +137,7 @@ describe("scheduled shifts", () => {
       })
       .execute();
     h.clock = new Date(later + 3600_000);
-    expect(await postKickoffs(h.app.services)).toBe(0);
-    expect(await postRecaps(h.app.services)).toBe(1);
+    expect(await postKickoffs(h.app.slackDeps)).toBe(0);
+    expect(await postRecaps(h.app.slackDeps)).toBe(1);
   });
 });

@@ -56,7 +56,7 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
       Array.from({ length: 20 }, (_, i) => press(h, "URACE", send, { port: i % 2 ? second.port : h.app.port })),
     );
     await waitFor(() => h.twilio.messagesTo(a!).length === 1, { what: "one text" });
-    await Promise.all([h.app.services.deliveries.idle(), second.services.deliveries.idle()]);
+    await Promise.all([h.app.deliveries.idle(), second.deliveries.idle()]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(h.twilio.messagesTo(a!)).toHaveLength(1);
     const openings = await h.db.selectFrom("messages").select("id").where("to_phone", "=", a!).execute();
@@ -77,7 +77,7 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
       }
     };
     await Promise.all([run("USPRINT1", h.app.port), run("USPRINT2", second.port)]);
-    await Promise.all([h.app.services.deliveries.idle(), second.services.deliveries.idle()]);
+    await Promise.all([h.app.deliveries.idle(), second.deliveries.idle()]);
     for (const phone of ps) expect(h.twilio.messagesTo(phone)).toHaveLength(1);
   });
 
@@ -91,15 +91,17 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
       ],
     });
     const first = await startShift(h, "UCRASH", "crash");
-    const deliveries = h.app.services.deliveries as SendThread;
+    const deliveries = h.app.deliveries as SendThread;
     expect(deliveries).toBeInstanceOf(SendThread);
     const attemptsBefore = h.twilio.attempts;
-    h.twilio.delayMs = 1500; // Twilio takes its time: the thread dies with the request open
+    // Twilio takes its time: it answers only after the thread is dead, with the request open
+    // (a fixed delay could run out first on a loaded machine, and the text be recorded as sent).
+    const slowTwilio = h.twilio.holdNext();
     const next = await pressAndWait(h, "UCRASH", buttonsOf(first.blocks)[CARD_ACTIONS.send]!);
     await waitFor(() => h.twilio.attempts === attemptsBefore + 1, { what: "the text to reach Twilio" });
     await (deliveries as unknown as { worker: Worker }).worker.terminate();
+    slowTwilio.release();
     await waitFor(() => h.twilio.messagesTo(a!).length === 1, { what: "Twilio to create the text" });
-    h.twilio.delayMs = 0;
     const stored = await h.db
       .selectFrom("messages")
       .select(["status", "twilio_sid"])

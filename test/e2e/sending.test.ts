@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
-import { runJobOnce, jobs } from "../../src/jobs/scheduler.ts";
 import { buttonsOf, press, pressAndWait, startShift, textOf } from "../support/cards.ts";
 import { Harness, PUBLIC_URL } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
@@ -21,7 +20,7 @@ describe("shifts and sending (Twilio)", () => {
   });
   afterEach(async () => {
     h.clock = undefined;
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
   });
 
   const openingsTo = (phone: string) => h.twilio.messagesTo(phone);
@@ -70,7 +69,7 @@ describe("shifts and sending (Twilio)", () => {
       from: h.twilio.fromNumber,
       statusCallback: `${PUBLIC_URL}/twilio/status`,
     });
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     const stored = await h.db.selectFrom("messages").selectAll().where("to_phone", "=", p1!).execute();
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ kind: "opening", twilio_sid: sent.sid, status: "queued", sent_by: BOB });
@@ -104,7 +103,7 @@ describe("shifts and sending (Twilio)", () => {
     await h.db.updateTable("campaigns").set({ hours_start: 0, hours_end: 1 }).where("id", "=", campaignId).execute();
     const after = await pressAndWait(h, BOB, buttonsOf(next.blocks)[CARD_ACTIONS.send]!);
     expect(textOf(after.blocks)).toContain("texting hours just ended; nothing was sent");
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     expect(openingsTo(p2!)).toHaveLength(0);
     expect(openingsTo(p3!)).toHaveLength(0);
   });
@@ -117,7 +116,7 @@ describe("shifts and sending (Twilio)", () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => press(h, "UDOUBLE", send)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     await waitFor(() => openingsTo(ps[0]!).length === 1, { what: "the one text" });
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(openingsTo(ps[0]!)).toHaveLength(1);
     expect(openingsTo(ps[1]!)).toHaveLength(0);
@@ -236,7 +235,7 @@ describe("shifts and sending (Twilio)", () => {
     for (let i = 0; i < 6 && buttonsOf(card.blocks)[CARD_ACTIONS.send]; i++) {
       card = await pressAndWait(h, "USTAY", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
     }
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     for (const phone of ps) expect(openingsTo(phone)).toHaveLength(1);
     // and the pool is empty now: the last card has nothing to send
     expect(buttonsOf(card.blocks)[CARD_ACTIONS.send]).toBeUndefined();
@@ -286,7 +285,7 @@ describe("shifts and sending (Twilio)", () => {
     expect(openingsTo(a!)).toHaveLength(0);
     // The real Send on the same card still works.
     await pressAndWait(h, "UODD", send);
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     expect(openingsTo(a!)).toHaveLength(1);
   });
 
@@ -302,10 +301,10 @@ describe("shifts and sending (Twilio)", () => {
     const first = await startShift(h, "UERR", "errors");
     h.twilio.failNext(400, { code: 21211, message: "The 'To' number is not a valid phone number." });
     const second = await pressAndWait(h, "UERR", buttonsOf(first.blocks)[CARD_ACTIONS.send]!);
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     h.twilio.failNext(400, { code: 21610, message: "Attempt to send to unsubscribed recipient" });
     await pressAndWait(h, "UERR", buttonsOf(second.blocks)[CARD_ACTIONS.send]!);
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     const rows = await h.db
       .selectFrom("messages")
       .select(["to_phone", "status", "error_code"])
@@ -356,7 +355,7 @@ describe("shifts and sending (Twilio)", () => {
       },
       { what: "the sid found after a dropped connection", timeoutMs: 15_000 },
     );
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     expect(openingsTo(rate!)).toHaveLength(1);
     expect(openingsTo(server!)).toHaveLength(1);
     expect(openingsTo(dropped!)).toHaveLength(1);
@@ -370,10 +369,10 @@ describe("shifts and sending (Twilio)", () => {
     const old = new Date(Date.now() - 16 * 60_000);
     await h.db.updateTable("contacts").set({ held_at: old }).where("campaign_id", "=", campaignId).execute();
     await h.db.updateTable("volunteers").set({ last_active_at: old }).where("campaign_id", "=", campaignId).execute();
-    const job = jobs.find((j) => j.name === "release-idle-holds")!;
+    const job = "release-idle-holds";
     const at = new Date();
-    expect(await runJobOnce(h.app.services, job, at)).toBe(true);
-    expect(await runJobOnce(h.app.services, job, at)).toBe(false);
+    expect(await h.app.runJob(job, at)).toBe(true);
+    expect(await h.app.runJob(job, at)).toBe(false);
     const contact = await h.db
       .selectFrom("contacts")
       .select(["status", "held_by"])
@@ -404,7 +403,7 @@ describe("sandbox provider", () => {
     const first = await startShift(h, "USAND", "sandbox");
     expect(textOf(first.blocks)).toContain("*sandbox*");
     await pressAndWait(h, "USAND", buttonsOf(first.blocks)[CARD_ACTIONS.send]!);
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     const row = await h.db.selectFrom("messages").selectAll().where("to_phone", "=", a!).executeTakeFirstOrThrow();
     expect(row.status).toBe("delivered");
     expect(row.twilio_sid).toMatch(/^SB/);

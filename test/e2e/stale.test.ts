@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { autoReleaseStale, postReminders } from "../../src/relay/shift-posts.ts";
+import { autoReleaseStale, postReminders } from "../../src/slack/shift-posts.ts";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
 import { buttonsOf, pressAndWait, startShift } from "../support/cards.ts";
 import { Harness, ORGANIZER } from "../support/harness.ts";
@@ -21,7 +21,7 @@ describe("stale replies and after-shift reminders", () => {
     let card = await startShift(h, "USLOW", "stale");
     for (let i = 0; i < 3; i++)
       card = { ...card, blocks: (await pressAndWait(h, "USLOW", buttonsOf(card.blocks)[CARD_ACTIONS.send]!)).blocks };
-    await h.app.services.deliveries.idle();
+    await h.app.deliveries.idle();
     for (const [i, phone] of ps.entries()) {
       await h.twilioWebhook("/twilio/sms", {
         MessageSid: `SMstale${i}`.padEnd(34, "0"),
@@ -74,7 +74,7 @@ describe("stale replies and after-shift reminders", () => {
       .set({ waiting_since: sql`now() - interval '45 minutes'` })
       .where("volunteer_id", "=", "USLOW")
       .execute();
-    expect(await autoReleaseStale(h.app.services)).toBe(2);
+    expect(await autoReleaseStale(h.app.slackDeps)).toBe(2);
     const left = await h.db.selectFrom("conversations").select("id").where("volunteer_id", "=", "USLOW").execute();
     expect(left).toHaveLength(0);
   });
@@ -96,8 +96,8 @@ describe("stale replies and after-shift reminders", () => {
       .set({ waiting_since: sql`now() - interval '2 hours'` })
       .where("campaign_id", "=", campaignId)
       .execute();
-    expect(await postReminders(h.app.services)).toBe(1);
-    expect(await postReminders(h.app.services)).toBe(0);
+    expect(await postReminders(h.app.slackDeps)).toBe(1);
+    expect(await postReminders(h.app.slackDeps)).toBe(0);
     await h.settle();
     const reminder = h.slack
       .callsTo("chat.postMessage")

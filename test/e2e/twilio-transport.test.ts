@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTwilioClient } from "../../src/sms/twilio-client.ts";
 import { SidRecorder } from "../../src/sms/sid-recorder.ts";
 import { FakeTwilio } from "../support/fake-twilio.ts";
+import { waitFor } from "../support/http-util.ts";
 import { createTestDatabase } from "../support/test-db.ts";
 
 // The official twilio client over our transport (src/sms/twilio-client.ts), against the fake
@@ -54,13 +55,15 @@ describe("the twilio client's transport", () => {
   });
 
   it("gives up after its timeout with an error that has no HTTP status (the sender then looks before retrying), though Twilio got the request", async () => {
-    twilio.failNext(201, { delayMs: 1500 });
-    const before = twilio.messages.length;
+    // Twilio answers only once the test says so (not after a fixed delay that a loaded machine
+    // could outlast), so the client's timeout always fires first.
+    const slowTwilio = twilio.holdNext();
+    const before = { messages: twilio.messages.length, attempts: twilio.attempts };
     const slow = createTwilioClient({
       accountSid: twilio.accountSid,
       authToken: twilio.authToken,
       apiUrl: twilio.url,
-      timeoutMs: 300,
+      timeoutMs: 1000,
     });
     const error = await slow.messages.create({ from: twilio.fromNumber, to: "+12025550104", body: "slow" }).then(
       () => undefined,
@@ -68,9 +71,11 @@ describe("the twilio client's transport", () => {
     );
     expect(error).toBeInstanceOf(Error);
     expect((error as { status?: number }).status).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(twilio.messages.length).toBeGreaterThan(before);
-  }, 10_000);
+    await waitFor(() => twilio.attempts === before.attempts + 1, { what: "Twilio to receive the request" });
+    slowTwilio.release();
+    await waitFor(() => twilio.messages.length > before.messages, { what: "Twilio to create the message" });
+    expect(twilio.messages.at(-1)!.body).toBe("slow");
+  });
 });
 
 describe("recording sids in batches", () => {

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseArgs, readBody, waitFor } from "./http-util.ts";
+import { parseArgs, readBody, WAIT_MS, waitFor } from "./http-util.ts";
 
 export interface SlackCall {
   method: string;
@@ -124,7 +124,7 @@ export class FakeSlack extends EventEmitter {
   async waitForCall(
     method: string,
     predicate: (call: SlackCall) => boolean = () => true,
-    timeoutMs = 10_000,
+    timeoutMs = WAIT_MS,
   ): Promise<SlackCall> {
     return waitFor(() => this.calls.find((call) => call.method === method && predicate(call)), {
       timeoutMs,
@@ -135,7 +135,7 @@ export class FakeSlack extends EventEmitter {
   async waitForResponse(
     url: string,
     predicate: (post: ResponseUrlPost) => boolean = () => true,
-    timeoutMs = 10_000,
+    timeoutMs = WAIT_MS,
   ): Promise<ResponseUrlPost> {
     const id = url.split("/").pop()!;
     return waitFor(() => this.responses.find((post) => post.id === id && predicate(post)), {

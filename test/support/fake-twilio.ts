@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readBody, waitFor } from "./http-util.ts";
+import { readBody, WAIT_MS, waitFor } from "./http-util.ts";
 
 export interface TwilioMessageRequest {
   sid: string;
@@ -21,6 +21,8 @@ interface InjectedError {
   remaining: number;
   /** Delay before answering, to simulate a slow or timing-out Twilio. */
   delayMs?: number;
+  /** Answer only once this settles (holdNext): slow for exactly as long as the test needs. */
+  until?: Promise<unknown>;
 }
 
 /**
@@ -38,6 +40,7 @@ export class FakeTwilio {
   /** GET Messages.json (list) requests, as made by an ambiguity check. */
   listRequests = 0;
   private errors: InjectedError[] = [];
+  private holds = new Set<() => void>();
   private server: Server | undefined;
   delayMs = 0;
   url = "";
@@ -82,12 +85,16 @@ export class FakeTwilio {
           return;
         }
         this.attempts += 1;
+        // Taken when the request arrives, so a request that comes in while this one waits gets the next.
         const injected = this.errors[0];
-        const delay = injected?.delayMs ?? this.delayMs;
-        if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
         if (injected) {
           injected.remaining -= 1;
           if (injected.remaining <= 0) this.errors.shift();
+        }
+        const delay = injected?.delayMs ?? this.delayMs;
+        if (injected?.until) await injected.until;
+        else if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (injected) {
           if (injected.status >= 400) {
             const payload = {
               code: injected.code ?? injected.status,
@@ -147,6 +154,7 @@ export class FakeTwilio {
   }
 
   async stop(): Promise<void> {
+    for (const release of this.holds) release();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
@@ -162,13 +170,28 @@ export class FakeTwilio {
     this.errors.push({ status, code, message, remaining: count, delayMs });
   }
 
+  /**
+   * The next message creation is received (it counts in `attempts` at once) and answered only
+   * after `release()`: then the message is created and answered as usual, to whoever still
+   * listens. Unlike a delay, the hold lasts however long the machine takes to do what the test
+   * does meanwhile.
+   */
+  holdNext(): { release: () => void } {
+    let release!: () => void;
+    const until = new Promise<void>((resolve) => (release = resolve));
+    this.holds.add(release);
+    void until.then(() => this.holds.delete(release));
+    this.errors.push({ status: 201, remaining: 1, until });
+    return { release };
+  }
+
   messagesTo(phone: string): TwilioMessageRequest[] {
     return this.messages.filter((message) => message.to === phone);
   }
 
   async waitForMessage(
     predicate: (message: TwilioMessageRequest) => boolean = () => true,
-    timeoutMs = 10_000,
+    timeoutMs = WAIT_MS,
   ): Promise<TwilioMessageRequest> {
     return waitFor(() => this.messages.find(predicate), { timeoutMs, what: "a Twilio message" });
   }

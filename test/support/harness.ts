@@ -1,4 +1,5 @@
 import { LogLevel } from "@slack/bolt";
+import { sql } from "kysely";
 import { startTextbank, type Textbank } from "../../src/app.ts";
 import type { DatabaseHandle } from "../../src/db/database.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -132,8 +133,26 @@ export class Harness {
         },
         { timeoutMs, what: "the outbox to drain" },
       );
+      // A posted parent is marked posted before its onPosted hook stores the thread on the
+      // conversation, and that thread runs at a lower priority: wait for the hooks too (each
+      // conversation points at the newest parent posted for it).
+      await waitFor(
+        async () => {
+          const { rows } = await sql<{ n: number }>`
+            SELECT count(*)::int AS n FROM conversations c
+            JOIN LATERAL (
+              SELECT o.posted_ts FROM slack_outbox o
+              WHERE o.state = 'posted'
+                AND (o.dedupe_key = 'conv-parent:' || c.id OR o.dedupe_key LIKE 'conv-parent:' || c.id || ':%')
+              ORDER BY o.id DESC LIMIT 1
+            ) parent ON true
+            WHERE c.slack_thread_ts IS DISTINCT FROM parent.posted_ts`.execute(this.db);
+          return rows[0]!.n === 0;
+        },
+        { timeoutMs, what: "posted thread parents to be stored on their conversations" },
+      );
     }
-    await this.app.services.deliveries.idle();
+    await this.app.deliveries.idle();
   }
 
   /** Stops the app and starts it again on the same database, as a deploy or crash would. */
@@ -203,12 +222,22 @@ export class Harness {
     return { status: res.status, body, text: body.text ?? "", responseUrl, triggerId: form.get("trigger_id")! };
   }
 
+  /**
+   * A command that answers, and its answer whether it came in the ack or later through
+   * response_url: a subcommand slower than the ack budget (2 s, which a loaded machine can
+   * exceed) is acked empty and answers through response_url.
+   */
+  async commandAnswer(user: string, text: string, extra: { port?: number; channel?: string } = {}) {
+    const result = await this.command(user, text, extra);
+    if (result.text || result.body.blocks) return result;
+    const later = await this.slack.waitForResponse(result.responseUrl);
+    const body = later.body as { text?: string; response_type?: string; blocks?: unknown[] };
+    return { ...result, body, text: body.text ?? "" };
+  }
+
   /** Text of the command's answer, whether it came in the ack or later through response_url. */
   async commandText(user: string, text: string): Promise<string> {
-    const result = await this.command(user, text);
-    if (result.text) return result.text;
-    const later = await this.slack.waitForResponse(result.responseUrl);
-    return String(later.body.text ?? "");
+    return (await this.commandAnswer(user, text)).text;
   }
 
   /** An interactivity payload (block_actions, view_submission…), form-encoded as Slack sends it. */

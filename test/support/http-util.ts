@@ -26,9 +26,17 @@ function tryJson(value: string): unknown {
   }
 }
 
+/**
+ * How long a wait gives a condition by default: far more than it takes on an idle machine, so
+ * that a loaded one (CI, two workers, a CPU hog beside them) fails only when the condition is
+ * really never met. Well under the 30 s test timeout.
+ */
+export const WAIT_MS = 20_000;
+
+/** Polls `probe` until it returns something truthy (returned), or throws after `timeoutMs`. */
 export async function waitFor<T>(
   probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
-  { timeoutMs = 10_000, intervalMs = 20, what = "condition" } = {},
+  { timeoutMs = WAIT_MS, intervalMs = 20, what = "condition" } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

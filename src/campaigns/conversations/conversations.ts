@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Database } from "../../db/database.ts";
 import type { Campaign, Contact, Conversation } from "../../db/schema.ts";
+import { isOptedOut } from "../opt-outs/opt-outs.ts";
 
 export interface ConversationDetail {
   conversation: Conversation;
@@ -23,8 +24,8 @@ export async function loadConversation(db: Database, id: number): Promise<Conver
       .where("kind", "=", "opening")
       .executeTakeFirst(),
   ]);
-  const optOut = await db.selectFrom("opt_outs").select("phone").where("phone", "=", contact.phone).executeTakeFirst();
-  return { conversation, campaign, contact, opening: opening?.body ?? "", optedOut: optOut !== undefined };
+  const optedOut = await isOptedOut(db, contact.phone);
+  return { conversation, campaign, contact, opening: opening?.body ?? "", optedOut };
 }
 
 export async function findConversationByThread(
@@ -74,12 +75,8 @@ export async function queueReply(
       .select(["id", "phone"])
       .where("id", "=", conversation.contact_id)
       .executeTakeFirstOrThrow();
-    const optedOut = await tx
-      .selectFrom("opt_outs")
-      .select("phone")
-      .where("phone", "=", contact.phone)
-      .executeTakeFirst();
-    if (optedOut && input.kind !== "auto") return { ok: false, reason: "opted_out" } as const;
+    if (input.kind !== "auto" && (await isOptedOut(tx, contact.phone)))
+      return { ok: false, reason: "opted_out" } as const;
     const message = await tx
       .insertInto("messages")
       .values({
@@ -108,6 +105,16 @@ export async function queueReply(
     }
     return { ok: true, messageId: message.id } as const;
   });
+}
+
+/** Whether a text was stored under this idempotency key (e.g. a volunteer's Slack message). */
+export async function wasQueued(db: Database, idempotencyKey: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("messages")
+    .select("id")
+    .where("idempotency_key", "=", idempotencyKey)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Records an outcome tag: history in outcome_events, the current one on the conversation. */

@@ -46,6 +46,10 @@ export async function recordOptIn(db: Db, input: { phone: string; source: string
   return { removed: true };
 }
 
+/**
+ * The opt-out lookup every code path uses before it texts (one primary-key probe). The Send and
+ * claim statements check the same table inside their own SQL.
+ */
 export async function isOptedOut(db: Db, phone: string): Promise<boolean> {
   return (await db.selectFrom("opt_outs").select("phone").where("phone", "=", phone).executeTakeFirst()) !== undefined;
 }

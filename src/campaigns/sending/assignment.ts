@@ -215,11 +215,32 @@ export async function releaseIdleHolds(db: Database, minutes: number): Promise<n
   return Number(result.numAffectedRows ?? 0);
 }
 
+/**
+ * Lets go of a hold that can no longer be sent (after Send was refused): back to the pool, or
+ * out of it when the number opted out. Only this volunteer's hold, only this hold.
+ */
+export async function dropHold(
+  db: Database,
+  hold: { contactId: number; userId: string; heldAtMs: number },
+  to: "pool" | "opted_out",
+): Promise<void> {
+  const dropped = await db
+    .updateTable("contacts")
+    .set({ status: to, held_by: null, held_at: null })
+    .where("id", "=", hold.contactId)
+    .where("status", "=", "held")
+    .where("held_by", "=", hold.userId)
+    .where("held_at", "=", new Date(hold.heldAtMs))
+    .returning("campaign_id")
+    .executeTakeFirst();
+  if (dropped && to === "pool") forgetPoolFronts(db, dropped.campaign_id);
+}
+
 /** Skip: the contact goes back to the pool for someone else, never to this volunteer again. */
 export async function skipContact(
   db: Database,
   input: { contactId: number; userId: string; heldAtMs: number },
-): Promise<boolean> {
+): Promise<{ campaignId: number } | undefined> {
   const skipped = await db
     .updateTable("contacts")
     .set((eb) => ({
@@ -235,6 +256,7 @@ export async function skipContact(
     .where("held_at", "=", new Date(input.heldAtMs))
     .returning("campaign_id")
     .executeTakeFirst();
-  if (skipped) forgetPoolFronts(db, skipped.campaign_id);
-  return skipped !== undefined;
+  if (!skipped) return undefined;
+  forgetPoolFronts(db, skipped.campaign_id);
+  return { campaignId: skipped.campaign_id };
 }

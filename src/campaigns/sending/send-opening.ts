@@ -1,129 +1,126 @@
-import { sql } from "kysely";
 import type { Database } from "../../db/database.ts";
+import { queryPrepared } from "../../db/prepared.ts";
 import type { Campaign, Contact } from "../../db/schema.ts";
-import { isWithinWindow } from "../hours/window.ts";
-import { cachedPoolZoneSets } from "./assignment.ts";
-import { windowOf } from "./next-card.ts";
-import { commitOpening, type CommitInput, type CommitResult } from "./commit-opening.ts";
-import type { HeldCard } from "./held-cards.ts";
-import { sendAndClaimNext } from "./send-and-claim.ts";
-
-export type SendResult = CommitResult & {
-  /** The volunteer's next contact, already claimed in the same statement (fast path only). */
-  next?: Contact;
-};
+import { claimCtes, notePoolFront, poolFront } from "./assignment.ts";
+import type { OutgoingText } from "./outgoing.ts";
 
 /**
- * The Send button's fast path: one read, then one guarded statement that marks the contact
- * sent, opens the conversation and inserts the opening message (status 'sending', first
- * attempt) — or changes nothing. The UPDATE's WHERE is the guard (held by this volunteer, this
- * hold, campaign active, number not opted out) and its row lock serializes concurrent presses;
- * the unique index messages_one_opening stays the backstop. Anything unusual falls back to the
- * transactional commitOpening, which says why nothing was sent and tidies the contact.
+ * The one write that turns a held contact into a sent opening message. Every Send goes through
+ * here; nothing else inserts an opening. See docs/architecture.md ("One Send").
+ *
+ * One statement, so one round trip and no transaction to hold open:
+ *  - `c` marks the contact sent. Its WHERE is the whole guard: still held by this volunteer
+ *    under this hold (held_at), the number not opted out, the campaign active and unchanged in
+ *    everything the body was rendered from (title, opening, hours). When it matches nothing,
+ *    nothing else runs and the caller asks whyNotSent (send-refusal.ts) what changed.
+ *    Its row lock serializes concurrent presses of the same card.
+ *  - `conv` opens (or touches) the conversation, `msg` stores the opening in status 'sending'
+ *    with its first attempt counted: the caller hands it straight to the sender. The unique
+ *    index messages_one_opening is the backstop for "at most one opening per contact".
+ *  - the claim CTEs (assignment.ts) hand the volunteer their next contact with SKIP LOCKED,
+ *    only once the opening is stored (`onlyIf`), so the old hold is gone when contacts_one_held
+ *    checks the new one.
+ * It does not touch volunteers.last_active_at: the new hold's held_at tells the idle release
+ * the same, and that row update cost every Send a write.
  */
-export async function sendOpening(
-  db: Database,
-  input: CommitInput & { card?: HeldCard; now?: Date },
-): Promise<SendResult> {
-  if (input.card) {
-    const sent = await sendHandedOut(db, input.card, input, input.now ?? new Date());
-    if (sent) return sent;
-  }
-  const row = await db
-    .selectFrom("contacts as c")
-    .innerJoin("campaigns as k", "k.id", "c.campaign_id")
-    .selectAll("c")
-    .select(sql<Campaign>`to_jsonb(k)`.as("campaign_json"))
-    .where("c.id", "=", input.contactId)
-    .executeTakeFirst();
-  if (!row) return { ok: false, reason: "not_held" };
-  const { campaign_json, ...contactRow } = row;
-  const contact = contactRow as Contact;
-  const campaign = reviveCampaign(campaign_json);
-  const fresh =
-    contact.status === "held" &&
-    contact.held_by === input.userId &&
-    contact.held_at?.getTime() === input.heldAtMs &&
-    campaign.state === "active";
-  if (!fresh || !input.windowOpen(contact, campaign)) return commitOpening(db, input);
-  const body = input.render(contact, campaign);
-  if (!body.trim()) return commitOpening(db, input);
-
-  const { rows } = await sql<{ id: number; conversation_id: number }>`
+const SEND_OPENING = {
+  name: "send_opening_v5",
+  text: `
     WITH c AS (
       UPDATE contacts SET status = 'sent'
-      WHERE id = ${contact.id} AND status = 'held' AND held_by = ${input.userId} AND held_at = ${new Date(input.heldAtMs)}
+      WHERE id = $1 AND status = 'held' AND held_by = $2 AND held_at = $3
         AND NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = contacts.phone)
-        AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = contacts.campaign_id AND k.state = 'active')
+        AND EXISTS (
+          SELECT 1 FROM campaigns k
+          WHERE k.id = contacts.campaign_id AND k.state = 'active' AND k.title = $4
+            AND k.opening_message = $5 AND k.hours_start = $6 AND k.hours_end = $7)
       RETURNING id, campaign_id, phone
     ), conv AS (
       INSERT INTO conversations (campaign_id, contact_id, volunteer_id, last_outbound_at)
-      SELECT campaign_id, id, ${input.userId}, now() FROM c
+      SELECT campaign_id, id, $2, now() FROM c
       ON CONFLICT (campaign_id, contact_id) DO UPDATE SET last_outbound_at = now()
       RETURNING id, campaign_id, contact_id
     ), msg AS (
-      INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone, status, sent_by, attempts)
-      SELECT conv.campaign_id, conv.contact_id, conv.id, 'out', 'opening', ${body}, ${input.fromPhone}, c.phone, 'sending', ${input.userId}, 1
+      INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone,
+                            status, sent_by, attempts)
+      SELECT conv.campaign_id, conv.contact_id, conv.id, 'out', 'opening', $8, $9, c.phone, 'sending', $2, 1
       FROM conv JOIN c ON c.id = conv.contact_id
       ON CONFLICT (campaign_id, contact_id) WHERE kind = 'opening' DO NOTHING
-      RETURNING id, conversation_id
-    ), touched AS (
-      UPDATE volunteers SET last_active_at = now()
-      WHERE campaign_id = ${campaign.id} AND user_id = ${input.userId} AND EXISTS (SELECT 1 FROM c)
-    )
-    SELECT id, conversation_id FROM msg`.execute(db);
-  const sent = rows[0];
-  if (!sent) return commitOpening(db, input);
-  return {
-    ok: true,
-    messageId: sent.id,
-    conversationId: sent.conversation_id,
-    body,
-    contact: { ...contact, status: "sent" },
-    campaign,
-    claimed: true,
+      RETURNING id, conversation_id, created_at
+    ), ${claimCtes({
+      campaign: "$10",
+      user: "$2",
+      zones: "$11",
+      after: "$12",
+      onlyIf: "$11::text[] IS NOT NULL AND EXISTS (SELECT 1 FROM msg)",
+    })}
+    SELECT msg.id, msg.conversation_id, msg.created_at, (SELECT to_jsonb(next) FROM next) AS next FROM msg`,
+};
+
+export interface SendOpeningInput {
+  /** The contact as it was handed out (its held_at is the hold being sent). */
+  contact: Contact;
+  /** The campaign the body was rendered from. */
+  campaign: Campaign;
+  userId: string;
+  /** The opening message for this contact, exactly as it will be texted. */
+  body: string;
+  fromPhone: string;
+  /** A zone set whose window is open now, to claim the volunteer's next contact from. */
+  nextZones: string[] | undefined;
+}
+
+export type SendOpeningResult =
+  /** Stored and ready to hand to the sender; `next` is the volunteer's newly held contact, if one was claimed. */
+  | { sent: true; text: OutgoingText; conversationId: number; next: Contact | undefined }
+  /** Nothing changed. */
+  | { sent: false };
+
+export async function sendOpening(db: Database, input: SendOpeningInput): Promise<SendOpeningResult> {
+  const { contact, campaign, nextZones } = input;
+  const rows = await queryPrepared<{
+    id: number;
+    conversation_id: number;
+    created_at: Date;
+    next: Record<string, unknown> | null;
+  }>(db, SEND_OPENING, [
+    contact.id,
+    input.userId,
+    contact.held_at,
+    campaign.title,
+    campaign.opening_message,
+    campaign.hours_start,
+    campaign.hours_end,
+    input.body,
+    input.fromPhone,
+    campaign.id,
+    nextZones ?? null,
+    nextZones ? poolFront(db, campaign.id, nextZones) : 0,
+  ]);
+  const row = rows[0];
+  if (!row) return { sent: false };
+  const next = row.next ? reviveContact(row.next) : undefined;
+  if (next && nextZones) notePoolFront(db, campaign.id, nextZones, next.id);
+  const text: OutgoingText = {
+    id: row.id,
+    to_phone: contact.phone,
+    body: input.body,
+    media_urls: [],
+    created_at: new Date(row.created_at),
+    attempts: 1,
+    campaign_id: campaign.id,
+    contact_id: contact.id,
+    error_code: null,
   };
+  return { sent: true, text, conversationId: row.conversation_id, next: next?.status === "held" ? next : undefined };
 }
 
-/** to_jsonb turns timestamps into strings; the rest of Campaign is JSON-native. */
-function reviveCampaign(json: Campaign): Campaign {
-  const raw = json as unknown as Record<string, unknown>;
-  return { ...json, created_at: new Date(String(raw.created_at)), updated_at: new Date(String(raw.updated_at)) };
-}
-
-/**
- * A card this instance handed out: no read, one statement that sends and claims the next
- * contact. Undefined when anything is unusual, and the reading path then decides.
- */
-async function sendHandedOut(
-  db: Database,
-  card: HeldCard,
-  input: CommitInput,
-  now: Date,
-): Promise<SendResult | undefined> {
-  const { contact, campaign } = card;
-  if (contact.id !== input.contactId || !input.windowOpen(contact, campaign)) return undefined;
-  const body = input.render(contact, campaign);
-  if (!body.trim()) return undefined;
-  const nextZones = (await cachedPoolZoneSets(db, campaign.id)).find((zones) =>
-    isWithinWindow(zones, windowOf(campaign), now),
-  );
-  const result = await sendAndClaimNext(db, {
-    card,
-    userId: input.userId,
-    fromPhone: input.fromPhone,
-    body,
-    nextZones,
-  });
-  if (!result.ok) return undefined;
+/** to_jsonb spells timestamps as strings; the rest of a contact row is JSON-native. */
+function reviveContact(json: Record<string, unknown>): Contact {
+  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(String(value)));
   return {
-    ok: true,
-    messageId: result.messageId,
-    conversationId: result.conversationId,
-    body,
-    contact: { ...contact, status: "sent" },
-    campaign,
-    claimed: true,
-    next: result.next,
+    ...(json as unknown as Contact),
+    held_at: date(json.held_at),
+    created_at: date(json.created_at) ?? new Date(0),
   };
 }

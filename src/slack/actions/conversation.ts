@@ -1,5 +1,7 @@
+import { volunteerName } from "../../campaigns/volunteers.ts";
 import type { BlockButtonAction, RespondFn } from "@slack/bolt";
 import { z } from "zod";
+import { jsonValue } from "../json-value.ts";
 import {
   lastInboundId,
   loadConversation,
@@ -11,34 +13,25 @@ import { isOrganizer } from "../../campaigns/organizers.ts";
 import { recordOptOut } from "../../campaigns/opt-outs/opt-outs.ts";
 import { parseTemplate, renderTemplate } from "../../campaigns/scripts/template.ts";
 import { mergeValues } from "../../campaigns/scripts/merge-values.ts";
-import type { Services } from "../../services.ts";
+import type { SlackDeps } from "../deps.ts";
 import { CONVERSATION_ACTIONS, conversationParent } from "../blocks/conversation.ts";
 import { conversationView } from "../conversation-view.ts";
 import type { SlackRouter } from "../router.ts";
 
-const actionValue = z
-  .string()
-  .transform((text) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return undefined;
-    }
-  })
-  .pipe(
-    z.object({
-      c: z.number().int().positive(),
-      i: z.number().int().nonnegative().optional(),
-      t: z.number().int().nonnegative().optional(),
-    }),
-  );
+const actionValue = jsonValue(
+  z.object({
+    c: z.number().int().positive(),
+    i: z.number().int().nonnegative().optional(),
+    t: z.number().int().nonnegative().optional(),
+  }),
+);
 
 /**
  * The buttons on a conversation's thread parent: canned replies, outcome tags, Opt out.
  * Each checks that the presser has the conversation (or organizes), then acts; the parent is
  * redrawn through the click's response_url, which is not rate limited like chat.update.
  */
-export function registerConversationActions(app: SlackRouter, services: Services): void {
+export function registerConversationActions(app: SlackRouter, services: SlackDeps): void {
   const guard = async (
     body: BlockButtonAction,
     value: string | undefined,
@@ -91,18 +84,13 @@ export function registerConversationActions(app: SlackRouter, services: Services
           text: "That canned reply was changed; nothing was sent.",
         });
       const parsed = parseTemplate(reply.text);
-      const volunteer = await services.db
-        .selectFrom("volunteers")
-        .select("display_name")
-        .where("campaign_id", "=", detail.campaign.id)
-        .where("user_id", "=", body.user.id)
-        .executeTakeFirst();
+      const texterName = (await volunteerName(services.db, detail.campaign.id, body.user.id)) ?? "a volunteer";
       const text = parsed.ok
         ? renderTemplate(
             parsed.template,
             mergeValues(detail.contact, {
               campaignTitle: detail.campaign.title,
-              texterName: volunteer?.display_name ?? "a volunteer",
+              texterName,
             }),
           )
         : reply.text;
@@ -114,7 +102,7 @@ export function registerConversationActions(app: SlackRouter, services: Services
         kind: "canned",
         userId: body.user.id,
         idempotencyKey: key,
-        fromPhone: services.sms.fromNumber ?? "",
+        fromPhone: services.texting.fromPhone,
       });
       if (result.ok) {
         void services.deliveries.deliver(result.messageId);

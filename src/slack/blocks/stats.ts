@@ -1,6 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import type { CampaignStats } from "../../campaigns/stats.ts";
-import { explainTwilioError } from "../../sms/deliver.ts";
+import { explainDeliveryError } from "../../campaigns/messages/delivery-errors.ts";
 import { escapeText, truncate } from "./text.ts";
 
 const n = (value: number) => value.toLocaleString("en-US");
@@ -15,7 +15,7 @@ export function statsBlocks(title: string, stats: CampaignStats, now: Date): { t
     `*Opt-outs:* ${n(stats.optOuts)} · *waiting for an answer:* ${n(stats.waiting)}${stats.waiting ? ` (oldest ${wait} min)` : ""}`,
   ];
   const failures = stats.failedByCode
-    .map((f) => `${f.code ?? "?"} ${explainTwilioError(f.code)}: ${n(f.count)}`)
+    .map((f) => `${f.code ?? "?"} ${explainDeliveryError(f.code)}: ${n(f.count)}`)
     .join("\n");
   const tags = stats.tags.map((t) => `${escapeText(t.tag)}: ${n(t.count)}`).join(" · ");
   const volunteers = stats.volunteers

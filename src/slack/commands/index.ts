@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isOrganizer } from "../../campaigns/organizers.ts";
-import type { Services } from "../../services.ts";
+import type { SlackDeps } from "../deps.ts";
 import * as campaigns from "./campaigns.ts";
 import { organizers } from "./organizers.ts";
 import { join, shift } from "./shifts.ts";
@@ -57,7 +57,7 @@ export function helpText(organizer: boolean): string {
 /** If a subcommand has not answered by then, ack now and answer through response_url. */
 const ACK_BUDGET_MS = 2000;
 
-export function registerCommands(app: SlackRouter, services: Services): void {
+export function registerCommands(app: SlackRouter, services: SlackDeps): void {
   app.command("/campaign", async ({ command, ack, respond }) => {
     // The budget runs from the moment the request is handed to us, whatever the database does.
     const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), ACK_BUDGET_MS).unref());
@@ -86,7 +86,7 @@ type SlashCommand = { text: string; user_id: string; channel_id: string; trigger
 
 /** Parses `/campaign …`, checks who may run it, and runs it. */
 async function answerCommand(
-  services: Services,
+  services: SlackDeps,
   command: SlashCommand,
   respond: (message: Record<string, unknown>) => Promise<unknown>,
   onSpec: (spec: CommandSpec) => void,
@@ -124,7 +124,7 @@ async function answerCommand(
 }
 
 /** Never a stack trace in Slack: a short apology with a reference that the log carries too. */
-export function failureReply(services: Services, spec: CommandSpec, error: unknown): Reply {
+export function failureReply(services: SlackDeps, spec: CommandSpec, error: unknown): Reply {
   const ref = randomBytes(3).toString("hex");
   services.logger.error(`/campaign ${spec.name} failed (ref ${ref})`, error);
   return {

@@ -1,6 +1,8 @@
+import { takeOffShift } from "../../campaigns/volunteers.ts";
+import { setStaleReplies } from "../../campaigns/campaigns.ts";
 import { reassignConversations } from "../../campaigns/conversations/reassign.ts";
 import { releaseHeld } from "../../campaigns/sending/assignment.ts";
-import { releaseStaleReplies, startThreads } from "../../relay/handoff.ts";
+import { releaseStaleReplies, startThreads } from "../handoff.ts";
 import { ensureVolunteer } from "../volunteers.ts";
 import { campaignFromArgs, parseUserMention, reply, usageReply, type CommandSpec } from "./types.ts";
 
@@ -43,12 +45,7 @@ export const release: CommandSpec = {
     if (!campaign) return problem;
     const released = await releaseHeld(services.db, user, campaign.id);
     // Released volunteers are off shift: nothing more is handed to them until they start again.
-    await services.db
-      .updateTable("volunteers")
-      .set({ on_shift: false })
-      .where("campaign_id", "=", campaign.id)
-      .where("user_id", "=", user)
-      .execute();
+    await takeOffShift(services.db, campaign.id, user);
     const handedOff = await releaseStaleReplies(services, campaign, user);
     const parts = [
       released
@@ -82,11 +79,7 @@ export const stale: CommandSpec = {
     if (mode !== undefined && mode !== "auto" && mode !== "manual")
       return usageReply(stale, `\`${mode}\` is not \`auto\` or \`manual\`.`);
     const auto = mode === undefined ? campaign.auto_release_stale : mode === "auto";
-    await ctx.services.db
-      .updateTable("campaigns")
-      .set({ stale_reply_minutes: minutes, auto_release_stale: auto })
-      .where("id", "=", campaign.id)
-      .execute();
+    await setStaleReplies(ctx.services.db, campaign.id, { minutes, auto });
     return reply(
       `Replies in *${campaign.title}* waiting over ${minutes} minutes ${auto ? "now go to a volunteer on shift by themselves" : "can be handed on with `/campaign release`"}.`,
     );

@@ -1,5 +1,6 @@
 import { nextCardMessage } from "../cards.ts";
-import { ensureVolunteer, touchVolunteer } from "../volunteers.ts";
+import { touchVolunteer } from "../../campaigns/volunteers.ts";
+import { ensureVolunteer } from "../volunteers.ts";
 import { campaignFromArgs, reply, type CommandContext, type CommandSpec } from "./types.ts";
 
 async function activeCampaign(ctx: CommandContext, spec: CommandSpec) {
@@ -45,7 +46,7 @@ export const shift: CommandSpec = {
       text: card.text,
       blocks: card.blocks,
     });
-    await touchVolunteer(ctx.services, campaign.id, ctx.userId, { onShift: true, dmChannel: posted.channel });
+    await touchVolunteer(ctx.services.db, campaign.id, ctx.userId, { onShift: true, dmChannel: posted.channel });
     return reply(`Your shift on *${campaign.title}* has started: your first contact is in your DM with Textbank.`);
   },
 };

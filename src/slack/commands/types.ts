@@ -1,5 +1,5 @@
 import type { KnownBlock } from "@slack/types";
-import type { Services } from "../../services.ts";
+import type { SlackDeps } from "../deps.ts";
 import { findCampaign } from "../../campaigns/campaigns.ts";
 import type { Campaign } from "../../db/schema.ts";
 
@@ -13,7 +13,7 @@ export interface Reply {
 }
 
 export interface CommandContext {
-  services: Services;
+  services: SlackDeps;
   userId: string;
   channelId: string;
   triggerId: string;

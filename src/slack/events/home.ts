@@ -1,17 +1,18 @@
+import { campaignById } from "../../campaigns/campaigns.ts";
 import type { BlockButtonAction } from "@slack/bolt";
 import { campaignSummaries, volunteerHome } from "../../campaigns/dashboard.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import { campaignStats } from "../../campaigns/stats.ts";
-import type { Services } from "../../services.ts";
+import type { SlackDeps } from "../deps.ts";
 import { HOME_ACTIONS, organizerHome, volunteerHomeView } from "../blocks/home.ts";
 import { statsBlocks } from "../blocks/stats.ts";
 import { nextCardMessage } from "../cards.ts";
-import { touchVolunteer } from "../volunteers.ts";
-import { SHIFT_JOIN_ACTION } from "../../relay/shift-posts.ts";
+import { touchVolunteer } from "../../campaigns/volunteers.ts";
+import { SHIFT_JOIN_ACTION } from "../shift-posts.ts";
 import type { SlackRouter } from "../router.ts";
 
 /** Publishes the App Home: every campaign for organizers, their own texting for volunteers. */
-export async function publishHome(services: Services, userId: string): Promise<void> {
+export async function publishHome(services: SlackDeps, userId: string): Promise<void> {
   const organizer = await isOrganizer(services.db, services.settings.ORGANIZER_IDS, userId);
   const now = services.now();
   const view = organizer
@@ -20,7 +21,7 @@ export async function publishHome(services: Services, userId: string): Promise<v
   await services.slack.views.publish({ user_id: userId, view });
 }
 
-export function registerHome(app: SlackRouter, services: Services): void {
+export function registerHome(app: SlackRouter, services: SlackDeps): void {
   app.event("app_home_opened", async ({ event }) => {
     if (event.tab !== "home") return;
     await publishHome(services, event.user).catch((error: unknown) =>
@@ -33,11 +34,7 @@ export function registerHome(app: SlackRouter, services: Services): void {
     new RegExp(`^(${HOME_ACTIONS.startShift}|${SHIFT_JOIN_ACTION})$`),
     async ({ ack, body, action }) => {
       await ack();
-      const campaign = await services.db
-        .selectFrom("campaigns")
-        .selectAll()
-        .where("id", "=", Number(action.value) || 0)
-        .executeTakeFirst();
+      const campaign = await campaignById(services.db, Number(action.value) || 0);
       if (!campaign) return;
       if (campaign.state !== "active") {
         await services.slack.chat.postMessage({
@@ -52,18 +49,14 @@ export function registerHome(app: SlackRouter, services: Services): void {
         text: card.text,
         blocks: card.blocks,
       });
-      await touchVolunteer(services, campaign.id, body.user.id, { onShift: true, dmChannel: posted.channel });
+      await touchVolunteer(services.db, campaign.id, body.user.id, { onShift: true, dmChannel: posted.channel });
     },
   );
 
   app.action<BlockButtonAction>(HOME_ACTIONS.stats, async ({ ack, body, action }) => {
     await ack();
     if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, body.user.id))) return;
-    const campaign = await services.db
-      .selectFrom("campaigns")
-      .selectAll()
-      .where("id", "=", Number(action.value) || 0)
-      .executeTakeFirst();
+    const campaign = await campaignById(services.db, Number(action.value) || 0);
     if (!campaign) return;
     const message = statsBlocks(campaign.title, await campaignStats(services.db, campaign.id), services.now());
     await services.slack.chat.postMessage({ channel: body.user.id, text: message.text, blocks: message.blocks });

@@ -1,6 +1,7 @@
-import { findConversationByThread, queueReply } from "../../campaigns/conversations/conversations.ts";
+import { findConversationByThread, queueReply, wasQueued } from "../../campaigns/conversations/conversations.ts";
+import { firstDelivery } from "../../campaigns/slack-events.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
-import type { Services } from "../../services.ts";
+import type { SlackDeps } from "../deps.ts";
 import type { SlackRouter } from "../router.ts";
 
 interface ImMessage {
@@ -16,18 +17,6 @@ interface ImMessage {
   client_msg_id?: string;
   message?: { ts: string; thread_ts?: string; user?: string; bot_id?: string };
   previous_message?: { ts: string; thread_ts?: string; user?: string };
-}
-
-/** Slack retries events (x-slack-retry-num) and Bolt does not dedupe: the event_id is a key. */
-export async function firstDelivery(services: Services, eventId: string | undefined): Promise<boolean> {
-  if (!eventId) return true;
-  const inserted = await services.db
-    .insertInto("slack_events")
-    .values({ event_id: eventId })
-    .onConflict((oc) => oc.column("event_id").doNothing())
-    .returning("event_id")
-    .executeTakeFirst();
-  return inserted !== undefined;
 }
 
 /** Slack message text → SMS text: mentions and links unwrapped, entities decoded. */
@@ -47,7 +36,7 @@ export function slackTextToSms(text: string): string {
  * Only the assigned volunteer or an organizer may; an opted-out number gets nothing; an edit
  * or deletion after sending is answered (an SMS cannot be changed).
  */
-export function registerThreadReplies(app: SlackRouter, services: Services): void {
+export function registerThreadReplies(app: SlackRouter, services: SlackDeps): void {
   app.event("message", async ({ event, body }) => {
     const message = event as unknown as ImMessage;
     if (message.channel_type !== "im") return;
@@ -56,7 +45,7 @@ export function registerThreadReplies(app: SlackRouter, services: Services): voi
     }
     if (message.subtype || message.bot_id || !message.user || !message.thread_ts || message.thread_ts === message.ts)
       return;
-    if (!(await firstDelivery(services, (body as { event_id?: string }).event_id))) return;
+    if (!(await firstDelivery(services.db, (body as { event_id?: string }).event_id))) return;
     const conversation = await findConversationByThread(services.db, message.channel, message.thread_ts);
     if (!conversation) return;
     const ephemeral = (text: string) =>
@@ -86,7 +75,7 @@ export function registerThreadReplies(app: SlackRouter, services: Services): voi
       kind: "reply",
       userId: message.user,
       idempotencyKey: `slack:${message.channel}:${message.ts}`,
-      fromPhone: services.sms.fromNumber ?? "",
+      fromPhone: services.texting.fromPhone,
     });
     if (result.ok) {
       void services.deliveries.deliver(result.messageId);
@@ -97,16 +86,11 @@ export function registerThreadReplies(app: SlackRouter, services: Services): voi
   });
 }
 
-async function answerEdit(services: Services, message: ImMessage): Promise<void> {
+async function answerEdit(services: SlackDeps, message: ImMessage): Promise<void> {
   const original =
     message.subtype === "message_changed" ? (message.previous_message ?? message.message) : message.previous_message;
   if (!original?.thread_ts || !original.user) return;
-  const sent = await services.db
-    .selectFrom("messages")
-    .select("id")
-    .where("idempotency_key", "=", `slack:${message.channel}:${original.ts}`)
-    .executeTakeFirst();
-  if (!sent) return;
+  if (!(await wasQueued(services.db, `slack:${message.channel}:${original.ts}`))) return;
   const verb = message.subtype === "message_changed" ? "Editing" : "Deleting";
   await services.slack.chat
     .postEphemeral({

@@ -1,5 +1,5 @@
 import type { Campaign } from "../../db/schema.ts";
-import type { Services } from "../../services.ts";
+import type { SlackDeps } from "../deps.ts";
 import { scriptModal, type ScriptModalMetadata } from "../blocks/script.ts";
 import { countsFor, previewFor } from "./script-preview.ts";
 
@@ -30,7 +30,7 @@ const IDLE_MS = 30 * 60_000;
 export class LivePreviews {
   private readonly views = new Map<string, OpenView>();
 
-  constructor(private readonly services: Services) {}
+  constructor(private readonly services: SlackDeps) {}
 
   request(
     viewId: string,

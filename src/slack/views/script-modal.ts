@@ -3,7 +3,7 @@ import type { View } from "@slack/types";
 import { z } from "zod";
 import { availableFields, saveScript, validateScript } from "../../campaigns/scripts/scripts.ts";
 import type { Campaign } from "../../db/schema.ts";
-import type { Services } from "../../services.ts";
+import type { SlackDeps } from "../deps.ts";
 import { SCRIPT_ACTIONS, SCRIPT_BLOCKS, SCRIPT_CALLBACK, scriptNoticeView, scriptSavedView } from "../blocks/script.ts";
 import { LivePreviews } from "./live-preview.ts";
 import { authorize, countsFor, editView, previewFor, previewTiming, withinBudget } from "./script-preview.ts";
@@ -11,7 +11,7 @@ import type { SlackRouter } from "../router.ts";
 
 /** `/campaign script <slug>`: the form opens at once; a slow count follows by views.update. */
 export async function openScriptModal(
-  services: Services,
+  services: SlackDeps,
   input: { triggerId: string; campaign: Campaign; userId: string },
 ): Promise<void> {
   const { view, later } = await editView(services, input.campaign, input.userId, previewTiming.openBudgetMs);
@@ -52,7 +52,7 @@ type SubmissionAnswer =
   { response_action: "errors"; errors: Record<string, string> } | { response_action: "update"; view: View };
 
 /** Save pressed: the answer is the errors to show on the boxes, or the saved view. */
-async function answerSubmission(services: Services, body: unknown): Promise<SubmissionAnswer> {
+async function answerSubmission(services: SlackDeps, body: unknown): Promise<SubmissionAnswer> {
   const parsed = submission.safeParse(body);
   if (!parsed.success) {
     return {
@@ -98,7 +98,7 @@ async function answerSubmission(services: Services, body: unknown): Promise<Subm
  * The script modal: Save (errors on the box at fault, or the saved preview in place of the
  * form), the live preview while the opening is typed, and Edit again on the saved view.
  */
-export function registerScriptViews(app: SlackRouter, services: Services): void {
+export function registerScriptViews(app: SlackRouter, services: SlackDeps): void {
   const live = new LivePreviews(services);
 
   app.view(SCRIPT_CALLBACK, async ({ ack, body }) => {

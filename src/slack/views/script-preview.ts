@@ -1,8 +1,10 @@
+import { campaignById } from "../../campaigns/campaigns.ts";
 /**
  * The script modal's data: previews with the counts of contacts lacking a value, the modal's
  * metadata, and the check that a request may still change the campaign's script.
  */
 import { z } from "zod";
+import { jsonValue } from "../json-value.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import { fieldsToCount, previewOpening, type ScriptPreview } from "../../campaigns/scripts/preview.ts";
 import {
@@ -13,7 +15,7 @@ import {
   type MissingCounts,
 } from "../../campaigns/scripts/scripts.ts";
 import type { Campaign } from "../../db/schema.ts";
-import type { Services } from "../../services.ts";
+import type { SlackDeps } from "../deps.ts";
 import { scriptModal, type ScriptModalMetadata } from "../blocks/script.ts";
 
 /**
@@ -36,32 +38,21 @@ export async function withinBudget<T>(promise: Promise<T>, ms: number): Promise<
   }
 }
 
-const metadataSchema = z
-  .string()
-  .transform((text) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return undefined;
-    }
-  })
-  .pipe(
-    z.object({
-      c: z.number().int().positive(),
-      t: z.string().max(80).optional(),
-      n: z.number().int().nonnegative().optional(),
-      m: z.record(z.string(), z.number().int().nonnegative()).optional(),
-    }),
-  );
+const metadataSchema = jsonValue(
+  z.object({
+    c: z.number().int().positive(),
+    t: z.string().max(80).optional(),
+    n: z.number().int().nonnegative().optional(),
+    m: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  }),
+);
 
 export type ModalAccess = { campaign: Campaign; meta: ScriptModalMetadata } | { problem: string };
 
 /** The campaign a modal belongs to, if it still exists and this user may change its script. */
-export async function authorize(services: Services, userId: string, privateMetadata: string): Promise<ModalAccess> {
+export async function authorize(services: SlackDeps, userId: string, privateMetadata: string): Promise<ModalAccess> {
   const meta = metadataSchema.safeParse(privateMetadata);
-  const campaign = meta.success
-    ? await services.db.selectFrom("campaigns").selectAll().where("id", "=", meta.data.c).executeTakeFirst()
-    : undefined;
+  const campaign = meta.success ? await campaignById(services.db, meta.data.c) : undefined;
   if (!meta.success || !campaign) return { problem: "This campaign no longer exists; see /campaign list." };
   if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, userId)))
     return { problem: "Only organizers can change a script." };
@@ -72,7 +63,7 @@ export async function authorize(services: Services, userId: string, privateMetad
 
 /** Counts only the fields the metadata has not counted yet, and returns the merged cache. */
 export async function countsFor(
-  services: Services,
+  services: SlackDeps,
   campaignId: number,
   opening: string,
   meta: ScriptModalMetadata,
@@ -89,7 +80,7 @@ const asCounts = (meta: ScriptModalMetadata): MissingCounts | undefined =>
 
 /** The preview of `opening` for this campaign, with the counts `meta` carries, if any. */
 export async function previewFor(
-  services: Services,
+  services: SlackDeps,
   campaign: Campaign,
   opening: string,
   meta: ScriptModalMetadata,
@@ -109,7 +100,7 @@ export async function previewFor(
  * The edit form for the saved script with its preview. When the counts miss the budget the
  * form comes without them, and `later` resolves to the complete form.
  */
-export async function editView(services: Services, campaign: Campaign, userId: string, budgetMs: number) {
+export async function editView(services: SlackDeps, campaign: Campaign, userId: string, budgetMs: number) {
   const texter = await sampleTexterName(services.db, campaign.id, userId);
   const meta: ScriptModalMetadata = { c: campaign.id, ...(texter ? { t: texter.slice(0, 80) } : {}) };
   const opening = campaign.opening_message ?? "";

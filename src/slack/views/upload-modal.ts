@@ -2,10 +2,10 @@ import type { View } from "@slack/types";
 import { z } from "zod";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { Campaign } from "../../db/schema.ts";
-import type { Services } from "../../services.ts";
+import type { SlackDeps } from "../deps.ts";
 import { escapeText, truncate } from "../blocks/text.ts";
 import { importSlackFile } from "../uploads.ts";
-import { firstDelivery } from "../events/thread-replies.ts";
+import { firstDelivery } from "../../campaigns/slack-events.ts";
 import { campaignFromArgs, reply, type CommandSpec } from "../commands/types.ts";
 import type { SlackRouter } from "../router.ts";
 
@@ -77,7 +77,7 @@ const submission = z.object({
   }),
 });
 
-export function registerUploadViews(app: SlackRouter, services: Services): void {
+export function registerUploadViews(app: SlackRouter, services: SlackDeps): void {
   app.view(UPLOAD_CALLBACK, async ({ ack, body }) => {
     const parsed = submission.safeParse(body);
     const fileId = parsed.success ? parsed.data.view.state.values.csv?.file?.files?.[0]?.id : undefined;
@@ -115,7 +115,7 @@ export function registerUploadViews(app: SlackRouter, services: Services): void 
     if (message.subtype !== "file_share" || message.channel_type !== "im" || !message.user) return;
     const match = /^\s*upload\s+(\S+)\s*$/i.exec(message.text ?? "");
     if (!match) return;
-    if (!(await firstDelivery(services, (body as { event_id?: string }).event_id))) return;
+    if (!(await firstDelivery(services.db, (body as { event_id?: string }).event_id))) return;
     if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, message.user))) {
       await services.slack.chat.postMessage({ channel: message.user, text: "Only organizers can upload contacts." });
       return;

@@ -1,21 +1,18 @@
 import type { KnownBlock } from "@slack/types";
-import { claimDueKickoffs, claimDueRecaps, closeShift } from "../campaigns/shifts.ts";
-import type { Services } from "../services.ts";
-import { escapeText } from "../slack/blocks/text.ts";
+import { campaignById, campaignsReleasingStale } from "../campaigns/campaigns.ts";
+import { claimDueKickoffs, claimDueRecaps, closeShift, waitingAfterShifts } from "../campaigns/shifts.ts";
+import type { SlackDeps } from "./deps.ts";
+import { escapeText } from "./blocks/text.ts";
 import { enqueuePost } from "../outbox/outbox.ts";
 import { releaseStaleReplies } from "./handoff.ts";
 
 export const SHIFT_JOIN_ACTION = "shift_join";
 
 /** Kickoffs for shifts that have started: claimed once, posted through the outbox. */
-export async function postKickoffs(services: Services): Promise<number> {
+export async function postKickoffs(services: SlackDeps): Promise<number> {
   const due = await claimDueKickoffs(services.db, services.now());
   for (const shift of due) {
-    const campaign = await services.db
-      .selectFrom("campaigns")
-      .select(["id", "title", "slug"])
-      .where("id", "=", shift.campaign_id)
-      .executeTakeFirstOrThrow();
+    const campaign = (await campaignById(services.db, shift.campaign_id))!;
     const minutes = Math.round((shift.ends_at.getTime() - shift.starts_at.getTime()) / 60_000);
     const blocks: KnownBlock[] = [
       {
@@ -49,14 +46,10 @@ export async function postKickoffs(services: Services): Promise<number> {
 }
 
 /** Recaps for shifts that have ended: held contacts released, figures posted, once. */
-export async function postRecaps(services: Services): Promise<number> {
+export async function postRecaps(services: SlackDeps): Promise<number> {
   const due = await claimDueRecaps(services.db, services.now());
   for (const shift of due) {
-    const campaign = await services.db
-      .selectFrom("campaigns")
-      .select(["title"])
-      .where("id", "=", shift.campaign_id)
-      .executeTakeFirstOrThrow();
+    const campaign = (await campaignById(services.db, shift.campaign_id))!;
     const recap = await closeShift(services.db, shift);
     const top = recap.top.map((t, i) => `${i + 1}. <@${t.userId}> — ${t.sent}`).join("\n");
     const text =
@@ -73,48 +66,25 @@ export async function postRecaps(services: Services): Promise<number> {
  * One reminder per volunteer per shift: an hour after a shift ended, whoever still has replies
  * waiting over 60 minutes gets a DM (the outbox key makes it once, whatever the runs).
  */
-export async function postReminders(services: Services): Promise<number> {
-  const now = services.now();
-  const shifts = await services.db
-    .selectFrom("shifts")
-    .select(["id", "campaign_id"])
-    .where("recap_posted_at", "is not", null)
-    .where("ends_at", "<=", new Date(now.getTime() - 60 * 60_000))
-    .where("ends_at", ">", new Date(now.getTime() - 24 * 3600_000))
-    .execute();
+export async function postReminders(services: SlackDeps): Promise<number> {
   let sent = 0;
-  for (const shift of shifts) {
-    const waiting = await services.db
-      .selectFrom("conversations")
-      .select(["volunteer_id", (eb) => eb.fn.countAll<number>().as("n")])
-      .where("campaign_id", "=", shift.campaign_id)
-      .where("volunteer_id", "is not", null)
-      .where("waiting_since", "<", new Date(now.getTime() - 60 * 60_000))
-      .groupBy("volunteer_id")
-      .execute();
-    for (const row of waiting) {
-      const created = await enqueuePost(services.db, {
-        dedupeKey: `reminder:${shift.id}:${row.volunteer_id}`,
-        channel: row.volunteer_id!,
-        payload: {
-          text: `:wave: ${Number(row.n)} ${Number(row.n) === 1 ? "person is" : "people are"} still waiting for your answer from today's shift; their threads are here in your DM.`,
-        },
-      });
-      if (created.created) sent += 1;
-    }
+  for (const row of await waitingAfterShifts(services.db, services.now())) {
+    const created = await enqueuePost(services.db, {
+      dedupeKey: `reminder:${row.shiftId}:${row.volunteerId}`,
+      channel: row.volunteerId,
+      payload: {
+        text: `:wave: ${row.waiting} ${row.waiting === 1 ? "person is" : "people are"} still waiting for your answer from today's shift; their threads are here in your DM.`,
+      },
+    });
+    if (created.created) sent += 1;
   }
   if (sent) services.outbox.kick();
   return sent;
 }
 
 /** Campaigns that hand stale replies on by themselves. */
-export async function autoReleaseStale(services: Services): Promise<number> {
-  const campaigns = await services.db
-    .selectFrom("campaigns")
-    .select(["id", "stale_reply_minutes"])
-    .where("auto_release_stale", "=", true)
-    .where("state", "=", "active")
-    .execute();
+export async function autoReleaseStale(services: SlackDeps): Promise<number> {
+  const campaigns = await campaignsReleasingStale(services.db);
   let moved = 0;
   for (const campaign of campaigns) moved += await releaseStaleReplies(services, campaign);
   return moved;

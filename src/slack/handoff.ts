@@ -1,3 +1,4 @@
+import { volunteerDm } from "../campaigns/volunteers.ts";
 import {
   conversationHistory,
   handoffCandidates,
@@ -5,10 +6,10 @@ import {
   staleConversations,
 } from "../campaigns/conversations/reassign.ts";
 import { loadConversation } from "../campaigns/conversations/conversations.ts";
-import type { Services } from "../services.ts";
-import { conversationParent } from "../slack/blocks/conversation.ts";
-import { escapeText, truncate } from "../slack/blocks/text.ts";
-import { conversationView } from "../slack/conversation-view.ts";
+import type { SlackDeps } from "./deps.ts";
+import { conversationParent } from "./blocks/conversation.ts";
+import { escapeText, truncate } from "./blocks/text.ts";
+import { conversationView } from "./conversation-view.ts";
 import { enqueuePost } from "../outbox/outbox.ts";
 
 /**
@@ -16,19 +17,13 @@ import { enqueuePost } from "../outbox/outbox.ts";
  * through the outbox. The thread coordinates are stored when the parent is posted.
  */
 export async function startThreads(
-  services: Services,
+  services: SlackDeps,
   campaignId: number,
   conversationIds: number[],
   to: string,
   why: string,
 ): Promise<void> {
-  const volunteer = await services.db
-    .selectFrom("volunteers")
-    .select("dm_channel")
-    .where("campaign_id", "=", campaignId)
-    .where("user_id", "=", to)
-    .executeTakeFirst();
-  const channel = volunteer?.dm_channel ?? to;
+  const channel = (await volunteerDm(services.db, campaignId, to)) ?? to;
   const stamp = Date.now().toString(36);
   for (const id of conversationIds) {
     const detail = await loadConversation(services.db, id);
@@ -58,7 +53,7 @@ export async function startThreads(
  * least loaded first, never back to their owner). Returns how many moved.
  */
 export async function releaseStaleReplies(
-  services: Services,
+  services: SlackDeps,
   campaign: { id: number; stale_reply_minutes: number },
   volunteerId?: string,
 ): Promise<number> {

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
-import type { Database } from "../db/database.ts";
-import type { MessageStatus } from "../db/schema.ts";
+import type { Database } from "../../db/database.ts";
+import type { MessageStatus } from "../../db/schema.ts";
 
 /**
  * A message's status only moves forward: queued/accepted → sending → sent →
@@ -40,4 +40,24 @@ export async function advanceMessageStatus(
     .where(rankSql, "<", STATUS_RANK[input.status])
     .returning(["id", "conversation_id as conversationId", "status"])
     .executeTakeFirst();
+}
+
+/**
+ * Where to tell people about a text that failed: its conversation's thread once there is one,
+ * else the DM of whoever sent it. Undefined for a text nobody sent by hand (an auto-reply).
+ */
+export async function whereToReport(
+  db: Database,
+  messageId: number,
+): Promise<{ toPhone: string; channel: string; threadTs?: string } | undefined> {
+  const row = await db
+    .selectFrom("messages as m")
+    .leftJoin("conversations as c", "c.id", "m.conversation_id")
+    .select(["m.to_phone", "m.sent_by", "c.slack_channel", "c.slack_thread_ts"])
+    .where("m.id", "=", messageId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (row.slack_channel && row.slack_thread_ts)
+    return { toPhone: row.to_phone, channel: row.slack_channel, threadTs: row.slack_thread_ts };
+  return row.sent_by ? { toPhone: row.to_phone, channel: row.sent_by } : undefined;
 }

@@ -1,0 +1,24 @@
+import type { Message } from "../../db/schema.ts";
+
+/**
+ * A stored outgoing text in the hands of whoever sends it: status 'sending', this attempt
+ * already counted. The Send statement returns it that way, so the text leaves without a read.
+ */
+export type OutgoingText = Pick<
+  Message,
+  "id" | "to_phone" | "body" | "media_urls" | "created_at" | "attempts" | "campaign_id" | "contact_id" | "error_code"
+>;
+
+/**
+ * Where stored texts go to be sent, off the request path (the SMS layer implements it, on this
+ * thread or on the sending thread). The caller never waits on the provider.
+ */
+export interface Deliveries {
+  /** Starts delivering a stored message: `claimed` when the caller already holds it in 'sending'. */
+  deliver(messageId: number, claimed?: OutgoingText): unknown;
+  /** Delivers every message left waiting or mid-send for longer than `olderThanSeconds`. */
+  sweep(olderThanSeconds?: number): Promise<number>;
+  /** Waits for attempts under way (tests, shutdown). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,16 @@
+import type { Database } from "../db/database.ts";
+
+/**
+ * Slack retries an event (x-slack-retry-num) and Bolt does not dedupe: its event_id is a key
+ * here, and only the first delivery is acted on, whichever instance it reaches.
+ */
+export async function firstDelivery(db: Database, eventId: string | undefined): Promise<boolean> {
+  if (!eventId) return true;
+  const inserted = await db
+    .insertInto("slack_events")
+    .values({ event_id: eventId })
+    .onConflict((oc) => oc.column("event_id").doNothing())
+    .returning("event_id")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
