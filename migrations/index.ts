@@ -4,6 +4,7 @@ import * as m0002 from "./0002_sending.ts";
 import * as m0003 from "./0003_outbox_order.ts";
 import * as m0004 from "./0004_inbound_processing.ts";
 import * as m0005 from "./0005_outbox_pending.ts";
+import * as m0006 from "./0006_message_states.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   "0003_outbox_order": m0003,
   "0004_inbound_processing": m0004,
   "0005_outbox_pending": m0005,
+  "0006_message_states": m0006,
 };

@@ -22,6 +22,7 @@ try {
     databaseUrl: settings.DATABASE_URL,
     dataDir: settings.DATA_DIR,
     poolSize: settings.DATABASE_POOL_SIZE,
+    logger,
   });
   const applied = await migrateToLatest(database.db);
   if (applied.length) logger.info(`applied migrations: ${applied.map((m) => m.migrationName).join(", ")}`);

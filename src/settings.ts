@@ -125,7 +125,3 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   });
   return { ok: false, problems: [...new Set(problems)] };
 }
-
-export function smsProviderOf(settings: Settings): "twilio" | "sandbox" {
-  return settings.TWILIO_ACCOUNT_SID ? "twilio" : "sandbox";
-}

@@ -34,7 +34,7 @@ function lowerThisThreadsPriority(): void {
 try {
   lowerThisThreadsPriority();
   const logger = createLogger(data.logLevel as LogLevel, "textbank-background");
-  const database = await openDatabase({ databaseUrl: data.databaseUrl, poolSize: 6 });
+  const database = await openDatabase({ databaseUrl: data.databaseUrl, poolSize: 6, logger });
   const sms = createSmsProvider(settings);
   const outbox = startOutbox({
     db: database.db,

@@ -9,7 +9,7 @@ export function normalizeFieldName(name: string): string {
     .replace(/[\s_-]+/g, "");
 }
 
-/** Column aliases of SPEC §5, keyed by the normalized header. */
+/** Column aliases (docs/user-guide.md, "Columns"), keyed by the normalized header. */
 export const KNOWN_COLUMNS = {
   phone: ["phone", "cell", "cellphone", "mobile", "phonenumber", "number"],
   first_name: ["firstname", "first"],

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { DB } from "./schema.ts";
+import { createLogger, type Logger } from "../logger.ts";
 import { registerPool } from "./prepared.ts";
 
 // Counts and bigserial ids fit easily in a double; numbers read better than strings everywhere.
@@ -24,6 +25,8 @@ export interface DatabaseOptions {
   /** Embedded database folder; "memory://" keeps it in memory (tests). */
   dataDir?: string;
   poolSize?: number;
+  /** Where a dropped idle connection is reported (a new logger when absent). */
+  logger?: Logger;
 }
 
 /**
@@ -32,13 +35,17 @@ export interface DatabaseOptions {
  */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
+    const logger = options.logger ?? createLogger();
+    // An idle client that loses its connection emits "error" on the pool; without a listener
+    // the process would exit. The pool replaces the client at the next checkout.
+    const reportLost = (error: Error) => logger.warn(`database connection error: ${error.message}`);
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 40 });
-    pool.on("error", (error) => console.error(`database connection error: ${error.message}`));
+    pool.on("error", reportLost);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     // A few connections of their own for storing inbound webhooks: a burst of replies keeps
     // the main pool busy matching and posting them, and Twilio's answer must not queue behind.
     const ingest = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
-    ingest.on("error", (error) => console.error(`database connection error: ${error.message}`));
+    ingest.on("error", reportLost);
     registerPool(db, pool, ingest);
     return {
       db,

@@ -8,8 +8,19 @@ type Json<T> = ColumnType<T, string | T | undefined, string | T>;
 
 export type CampaignState = "draft" | "active" | "paused" | "archived";
 export type ContactStatus = "pool" | "held" | "sent" | "skipped" | "failed" | "opted_out";
+/** Ours: pending, submitting (no sid yet); Twilio's: the rest of an outgoing text's; received: inbound. */
 export type MessageStatus =
-  "queued" | "sending" | "accepted" | "sent" | "delivered" | "undelivered" | "failed" | "received" | "read";
+  | "pending"
+  | "submitting"
+  | "queued"
+  | "accepted"
+  | "sending"
+  | "sent"
+  | "delivered"
+  | "undelivered"
+  | "failed"
+  | "received"
+  | "read";
 export type MessageKind = "opening" | "reply" | "canned" | "auto" | "inbound";
 
 export interface CannedReply {

@@ -1,5 +1,5 @@
 import { explainDeliveryError } from "../campaigns/messages/delivery-errors.ts";
-import { advanceMessageStatus, isMessageStatus, whereToReport } from "../campaigns/messages/status.ts";
+import { advanceMessageStatus, isProviderStatus, whereToReport } from "../campaigns/messages/status.ts";
 import type { Database } from "../db/database.ts";
 import { enqueuePost } from "../outbox/outbox.ts";
 import { maskPhone } from "../slack/blocks/text.ts";
@@ -35,7 +35,7 @@ export function twilioHandlers(deps: TwilioHandlerDeps): TwilioWebhookHandlers {
     },
     async status(params: TwilioParams) {
       const status = params.MessageStatus ?? params.SmsStatus;
-      if (!params.MessageSid || !status || !isMessageStatus(status)) return;
+      if (!params.MessageSid || !status || !isProviderStatus(status)) return;
       const errorCode = params.ErrorCode && Number.isFinite(Number(params.ErrorCode)) ? Number(params.ErrorCode) : null;
       const updated = await advanceMessageStatus(deps.db, { sid: params.MessageSid, status, errorCode });
       if (updated && (status === "failed" || status === "undelivered"))

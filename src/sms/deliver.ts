@@ -23,7 +23,7 @@ interface DeliverDeps {
 }
 
 /**
- * The one way a stored outgoing message leaves: claim it (queued → sending), check the
+ * The one way a stored outgoing message leaves: claim it (pending → submitting), check the
  * opt-out list once more, call the provider, record the sid or the failure. A message is
  * claimed by one caller at a time, so concurrent retries never send it twice; after an
  * ambiguous failure the provider is asked whether the message exists before trying again.
@@ -31,10 +31,10 @@ interface DeliverDeps {
 export async function deliverMessage(deps: DeliverDeps, messageId: number): Promise<DeliveryOutcome> {
   const message = await deps.db
     .updateTable("messages")
-    .set((eb) => ({ status: "sending", attempts: eb("attempts", "+", 1), updated_at: sql`now()` }))
+    .set((eb) => ({ status: "submitting", attempts: eb("attempts", "+", 1), updated_at: sql`now()` }))
     .where("id", "=", messageId)
     .where("twilio_sid", "is", null)
-    .where("status", "=", "queued")
+    .where("status", "=", "pending")
     .returningAll()
     .executeTakeFirst();
   if (!message) return { kind: "not_mine" };
@@ -44,7 +44,7 @@ export async function deliverMessage(deps: DeliverDeps, messageId: number): Prom
 }
 
 /**
- * Sends a message already in 'sending' with this attempt counted. The Send button's fast path
+ * Sends a message already in 'submitting' with this attempt counted. The Send button's fast path
  * stores it that way and checked the opt-out list in the same statement, a moment ago.
  */
 export async function sendClaimed(
@@ -107,7 +107,7 @@ export async function sendClaimed(
 async function requeue(db: Database, id: number, code: number | null): Promise<void> {
   await db
     .updateTable("messages")
-    .set({ status: "queued", error_code: code, updated_at: sql`now()` })
+    .set({ status: "pending", error_code: code, updated_at: sql`now()` })
     .where("id", "=", id)
     .execute();
 }
@@ -145,15 +145,15 @@ export function retryDelayMs(attempt: number): number {
 
 /**
  * Messages stuck without a sid — the process died mid-send, or a retry is due — older than
- * `olderThanSeconds`: a 'sending' one is first put back to 'queued' (deliverMessage then looks
+ * `olderThanSeconds`: a 'submitting' one is first put back to 'pending' (deliverMessage then looks
  * for it at the provider if the earlier attempt was ambiguous). Returns their ids.
  */
 export async function dueForRetry(db: Database, olderThanSeconds: number, limit = 100): Promise<number[]> {
   const rows = await sql<{ id: number }>`
-    UPDATE messages SET status = 'queued', updated_at = now()
+    UPDATE messages SET status = 'pending', updated_at = now()
     WHERE id IN (
       SELECT id FROM messages
-      WHERE twilio_sid IS NULL AND status IN ('queued', 'sending') AND direction = 'out'
+      WHERE twilio_sid IS NULL AND status IN ('pending', 'submitting') AND direction = 'out'
         AND updated_at < now() - make_interval(secs => ${olderThanSeconds})
       ORDER BY id LIMIT ${limit}
       FOR UPDATE SKIP LOCKED

@@ -27,7 +27,7 @@ const YOUNG_GENERATION_MB = 16;
  * trip and sid write were about a sixth of its work there (bench:send).
  *
  * It is started at the first text, so an instance that only imports never pays for it. The
- * database holds the work: a text handed to a thread that dies is still 'sending' without a
+ * database holds the work: a text handed to a thread that dies is still 'submitting' without a
  * sid, and the sweep (which runs here, on `inline`) asks Twilio for it before any retry, so it
  * is never sent twice. The thread is started again at the next text.
  */

@@ -16,7 +16,7 @@ const send = (message: FromSendThread) => port.postMessage(message);
 const started: Promise<{ database: DatabaseHandle; deliveries: DeliveryQueue }> = (async () => {
   const logger = createLogger(data.logLevel as LogLevel, "textbank-sending");
   // A few connections: sids are written many per statement (sid-recorder.ts).
-  const database = await openDatabase({ databaseUrl: data.databaseUrl, poolSize: 4 });
+  const database = await openDatabase({ databaseUrl: data.databaseUrl, poolSize: 4, logger });
   const deliveries = new DeliveryQueue({ db: database.db, sms: createSmsProvider(data.settings), logger });
   return { database, deliveries };
 })();

@@ -24,7 +24,7 @@ const CARRY_WINDOW_MS = 20;
  * Twilio takes to call back with a status.
  *
  * The write commits without waiting for its WAL flush: a sid lost to a crash leaves the message
- * in 'sending' without one, and the sweep asks Twilio for it (findRecent) before any retry, so
+ * in 'submitting' without one, and the sweep asks Twilio for it (findRecent) before any retry, so
  * it is never sent twice. If a batch fails (a sid already on another row, say), each row is
  * written on its own, so one bad row never holds up the rest.
  */

@@ -107,7 +107,7 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
       .select(["status", "twilio_sid"])
       .where("to_phone", "=", a!)
       .executeTakeFirstOrThrow();
-    expect(stored).toEqual({ status: "sending", twilio_sid: null });
+    expect(stored).toEqual({ status: "submitting", twilio_sid: null });
     expect(await deliveries.sweep(0)).toBe(1);
     const found = await h.db
       .selectFrom("messages")

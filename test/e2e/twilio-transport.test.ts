@@ -93,7 +93,7 @@ describe("recording sids in batches", () => {
             body: `m${i}`,
             from_phone: "+15005550006",
             to_phone: `+1202555020${i}`,
-            status: "sending",
+            status: "submitting",
           })
           .returning("id")
           .executeTakeFirstOrThrow();
@@ -116,7 +116,7 @@ describe("recording sids in batches", () => {
       expect(rows.map((r) => [r.twilio_sid, r.status])).toEqual([
         ["SMok0", "queued"],
         ["SMok1", "queued"],
-        [null, "sending"],
+        [null, "submitting"],
         ["SMok3", "queued"],
         ["SMok4", "accepted"],
       ]);

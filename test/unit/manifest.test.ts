@@ -48,7 +48,7 @@ describe("manifest.json", () => {
     expect(result.success ? [] : result.error.issues).toEqual([]);
   });
 
-  it("asks for every scope and event the SPEC needs", () => {
+  it("asks for every scope and event the app uses", () => {
     const parsed = manifestSchema.parse(manifest);
     expect(parsed.oauth_config.scopes.bot).toEqual(
       expect.arrayContaining([

@@ -21,7 +21,7 @@ type AnyBlock = {
   hint?: { text: string };
 };
 
-/** Every limit of REFERENCE.md that a modal can break. */
+/** Every Block Kit limit that a modal can break. */
 function expectWithinSlackLimits(view: View): void {
   expect(view.type).toBe("modal");
   if (view.type === "modal") {

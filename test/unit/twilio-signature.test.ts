@@ -2,7 +2,7 @@ import twilio from "twilio";
 import { describe, expect, it } from "vitest";
 import { twilioSignature } from "../support/signing.ts";
 
-// The known vector from Twilio's documentation (REFERENCE.md): both our test signer and the
+// The known vector from Twilio's security documentation: both our test signer and the
 // official validator the app uses must agree with it.
 const token = "12345";
 const url = "https://mycompany.com/myapp.php?foo=1&bar=2";

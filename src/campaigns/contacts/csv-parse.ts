@@ -16,10 +16,10 @@ export { normalizePhone, normalizeZip, type PhoneResult } from "./normalize.ts";
 export type { Delimiter } from "./csv-sniff.ts";
 
 /**
- * The contacts CSV of SPEC §5 as a stream of events: first the header analysis, then batches
+ * The contacts CSV (docs/user-guide.md, "The contacts CSV") as a stream of events: first the header analysis, then batches
  * of rows, each a contact or a row-level reason, then a summary. A "fatal" event refuses the
  * whole file and ends the stream; it can come after batches (a bad byte at 150 MB is only seen
- * there), so the importer must keep nothing until "done" — the all-or-nothing of SPEC §5.
+ * there), so the importer must keep nothing until "done" — an upload is all-or-nothing for its good rows.
  */
 export type ParseEvent =
   | { type: "header"; columns: ColumnMapping }

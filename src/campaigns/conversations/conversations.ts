@@ -88,7 +88,7 @@ export async function queueReply(
         body: input.body,
         from_phone: input.fromPhone,
         to_phone: contact.phone,
-        status: "queued",
+        status: "pending",
         sent_by: input.userId,
         idempotency_key: input.idempotencyKey,
       })

@@ -45,16 +45,6 @@ export async function conversationHistory(
   return rows.reverse();
 }
 
-export async function hasInbound(db: Database, conversationId: number): Promise<boolean> {
-  const row = await db
-    .selectFrom("messages")
-    .select(sql<number>`1`.as("one"))
-    .where("conversation_id", "=", conversationId)
-    .where("direction", "=", "in")
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 /** Conversations waiting on an answer longer than `minutes` (one volunteer's, or everyone's). */
 export async function staleConversations(
   db: Database,

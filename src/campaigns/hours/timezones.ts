@@ -2,7 +2,7 @@ import { areaCodeZones } from "./area-codes.ts";
 import { zipZones } from "./zips.ts";
 
 /**
- * A contact's candidate time zones (SPEC §9.4): the `timezone` column if it names a real
+ * A contact's candidate time zones (docs/user-guide.md, "Where a contact's clock comes from"): the `timezone` column if it names a real
  * zone, else the ZIP, else the phone's area code, else unknown. Several candidates mean the
  * contact could be on any of those clocks; the window must be open on all of them.
  */

@@ -5,7 +5,7 @@ import { ALL_US_ZONES } from "./timezones.ts";
  * daylight-saving rules, which Intl knows (Arizona, Hawaii and Puerto Rico keep none; Indiana
  * does). No DST arithmetic here: every local time comes from Intl. A contact with several
  * candidate zones is texted only when all of them are open; an empty candidate list (a
- * contact never placed) counts as unknown, i.e. every US zone (SPEC §9.4).
+ * contact never placed) counts as unknown, i.e. every US zone (docs/user-guide.md, "Texting hours").
  */
 export interface TextingWindow {
   /** First open hour, 0–23. */

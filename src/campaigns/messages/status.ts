@@ -3,35 +3,46 @@ import type { Database } from "../../db/database.ts";
 import type { MessageStatus } from "../../db/schema.ts";
 
 /**
- * A message's status only moves forward: queued/accepted → sending → sent →
- * delivered | undelivered | failed → read. Callbacks arrive out of order; a late `sent`
- * never overwrites `delivered`.
+ * An outgoing text's states, in the only order they may take:
+ *
+ *   pending → submitting → queued | accepted → sending → sent → delivered | undelivered | failed → read
+ *
+ * pending and submitting are ours (stored; a request to Twilio may be under way) and carry no
+ * sid. From queued on, every status is what Twilio said, through the create's answer or a status
+ * callback. Callbacks arrive out of order, so a status is applied only when it ranks above the
+ * row's: a late `sent` never overwrites `delivered`. `failed` is also ours, for a text Twilio
+ * refused outright or that ran out of attempts.
  */
 export const STATUS_RANK: Record<MessageStatus, number> = {
-  queued: 0,
-  accepted: 0,
-  sending: 1,
-  sent: 2,
-  delivered: 3,
-  undelivered: 3,
-  failed: 3,
-  read: 4,
+  pending: 0,
+  submitting: 0,
   received: 0,
+  queued: 1,
+  accepted: 1,
+  sending: 2,
+  sent: 3,
+  delivered: 4,
+  undelivered: 4,
+  failed: 4,
+  read: 5,
 };
 
-export function isMessageStatus(value: string): value is MessageStatus {
-  return Object.hasOwn(STATUS_RANK, value);
+/** A status Twilio reports for a text we sent (never one of ours). */
+export type ProviderStatus = Exclude<MessageStatus, "pending" | "submitting" | "received">;
+
+export function isProviderStatus(value: string): value is ProviderStatus {
+  return Object.hasOwn(STATUS_RANK, value) && value !== "pending" && value !== "submitting" && value !== "received";
 }
 
 const rankSql = sql<number>`CASE status
-  WHEN 'sending' THEN 1 WHEN 'sent' THEN 2
-  WHEN 'delivered' THEN 3 WHEN 'undelivered' THEN 3 WHEN 'failed' THEN 3
-  WHEN 'read' THEN 4 ELSE 0 END`;
+  WHEN 'queued' THEN 1 WHEN 'accepted' THEN 1 WHEN 'sending' THEN 2 WHEN 'sent' THEN 3
+  WHEN 'delivered' THEN 4 WHEN 'undelivered' THEN 4 WHEN 'failed' THEN 4
+  WHEN 'read' THEN 5 ELSE 0 END`;
 
 /** Applies a status callback; returns the updated row's id, or undefined when it was stale or unknown. */
 export async function advanceMessageStatus(
   db: Database,
-  input: { sid: string; status: MessageStatus; errorCode: number | null },
+  input: { sid: string; status: ProviderStatus; errorCode: number | null },
 ): Promise<{ id: number; conversationId: number | null; status: MessageStatus } | undefined> {
   return db
     .updateTable("messages")

@@ -3,7 +3,7 @@
  * Pure: the caller decides what to do with it (and knows whether the number is opted out).
  *
  * Three tiers, from certain to careful:
- * 1. Keywords as the whole message (SPEC §4): any case, with whitespace, punctuation or emoji
+ * 1. Keywords as the whole message (docs/user-guide.md, "What counts as an opt-out"): any case, with whitespace, punctuation or emoji
  *    around them, "OPT OUT"/"opt-out" as OPTOUT, and with politeness around an opt-out keyword
  *    ("STOP please", "please stop", "stop stop stop").
  * 2. A keyword or a plain request as a whole clause at the start or the end of a message

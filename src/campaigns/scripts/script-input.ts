@@ -112,7 +112,7 @@ export function hasOptOutLanguage(openingMessage: string): boolean {
 }
 
 /**
- * Warnings for the script modal; none of them refuses the script (SPEC §6).
+ * Warnings for the script modal; none of them refuses the script (docs/user-guide.md, "The preview").
  * `renderedSample` is the opening message rendered for a sample contact; the opt-out check
  * reads the template itself so it does not depend on the sample's values.
  */

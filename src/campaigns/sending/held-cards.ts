@@ -11,9 +11,10 @@ const MAX_AGE_MS = 30 * 60 * 1000;
 
 /**
  * What this instance remembers of the cards it handed out, so that pressing Send needs no read
- * before its one guarded statement. Only a hint: the statement itself checks that the contact
- * is still held by this volunteer under this hold and that the campaign is unchanged since
- * (state and updated_at), and anything else goes down the reading path. A press that reaches
+ * before its one guarded statement. Only a hint: the statement (send-opening.ts) checks that the
+ * contact is still held by this volunteer under this hold (held_at) and that the campaign is
+ * still active with the title, opening message and hours the card was rendered from; when it
+ * matches nothing, press-send.ts reads the rows and decides. A press that reaches
  * another instance simply finds nothing here. Bounded: a volunteer holds one contact, so the
  * map holds about one card per volunteer on shift; the oldest go first past MAX_CARDS.
  */

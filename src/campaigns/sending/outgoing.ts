@@ -1,7 +1,7 @@
 import type { Message } from "../../db/schema.ts";
 
 /**
- * A stored outgoing text in the hands of whoever sends it: status 'sending', this attempt
+ * A stored outgoing text in the hands of whoever sends it: status 'submitting', this attempt
  * already counted. The Send statement returns it that way, so the text leaves without a read.
  */
 export type OutgoingText = Pick<
@@ -14,7 +14,7 @@ export type OutgoingText = Pick<
  * thread or on the sending thread). The caller never waits on the provider.
  */
 export interface Deliveries {
-  /** Starts delivering a stored message: `claimed` when the caller already holds it in 'sending'. */
+  /** Starts delivering a stored message: `claimed` when the caller already holds it in 'submitting'. */
   deliver(messageId: number, claimed?: OutgoingText): unknown;
   /** Delivers every message left waiting or mid-send for longer than `olderThanSeconds`. */
   sweep(olderThanSeconds?: number): Promise<number>;

@@ -14,7 +14,7 @@ import type { OutgoingText } from "./outgoing.ts";
  *    everything the body was rendered from (title, opening, hours). When it matches nothing,
  *    nothing else runs and the caller asks whyNotSent (send-refusal.ts) what changed.
  *    Its row lock serializes concurrent presses of the same card.
- *  - `conv` opens (or touches) the conversation, `msg` stores the opening in status 'sending'
+ *  - `conv` opens (or touches) the conversation, `msg` stores the opening in status 'submitting'
  *    with its first attempt counted: the caller hands it straight to the sender. The unique
  *    index messages_one_opening is the backstop for "at most one opening per contact".
  *  - the claim CTEs (assignment.ts) hand the volunteer their next contact with SKIP LOCKED,
@@ -24,7 +24,7 @@ import type { OutgoingText } from "./outgoing.ts";
  * the same, and that row update cost every Send a write.
  */
 const SEND_OPENING = {
-  name: "send_opening_v5",
+  name: "send_opening_v6",
   text: `
     WITH c AS (
       UPDATE contacts SET status = 'sent'
@@ -43,7 +43,7 @@ const SEND_OPENING = {
     ), msg AS (
       INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone,
                             status, sent_by, attempts)
-      SELECT conv.campaign_id, conv.contact_id, conv.id, 'out', 'opening', $8, $9, c.phone, 'sending', $2, 1
+      SELECT conv.campaign_id, conv.contact_id, conv.id, 'out', 'opening', $8, $9, c.phone, 'submitting', $2, 1
       FROM conv JOIN c ON c.id = conv.contact_id
       ON CONFLICT (campaign_id, contact_id) WHERE kind = 'opening' DO NOTHING
       RETURNING id, conversation_id, created_at

@@ -1,9 +1,8 @@
-/** Slack's limits (REFERENCE.md) that builders must respect. */
+/** Slack's Block Kit limits that builders must respect (Slack refuses the whole message past them). */
 export const MAX_MESSAGE_BLOCKS = 50;
 export const MAX_VIEW_BLOCKS = 100;
 export const MAX_SECTION_TEXT = 3000;
 export const MAX_BUTTON_TEXT = 75;
-export const MAX_BUTTON_VALUE = 2000;
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeText(text: string): string {
