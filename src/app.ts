@@ -10,18 +10,18 @@ import { registerListeners } from "./slack/listeners.ts";
 import { createSmsProvider } from "./sms/provider.ts";
 import { HeldCards } from "./campaigns/sending/held-cards.ts";
 import { DeliveryQueue } from "./sms/delivery-queue.ts";
-import { SendThread } from "./sms/send-thread.ts";
+import { SendingWorker } from "./sms/sending-worker.ts";
 import { runJobOnce, startJobs } from "./jobs/scheduler.ts";
 import { appJobs } from "./schedule.ts";
 import type { Deliveries } from "./campaigns/sending/outgoing.ts";
 import type { SlackDeps } from "./slack/deps.ts";
 import type { InboundDeps } from "./relay/inbound.ts";
 import type { Outbox } from "./outbox/outbox.ts";
-import { startOutbox } from "./outbox/threads.ts";
+import { startOutbox } from "./outbox/start.ts";
 import { twilioWebhook } from "./sms/webhooks.ts";
 import { twilioHandlers } from "./relay/twilio-handlers.ts";
 import { InboundQueue } from "./relay/inbound-queue.ts";
-import { BackgroundThread } from "./background/background.ts";
+import { BackgroundWorker } from "./background/background-worker.ts";
 
 export interface TextbankOptions {
   settings: Settings;
@@ -35,15 +35,15 @@ export interface TextbankOptions {
   outboxIntervalMs?: number;
   /**
    * Where inbound texts are matched and the outbox posts: "inline" on this event loop, or
-   * "thread", a worker thread of their own (PostgreSQL only: PGlite lives in this thread), so
+   * "worker", a worker thread of their own (PostgreSQL only: PGlite lives in this thread), so
    * a burst of replies never delays the answers to Twilio and Slack. Default "inline".
    */
-  background?: "inline" | "thread";
+  background?: "inline" | "worker";
   /**
-   * Where texts are handed to Twilio: "inline" on this event loop, or "thread", a worker thread
-   * of their own (PostgreSQL with Twilio only; see sms/send-thread.ts). Default "inline".
+   * Where texts are handed to Twilio: "inline" on this event loop, or "worker", a worker thread
+   * of their own (PostgreSQL with Twilio only; see sms/sending-worker.ts). Default "inline".
    */
-  sending?: "inline" | "thread";
+  sending?: "inline" | "worker";
 }
 
 export interface Textbank {
@@ -97,10 +97,10 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const sms = createSmsProvider(settings);
   const instanceId = options.instanceId ?? randomBytes(4).toString("hex");
 
-  // Replies and the outbox: on a background thread (PostgreSQL), or here.
+  // Replies and the outbox: on a background worker (PostgreSQL), or here.
   const thread =
-    options.background === "thread" && database.kind === "postgres" && database.url
-      ? await BackgroundThread.start({
+    options.background === "worker" && database.kind === "postgres" && database.url
+      ? await BackgroundWorker.start({
           settings,
           databaseUrl: database.url,
           instanceId,
@@ -119,11 +119,15 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
       });
   const outboxKick = thread ?? outbox!;
 
-  // Texts to Twilio: on a sending thread (PostgreSQL with Twilio), or here.
+  // Texts to Twilio: on a sending worker (PostgreSQL with Twilio), or here.
   const inlineDeliveries = new DeliveryQueue({ db, sms, logger });
   const deliveries: Deliveries =
-    options.sending === "thread" && database.kind === "postgres" && database.url && sms.name === "twilio"
-      ? new SendThread({ settings, databaseUrl: database.url, logLevel: logger.getLevel() }, inlineDeliveries, logger)
+    options.sending === "worker" && database.kind === "postgres" && database.url && sms.name === "twilio"
+      ? new SendingWorker(
+          { settings, databaseUrl: database.url, logLevel: logger.getLevel() },
+          inlineDeliveries,
+          logger,
+        )
       : inlineDeliveries;
 
   const inboundDeps: InboundDeps = {
@@ -196,8 +200,8 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const started = (await app.start(settings.PORT)) as unknown;
   const port = mode === "http" ? ((started as Server).address() as AddressInfo).port : settings.PORT;
   const threads = [
-    thread ? ", replies and the outbox on a background thread" : "",
-    deliveries instanceof SendThread ? ", texts to Twilio on a sending thread" : "",
+    thread ? ", replies and the outbox on a background worker" : "",
+    deliveries instanceof SendingWorker ? ", texts to Twilio on a sending worker" : "",
   ].join("");
   logger.info(
     `Textbank listening on port ${port} (${mode} mode, ${database.kind} database, ${sms.name} SMS${threads})`,

@@ -31,8 +31,8 @@ try {
     settings,
     database,
     logger,
-    background: database.kind === "postgres" ? "thread" : "inline",
-    sending: database.kind === "postgres" ? "thread" : "inline",
+    background: database.kind === "postgres" ? "worker" : "inline",
+    sending: database.kind === "postgres" ? "worker" : "inline",
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,6 +1,6 @@
 import type { Settings } from "../settings.ts";
 
-/** What the main thread hands the background thread when it starts it. */
+/** What the main thread hands the background worker when it starts it. */
 export interface BackgroundData {
   settings: Settings;
   /** The database the main thread opened (which may not be settings.DATABASE_URL in tests). */

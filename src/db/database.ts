@@ -13,7 +13,7 @@ export type Database = Kysely<DB>;
 export interface DatabaseHandle {
   db: Database;
   kind: "postgres" | "pglite";
-  /** The PostgreSQL connection string it was opened with (for the background thread's own pool). */
+  /** The PostgreSQL connection string it was opened with (for the background worker's own pool). */
   url?: string;
   /** The pg pool, for what Kysely does not wrap (COPY, LISTEN). */
   pool: pg.Pool;

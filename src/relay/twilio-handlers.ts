@@ -8,7 +8,7 @@ import { storeInbound } from "./inbound.ts";
 
 export interface TwilioHandlerDeps {
   db: Database;
-  /** Stored inbound texts to match and post, right after the answer (here or on the background thread). */
+  /** Stored inbound texts to match and post, right after the answer (here or on the background worker). */
   inbound: { push(messageId: number): void };
   outbox: { kick(): void };
 }

@@ -47,7 +47,7 @@ export class TwilioProvider implements SmsProvider {
   ) {}
 
   /**
-   * twilio-node is loaded at the first text, not at start-up: the background thread sends only
+   * twilio-node is loaded at the first text, not at start-up: the background worker sends only
    * the odd HELP answer, and loading the library there cost its share of resident memory.
    */
   private client(): Promise<twilio.Twilio> {

@@ -12,9 +12,9 @@ const VOL = "UVOLREPLY";
 
 /**
  * Every point, with replies matched and the outbox posting on the app's own event loop
- * ("inline", both databases) and, on PostgreSQL, on the background thread as `npm start` runs it.
+ * ("inline", both databases) and, on PostgreSQL, on the background worker as `npm start` runs it.
  */
-function repliesSuite(background: "inline" | "thread") {
+function repliesSuite(background: "inline" | "worker") {
   return () => {
     let h: Harness;
     let contacts: string[];
@@ -362,4 +362,4 @@ function repliesSuite(background: "inline" | "thread") {
 }
 
 describe("replies: Twilio in, one thread per conversation, replies out", repliesSuite("inline"));
-describe.runIf(onPostgres)("replies with matching and the outbox on the background thread", repliesSuite("thread"));
+describe.runIf(onPostgres)("replies with matching and the outbox on the background worker", repliesSuite("worker"));

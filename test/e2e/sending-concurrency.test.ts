@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
 import type { Textbank } from "../../src/app.ts";
 import type { Worker } from "node:worker_threads";
-import { SendThread } from "../../src/sms/send-thread.ts";
+import { SendingWorker } from "../../src/sms/sending-worker.ts";
 import { buttonsOf, press, pressAndWait, startShift } from "../support/cards.ts";
 import { Harness } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
@@ -81,7 +81,7 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
     for (const phone of ps) expect(h.twilio.messagesTo(phone)).toHaveLength(1);
   });
 
-  it("texts leave from the sending thread; when it dies mid-text, the sweep finds the text at Twilio and never sends it twice", async () => {
+  it("texts leave from the sending worker; when it dies mid-text, the sweep finds the text at Twilio and never sends it twice", async () => {
     const [a, b] = phones(2, 2025555000);
     await seedCampaign(h.db, {
       slug: "crash",
@@ -91,8 +91,8 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
       ],
     });
     const first = await startShift(h, "UCRASH", "crash");
-    const deliveries = h.app.deliveries as SendThread;
-    expect(deliveries).toBeInstanceOf(SendThread);
+    const deliveries = h.app.deliveries as SendingWorker;
+    expect(deliveries).toBeInstanceOf(SendingWorker);
     const attemptsBefore = h.twilio.attempts;
     // Twilio takes its time: it answers only after the thread is dead, with the request open
     // (a fixed delay could run out first on a loaded machine, and the text be recorded as sent).

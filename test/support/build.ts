@@ -7,7 +7,7 @@ export const MAIN_ENTRY = "dist/src/main.js";
 /**
  * The Node flags `npm start` passes (package.json "start" says the same): a young generation
  * of 4 MB semi-spaces instead of 16 keeps a million-row upload's garbage from swelling the
- * heap (peak RSS 292 MB against 308 MB with 8 MB, now that the background thread takes its
+ * heap (peak RSS 292 MB against 308 MB with 8 MB, now that the background worker takes its
  * ~30 MB), within the noise of Send throughput (378 vs 406 sends/s, one run each).
  */
 export const MAIN_NODE_FLAGS = ["--max-semi-space-size=4"];

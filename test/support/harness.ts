@@ -18,8 +18,8 @@ export interface HarnessOptions {
   env?: Record<string, string | undefined>;
   /** Leave Twilio credentials out: the SMS provider is then the sandbox. */
   sandbox?: boolean;
-  /** Where replies are matched and the outbox posts (see TextbankOptions); "thread" needs PostgreSQL. */
-  background?: "inline" | "thread";
+  /** Where replies are matched and the outbox posts (see TextbankOptions); "worker" needs PostgreSQL. */
+  background?: "inline" | "worker";
 }
 
 export interface SignedResponse {
@@ -39,9 +39,9 @@ export class Harness {
   settings!: Settings;
   testDb!: TestDatabase & { handle: DatabaseHandle };
   private extraApps: Textbank[] = [];
-  /** Set to move the app's clock; texting-hours checks read it (not the background thread's). */
+  /** Set to move the app's clock; texting-hours checks read it (not the background worker's). */
   clock: Date | undefined;
-  background: "inline" | "thread" = "inline";
+  background: "inline" | "worker" = "inline";
 
   get db() {
     return this.testDb.handle.db;
@@ -95,8 +95,8 @@ export class Harness {
       jobs: false,
       outboxIntervalMs: 50,
       background: this.background,
-      // On PostgreSQL texts go to Twilio from the sending thread, as npm start runs them.
-      sending: handle.kind === "postgres" ? "thread" : "inline",
+      // On PostgreSQL texts go to Twilio from the sending worker, as npm start runs them.
+      sending: handle.kind === "postgres" ? "worker" : "inline",
     });
     if (database !== this.testDb.handle) this.extraApps.push(app);
     return app;
@@ -121,7 +121,7 @@ export class Harness {
     );
     if (this.app.outbox) await this.app.outbox.drain(timeoutMs);
     else {
-      // The outbox runs on the background thread: wait until nothing is pending in the database.
+      // The outbox runs on the background worker: wait until nothing is pending in the database.
       await waitFor(
         async () => {
           const row = await this.db

@@ -11,7 +11,7 @@ export type OutgoingText = Pick<
 
 /**
  * Where stored texts go to be sent, off the request path (the SMS layer implements it, on this
- * thread or on the sending thread). The caller never waits on the provider.
+ * thread or on the sending worker). The caller never waits on the provider.
  */
 export interface Deliveries {
   /** Starts delivering a stored message: `claimed` when the caller already holds it in 'submitting'. */

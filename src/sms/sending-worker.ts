@@ -5,16 +5,16 @@ import type { Settings } from "../settings.ts";
 import type { Deliveries, OutgoingText } from "../campaigns/sending/outgoing.ts";
 import type { DeliveryQueue } from "./delivery-queue.ts";
 
-export interface SendThreadData {
+export interface SendingWorkerData {
   settings: Settings;
   databaseUrl: string;
   logLevel: string;
 }
 
-export type ToSendThread =
+export type ToSendingWorker =
   { type: "deliver"; messageId: number; claimed?: OutgoingText } | { type: "idle"; token: number } | { type: "stop" };
 
-export type FromSendThread = { type: "idle"; token: number } | { type: "failed"; message: string };
+export type FromSendingWorker = { type: "idle"; token: number } | { type: "failed"; message: string };
 
 /** Enough young generation that a burst of Twilio answers is collected without promotion. */
 const YOUNG_GENERATION_MB = 16;
@@ -31,7 +31,7 @@ const YOUNG_GENERATION_MB = 16;
  * sid, and the sweep (which runs here, on `inline`) asks Twilio for it before any retry, so it
  * is never sent twice. The thread is started again at the next text.
  */
-export class SendThread implements Deliveries {
+export class SendingWorker implements Deliveries {
   private worker: Worker | undefined;
   private stopping = false;
   /** After the thread died, texts are delivered here for a while rather than starting it in a loop. */
@@ -40,7 +40,7 @@ export class SendThread implements Deliveries {
   private readonly waiting = new Map<number, () => void>();
 
   constructor(
-    private readonly data: SendThreadData,
+    private readonly data: SendingWorkerData,
     /** On this thread: the sweep, and anything handed over once stopping. */
     private readonly inline: DeliveryQueue,
     private readonly logger: Logger,
@@ -75,7 +75,7 @@ export class SendThread implements Deliveries {
     const worker = this.worker;
     if (worker) {
       const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-      worker.postMessage({ type: "stop" } satisfies ToSendThread);
+      worker.postMessage({ type: "stop" } satisfies ToSendingWorker);
       const timer = setTimeout(() => void worker.terminate(), 20_000);
       await exited;
       clearTimeout(timer);
@@ -83,27 +83,27 @@ export class SendThread implements Deliveries {
     await this.inline.stop();
   }
 
-  private post(message: ToSendThread): void {
+  private post(message: ToSendingWorker): void {
     (this.worker ?? this.spawn()).postMessage(message);
   }
 
   private spawn(): Worker {
-    const worker = startWorker(new URL("./send-worker.ts", import.meta.url), {
+    const worker = startWorker(new URL("./sending-worker-main.ts", import.meta.url), {
       workerData: this.data,
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     this.worker = worker;
-    worker.on("message", (message: FromSendThread) => {
+    worker.on("message", (message: FromSendingWorker) => {
       if (message.type === "idle") {
         this.waiting.get(message.token)?.();
         this.waiting.delete(message.token);
       } else if (message.type === "failed") {
         this.logger.error(
-          `the sending thread could not start: ${message.message}; texts handed to it wait for the sweep`,
+          `the sending worker could not start: ${message.message}; texts handed to it wait for the sweep`,
         );
       }
     });
-    worker.on("error", (error) => this.logger.error("the sending thread failed", error));
+    worker.on("error", (error) => this.logger.error("the sending worker failed", error));
     worker.on("exit", (code) => {
       if (this.worker === worker) this.worker = undefined;
       // Nobody is left to answer: whoever waits for it to be idle is told it is.
@@ -112,7 +112,7 @@ export class SendThread implements Deliveries {
       if (this.stopping) return;
       this.inlineUntil = Date.now() + 5000;
       this.logger.error(
-        `the sending thread exited (${code}); texts go out from the main thread for 5 s, then it is started again; the sweep resends what it held`,
+        `the sending worker exited (${code}); texts go out from the main thread for 5 s, then it is started again; the sweep resends what it held`,
       );
     });
     return worker;

@@ -4,13 +4,13 @@ import { openDatabase, type DatabaseHandle } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
 import { DeliveryQueue } from "./delivery-queue.ts";
 import { createSmsProvider } from "./provider.ts";
-import type { FromSendThread, SendThreadData, ToSendThread } from "./send-thread.ts";
+import type { FromSendingWorker, SendingWorkerData, ToSendingWorker } from "./sending-worker.ts";
 
-// The sending thread (send-thread.ts): delivers the texts the main thread stored, through the
+// The sending worker (sending-worker.ts): delivers the texts the main thread stored, through the
 // twilio client, and writes their sids, on its own event loop and database connections.
 const port = parentPort!;
-const data = workerData as SendThreadData;
-const send = (message: FromSendThread) => port.postMessage(message);
+const data = workerData as SendingWorkerData;
+const send = (message: FromSendingWorker) => port.postMessage(message);
 
 // Listening from the first moment: texts handed over while the database opens wait for it.
 const started: Promise<{ database: DatabaseHandle; deliveries: DeliveryQueue }> = (async () => {
@@ -25,7 +25,7 @@ started.catch((error: unknown) => {
   port.close();
 });
 
-port.on("message", (message: ToSendThread) => {
+port.on("message", (message: ToSendingWorker) => {
   void started.then(
     async ({ database, deliveries }) => {
       if (message.type === "deliver") void deliveries.deliver(message.messageId, message.claimed);

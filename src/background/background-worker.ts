@@ -7,11 +7,11 @@ import type { BackgroundData, FromBackground, ToBackground } from "./protocol.ts
 const YOUNG_GENERATION_MB = 8;
 
 /**
- * The main thread's handle on the background thread (worker.ts): it passes on the ids of
+ * The main thread's handle on the background worker (worker.ts): it passes on the ids of
  * stored inbound texts and outbox kicks. Those are hints: the database holds the work, so a
  * thread that dies loses nothing — it is started again, and the sweep finds what it left.
  */
-export class BackgroundThread {
+export class BackgroundWorker {
   private worker: Worker | undefined;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -27,8 +27,8 @@ export class BackgroundThread {
     instanceId: string;
     outboxIntervalMs?: number;
     logger: Logger;
-  }): Promise<BackgroundThread> {
-    const thread = new BackgroundThread(
+  }): Promise<BackgroundWorker> {
+    const thread = new BackgroundWorker(
       {
         settings: options.settings,
         databaseUrl: options.databaseUrl,
@@ -71,7 +71,7 @@ export class BackgroundThread {
   private spawn(): Promise<void> {
     // A small young generation, as npm start gives the main thread (--max-semi-space-size):
     // this thread's garbage is short-lived rows and posts.
-    const worker = startWorker(new URL("./worker.ts", import.meta.url), {
+    const worker = startWorker(new URL("./background-worker-main.ts", import.meta.url), {
       workerData: this.data,
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
@@ -83,19 +83,19 @@ export class BackgroundThread {
           ready = true;
           resolve();
         } else if (message.type === "failed") {
-          reject(new Error(`the background thread could not start: ${message.message}`));
+          reject(new Error(`the background worker could not start: ${message.message}`));
         }
       });
-      worker.on("error", (error) => this.logger.error("the background thread failed", error));
+      worker.on("error", (error) => this.logger.error("the background worker failed", error));
       worker.on("exit", (code) => {
         if (this.worker === worker) this.worker = undefined;
-        if (!ready) return reject(new Error(`the background thread exited (${code}) before it was ready`));
+        if (!ready) return reject(new Error(`the background worker exited (${code}) before it was ready`));
         if (this.stopping) return;
-        this.logger.error(`the background thread exited (${code}); starting it again in 1 s`);
+        this.logger.error(`the background worker exited (${code}); starting it again in 1 s`);
         this.restartTimer = setTimeout(
           () =>
             void this.spawn().catch((error: unknown) =>
-              this.logger.error("restarting the background thread failed", error),
+              this.logger.error("restarting the background worker failed", error),
             ),
           1000,
         );

@@ -4,15 +4,15 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { LogLevel } from "@slack/bolt";
 import { openDatabase } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
-import { startOutbox } from "../outbox/threads.ts";
+import { startOutbox } from "../outbox/start.ts";
 import { DeliveryQueue } from "../sms/delivery-queue.ts";
 import { InboundQueue } from "../relay/inbound-queue.ts";
 import { createSmsProvider } from "../sms/provider.ts";
 import type { BackgroundData, FromBackground, ToBackground } from "./protocol.ts";
 
-// The background thread: matches stored inbound texts to conversations and runs the Slack
+// The background worker: matches stored inbound texts to conversations and runs the Slack
 // outbox, with its own event loop, heap and database connections, so that work never delays
-// the main thread's answers to Twilio and Slack. Started by background.ts (PostgreSQL only).
+// the main thread's answers to Twilio and Slack. Started by background-worker.ts (PostgreSQL only).
 const port = parentPort!;
 const data = workerData as BackgroundData;
 const { settings } = data;
