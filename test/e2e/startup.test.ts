@@ -40,6 +40,8 @@ describe("npm start (src/main.ts as a process)", () => {
     expect(out).not.toContain("very-secret-value");
   });
 
+  // Starting the app as a process (twice here) took 18 s beside a CPU hog: these tests get the
+  // time their waits for /healthz allow (60 s each), not the default 30 s.
   it("starts on the embedded database, migrates, answers /healthz, and keeps data across restarts", async () => {
     const port = await freePort();
     const first = runMain({ ...baseEnv(), DATA_DIR: dataDir }, port);
@@ -54,25 +56,29 @@ describe("npm start (src/main.ts as a process)", () => {
     await waitHealthy(port, Date.now());
     expect(second.output()).not.toContain("applied migrations");
     await second.stop();
-  });
+  }, 150_000);
 
-  it.runIf(onPostgres)("two instances starting together on one PostgreSQL migrate once and both serve", async () => {
-    const database = await createTestDatabase();
-    // Start from an empty database so both instances race to migrate.
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    await client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
-    const [p1, p2] = [await freePort(), await freePort()];
-    const env = { ...baseEnv(), DATABASE_URL: database.url! };
-    const a = runMain(env, p1);
-    const b = runMain(env, p2);
-    await Promise.all([waitHealthy(p1, Date.now()), waitHealthy(p2, Date.now())]);
-    const { rows } = await client.query("SELECT name FROM kysely_migration");
-    expect(rows.map((r: { name: string }) => r.name)).toEqual(Object.keys(migrations));
-    const applied = [a.output(), b.output()].filter((out) => out.includes("applied migrations"));
-    expect(applied).toHaveLength(1);
-    await Promise.all([a.stop(), b.stop()]);
-    await client.end();
-    await database.drop();
-  });
+  it.runIf(onPostgres)(
+    "two instances starting together on one PostgreSQL migrate once and both serve",
+    async () => {
+      const database = await createTestDatabase();
+      // Start from an empty database so both instances race to migrate.
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      await client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+      const [p1, p2] = [await freePort(), await freePort()];
+      const env = { ...baseEnv(), DATABASE_URL: database.url! };
+      const a = runMain(env, p1);
+      const b = runMain(env, p2);
+      await Promise.all([waitHealthy(p1, Date.now()), waitHealthy(p2, Date.now())]);
+      const { rows } = await client.query("SELECT name FROM kysely_migration");
+      expect(rows.map((r: { name: string }) => r.name)).toEqual(Object.keys(migrations));
+      const applied = [a.output(), b.output()].filter((out) => out.includes("applied migrations"));
+      expect(applied).toHaveLength(1);
+      await Promise.all([a.stop(), b.stop()]);
+      await client.end();
+      await database.drop();
+    },
+    90_000,
+  );
 });

@@ -141,7 +141,12 @@ describe("ZIP → zones", () => {
   });
 
   it("every ZIP's zones are real zones, sorted, and lookups are fast", () => {
-    const started = performance.now();
+    // CPU time rather than time on the clock, which grows with whatever else the machine runs.
+    const cpuMs = (since: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1000;
+    };
+    const started = process.cpuUsage();
     let found = 0;
     for (let n = 0; n < 100_000; n++) {
       const zones = zipZones(String(n).padStart(5, "0"));
@@ -151,10 +156,10 @@ describe("ZIP → zones", () => {
       for (const zone of zones) expect(isValidTimeZone(zone), zone).toBe(true);
     }
     expect(found).toBeGreaterThan(40_000);
-    const timed = performance.now();
+    expect(cpuMs(started)).toBeLessThan(20_000);
+    const timed = process.cpuUsage();
     for (let i = 0; i < 200_000; i++) resolveTimezones({ zip: String(10_000 + (i % 89_999)), phone: NYC_PHONE });
-    expect(performance.now() - timed).toBeLessThan(2_000);
-    expect(timed - started).toBeLessThan(20_000);
+    expect(cpuMs(timed)).toBeLessThan(2_000);
   });
 });
 
