@@ -1,5 +1,5 @@
 import type { Worker } from "node:worker_threads";
-import { startWorker } from "./start-worker.ts";
+import { startWorker } from "../start-worker.ts";
 import type { Logger } from "../logger.ts";
 import type { Settings } from "../settings.ts";
 import type { BackgroundData, FromBackground, ToBackground } from "./protocol.ts";

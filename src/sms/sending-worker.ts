@@ -1,5 +1,5 @@
 import type { Worker } from "node:worker_threads";
-import { startWorker } from "../background/start-worker.ts";
+import { startWorker } from "../start-worker.ts";
 import type { Logger } from "../logger.ts";
 import type { Settings } from "../settings.ts";
 import type { Deliveries, OutgoingText } from "../campaigns/sending/outgoing.ts";
@@ -112,7 +112,8 @@ export class SendingWorker implements Deliveries {
       if (this.stopping) return;
       this.inlineUntil = Date.now() + 5000;
       this.logger.error(
-        `the sending worker exited (${code}); texts go out from the main thread for 5 s, then it is started again; the sweep resends what it held`,
+        `the sending worker exited (${code}); texts go out from the main thread for 5 s, ` +
+          `then it is started again; the sweep resends what it held`,
       );
     });
     return worker;
