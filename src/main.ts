@@ -10,7 +10,8 @@ dotenv.config({ quiet: true });
 const parsed = parseSettings(process.env);
 if (!parsed.ok) {
   console.error(
-    `Textbank cannot start; fix these settings (environment or .env):\n${parsed.problems.map((p) => `  - ${p}`).join("\n")}`,
+    `Textbank cannot start; fix these settings (environment or .env):\n` +
+      `${parsed.problems.map((p) => `  - ${p}`).join("\n")}`,
   );
   process.exit(1);
 }

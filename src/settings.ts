@@ -6,7 +6,8 @@ const HOW_TO = {
   SLACK_BOT_TOKEN:
     "create the app from manifest.json, install it to your workspace and copy its Bot User OAuth Token (xoxb-…)",
   SLACK_APP_TOKEN:
-    "in the app's Basic Information, create an App-Level Token with the connections:write scope (xapp-…), or unset it for HTTP mode",
+    "in the app's Basic Information, create an App-Level Token with the connections:write scope (xapp-…), " +
+    "or unset it for HTTP mode",
   SLACK_SIGNING_SECRET: "copy the Signing Secret from the app's Basic Information page (HTTP mode needs it)",
   SLACK_API_URL: "give the Slack Web API base URL, like https://slack.com/api/, or unset it",
   TWILIO_ACCOUNT_SID:

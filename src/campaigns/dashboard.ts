@@ -28,8 +28,10 @@ export async function campaignSummaries(
     SELECT k.id, k.slug, k.title, k.state,
       (SELECT count(*)::int FROM contacts c WHERE c.campaign_id = k.id) AS contacts,
       (SELECT count(*)::int FROM messages m WHERE m.campaign_id = k.id AND m.kind = 'opening') AS sent,
-      (SELECT count(*)::int FROM conversations v WHERE v.campaign_id = k.id AND v.last_inbound_at IS NOT NULL) AS replied,
-      (SELECT count(*)::int FROM contacts c JOIN opt_outs o ON o.phone = c.phone WHERE c.campaign_id = k.id) AS "optOuts",
+      (SELECT count(*)::int FROM conversations v
+        WHERE v.campaign_id = k.id AND v.last_inbound_at IS NOT NULL) AS replied,
+      (SELECT count(*)::int FROM contacts c JOIN opt_outs o ON o.phone = c.phone
+        WHERE c.campaign_id = k.id) AS "optOuts",
       (SELECT count(*)::int FROM conversations v WHERE v.campaign_id = k.id AND v.waiting_since IS NOT NULL) AS waiting
     FROM campaigns k WHERE k.state <> 'archived'
     ORDER BY CASE k.state WHEN 'active' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END, k.created_at DESC

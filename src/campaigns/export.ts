@@ -100,7 +100,8 @@ export async function exportContacts(db: Database, campaignId: number, path: str
              coalesce(o.sent_by, v.volunteer_id) AS volunteer, o.status, o.error_code, o.created_at AS sent_at,
              CASE WHEN o.status IN ('delivered', 'read') THEN o.updated_at END AS delivered_at,
              (SELECT count(*)::int FROM messages r WHERE r.conversation_id = v.id AND r.direction = 'in') AS replies,
-             (SELECT r.body FROM messages r WHERE r.conversation_id = v.id AND r.direction = 'in' ORDER BY r.id DESC LIMIT 1) AS last_reply,
+             (SELECT r.body FROM messages r WHERE r.conversation_id = v.id AND r.direction = 'in'
+               ORDER BY r.id DESC LIMIT 1) AS last_reply,
              v.current_tag AS outcome,
              EXISTS (SELECT 1 FROM opt_outs x WHERE x.phone = c.phone) AS opted_out
       FROM contacts c

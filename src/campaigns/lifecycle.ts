@@ -26,7 +26,9 @@ export async function launchProblems(db: Database, campaign: Campaign): Promise<
       const unknown = unknownFieldsIn(parsed.template, availableFields(campaign));
       if (unknown.length) {
         problems.push(
-          `its opening message names ${unknown.map((u) => `\`{${u.raw}}\``).join(", ")}, which no uploaded column provides: upload a file with that column, or change \`/campaign script ${campaign.slug}\``,
+          `its opening message names ${unknown.map((u) => `\`{${u.raw}}\``).join(", ")}, ` +
+            `which no uploaded column provides: upload a file with that column, ` +
+            `or change \`/campaign script ${campaign.slug}\``,
         );
       }
     }

@@ -108,10 +108,10 @@ export async function closeShift(
     SELECT count(*) FILTER (WHERE kind = 'opening')::int AS sent,
            count(*) FILTER (WHERE direction = 'in')::int AS replies,
            (SELECT count(*)::int FROM opt_out_events e JOIN contacts c ON c.phone = e.phone
-              WHERE c.campaign_id = ${shift.campaign_id} AND e.action = 'out' AND e.created_at >= ${shift.starts_at} AND e.created_at < ${shift.ends_at}) AS opt_outs
-    FROM messages WHERE campaign_id = ${shift.campaign_id} AND created_at >= ${shift.starts_at} AND created_at < ${shift.ends_at}`.execute(
-    db,
-  );
+              WHERE c.campaign_id = ${shift.campaign_id} AND e.action = 'out'
+                AND e.created_at >= ${shift.starts_at} AND e.created_at < ${shift.ends_at}) AS opt_outs
+    FROM messages WHERE campaign_id = ${shift.campaign_id}
+      AND created_at >= ${shift.starts_at} AND created_at < ${shift.ends_at}`.execute(db);
   const top = await db
     .selectFrom("messages")
     .select(["sent_by as userId", (eb) => eb.fn.countAll<number>().as("sent")])

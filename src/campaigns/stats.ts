@@ -47,9 +47,8 @@ export async function campaignStats(db: Database, campaignId: number): Promise<C
       FROM conversations WHERE campaign_id = ${campaignId}`.execute(db),
     sql<{ tag: string; count: number }>`
       SELECT current_tag AS tag, count(*)::int AS count FROM conversations
-      WHERE campaign_id = ${campaignId} AND current_tag IS NOT NULL GROUP BY current_tag ORDER BY count DESC, tag`.execute(
-      db,
-    ),
+      WHERE campaign_id = ${campaignId} AND current_tag IS NOT NULL
+      GROUP BY current_tag ORDER BY count DESC, tag`.execute(db),
     sql<{ user_id: string; sent: number }>`
       SELECT sent_by AS user_id, count(*)::int AS sent FROM messages
       WHERE campaign_id = ${campaignId} AND kind = 'opening' AND sent_by IS NOT NULL GROUP BY sent_by`.execute(db),

@@ -109,7 +109,8 @@ const CLAIM_DUE = `
         AND (o.locked_until IS NULL OR o.locked_until < now())
         AND NOT (o.channel = ANY($1::text[]))
         AND NOT (o.method = ANY($2::text[]))
-        AND NOT EXISTS (SELECT 1 FROM slack_outbox p WHERE p.channel = o.channel AND p.state = 'pending' AND p.id < o.id)
+        AND NOT EXISTS (SELECT 1 FROM slack_outbox p
+                        WHERE p.channel = o.channel AND p.state = 'pending' AND p.id < o.id)
         AND NOT EXISTS (
           SELECT 1 FROM slack_outbox d WHERE d.state = 'pending'
             AND d.dedupe_key = coalesce(o.payload #>> '{${META},after}', o.payload #>> '{thread_ts,fromOutbox}'))
@@ -127,7 +128,8 @@ const MARK_POSTED = `
       WHERE id = $1
       RETURNING id, channel)
     UPDATE slack_outbox n SET next_attempt_at = greatest(n.next_attempt_at, now() + make_interval(secs => $4::float8))
-    WHERE n.id = (SELECT min(q.id) FROM slack_outbox q, posted WHERE q.channel = posted.channel AND q.state = 'pending' AND q.id > posted.id)`;
+    WHERE n.id = (SELECT min(q.id) FROM slack_outbox q, posted
+                  WHERE q.channel = posted.channel AND q.state = 'pending' AND q.id > posted.id)`;
 
 export interface OutboxOptions {
   db: Db;
@@ -313,7 +315,8 @@ export class Outbox {
       } else {
         // The parent failed for good (or was never queued): a reply outside its thread beats a lost one.
         this.logger.warn(
-          `${this.name}: ${item.dedupe_key} posted outside a thread: its parent ${thread.fromOutbox} is ${parent?.state ?? "missing"}`,
+          `${this.name}: ${item.dedupe_key} posted outside a thread: ` +
+            `its parent ${thread.fromOutbox} is ${parent?.state ?? "missing"}`,
         );
         delete payload.thread_ts;
       }

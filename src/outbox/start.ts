@@ -22,7 +22,10 @@ export async function rememberThread(
     .execute();
 }
 
-/** Starts the app's outbox poster (on the main or the background worker), which remembers each thread once its parent is posted. */
+/**
+ * Starts the app's outbox poster (on the main or the background worker), which remembers each thread once its
+ * parent is posted.
+ */
 export function startOutbox(options: OutboxOptions): Outbox {
   const outbox = new Outbox(options);
   outbox.onPosted("conv-parent:", (item, posted) => rememberThread(options.db, item.dedupeKey, posted));

@@ -48,7 +48,8 @@ export function twilioHandlers(deps: TwilioHandlerDeps): TwilioWebhookHandlers {
 async function reportFailure(deps: TwilioHandlerDeps, messageId: number, errorCode: number | null): Promise<void> {
   const target = await whereToReport(deps.db, messageId);
   if (!target) return;
-  const text = `:warning: The text to ${maskPhone(target.toPhone)} was not delivered: ${explainDeliveryError(errorCode)}.`;
+  const text =
+    `:warning: The text to ${maskPhone(target.toPhone)} was not delivered: ` + `${explainDeliveryError(errorCode)}.`;
   await enqueuePost(deps.db, {
     dedupeKey: `failed:${messageId}`,
     channel: target.channel,

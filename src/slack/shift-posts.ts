@@ -19,7 +19,9 @@ export async function postKickoffs(services: SlackDeps): Promise<number> {
         type: "section",
         text: {
           type: "mrkdwn",
-          text: `:rocket: *${escapeText(campaign.title)}* texting shift starts now, for ${minutes} minutes. Press *Join shift* and your first contact appears in your DM with Textbank.`,
+          text:
+            `:rocket: *${escapeText(campaign.title)}* texting shift starts now, for ${minutes} minutes. ` +
+            `Press *Join shift* and your first contact appears in your DM with Textbank.`,
         },
       },
       {
@@ -53,7 +55,8 @@ export async function postRecaps(services: SlackDeps): Promise<number> {
     const recap = await closeShift(services.db, shift);
     const top = recap.top.map((t, i) => `${i + 1}. <@${t.userId}> — ${t.sent}`).join("\n");
     const text =
-      `:checkered_flag: *${escapeText(campaign.title)}* shift is over: ${recap.sent} texts sent, ${recap.replies} replies, ${recap.optOuts} opt-outs.` +
+      `:checkered_flag: *${escapeText(campaign.title)}* shift is over: ` +
+      `${recap.sent} texts sent, ${recap.replies} replies, ${recap.optOuts} opt-outs.` +
       (top ? `\n*Top volunteers*\n${top}` : "") +
       `\nReplies keep coming to each volunteer's DM; thank you all!`;
     await enqueuePost(services.db, { dedupeKey: `recap:${shift.id}`, channel: shift.channel_id, payload: { text } });
@@ -73,7 +76,9 @@ export async function postReminders(services: SlackDeps): Promise<number> {
       dedupeKey: `reminder:${row.shiftId}:${row.volunteerId}`,
       channel: row.volunteerId,
       payload: {
-        text: `:wave: ${row.waiting} ${row.waiting === 1 ? "person is" : "people are"} still waiting for your answer from today's shift; their threads are here in your DM.`,
+        text:
+          `:wave: ${row.waiting} ${row.waiting === 1 ? "person is" : "people are"} ` +
+          `still waiting for your answer from today's shift; their threads are here in your DM.`,
       },
     });
     if (created.created) sent += 1;

@@ -30,7 +30,8 @@ export function summaryText(campaign: Pick<Campaign, "title" | "slug">, s: Impor
   const n = (value: number) => value.toLocaleString("en-US");
   const lines = [
     `*Upload to ${campaign.title}* finished: *${n(s.imported)} imported* from ${n(s.rows)} rows.`,
-    `• Duplicates: ${n(s.duplicatesInFile + s.duplicatesInCampaign)} (${n(s.duplicatesInFile)} repeated in the file, ${n(s.duplicatesInCampaign)} already in the campaign)`,
+    `• Duplicates: ${n(s.duplicatesInFile + s.duplicatesInCampaign)} ` +
+      `(${n(s.duplicatesInFile)} repeated in the file, ${n(s.duplicatesInCampaign)} already in the campaign)`,
     `• Invalid: ${n(s.invalid)}${s.invalidRows.length ? "" : ""}`,
     ...s.invalidRows.map((r) => `    row ${r.rowNumber}: ${r.reason}`),
     ...(s.invalid > s.invalidRows.length ? [`    …and ${n(s.invalid - s.invalidRows.length)} more`] : []),
@@ -76,7 +77,8 @@ export async function importSlackFile(
       return void (await update(`Slack answered ${res.status} for that file; nothing was imported. Share it again.`));
     if ((res.headers.get("content-type") ?? "").includes("text/html")) {
       return void (await update(
-        "Slack sent a web page instead of the file (a sign-in page?); nothing was imported. Check the app has files:read and share again.",
+        "Slack sent a web page instead of the file (a sign-in page?); nothing was imported. " +
+          "Check the app has files:read and share again.",
       ));
     }
     const size = file.size ?? 0;
@@ -95,7 +97,9 @@ export async function importSlackFile(
           lastPercent = percent;
           lastUpdate = Date.now();
           void update(
-            `Importing *${file.name}* into *${campaign.title}*: ${size ? `${percent}%` : `${(bytes / 1e6).toFixed(1)} MB`} read, ${rows.toLocaleString("en-US")} rows so far…`,
+            `Importing *${file.name}* into *${campaign.title}*: ` +
+              `${size ? `${percent}%` : `${(bytes / 1e6).toFixed(1)} MB`} read, ` +
+              `${rows.toLocaleString("en-US")} rows so far…`,
           );
         }
       },

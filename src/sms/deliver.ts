@@ -99,7 +99,8 @@ export async function sendClaimed(
   }
   await markFailed(db, message.id, message.contact_id, result.code, "failed");
   deps.logger.warn(
-    `message ${message.id} failed: ${explainDeliveryError(result.code)}${BAD_NUMBER_CODES.has(result.code ?? 0) ? " (bad number)" : ""}`,
+    `message ${message.id} failed: ${explainDeliveryError(result.code)}` +
+      `${BAD_NUMBER_CODES.has(result.code ?? 0) ? " (bad number)" : ""}`,
   );
   return { kind: "failed", code: result.code, explanation: explainDeliveryError(result.code) };
 }

@@ -67,7 +67,8 @@ export class CopySink {
     if (carry) this.existing.add(carry);
     this.stream = this.client.query(
       copyStreams.from(
-        "COPY contacts (campaign_id, phone, first_name, last_name, zip, timezone, tz_zones, tz_source, external_id, custom_fields, import_id, row_number) FROM STDIN",
+        "COPY contacts (campaign_id, phone, first_name, last_name, zip, timezone, tz_zones, tz_source, external_id, " +
+          "custom_fields, import_id, row_number) FROM STDIN",
       ),
     );
     // The server's answer to a bad row can come between writes: keep it for the next write.

@@ -16,8 +16,8 @@ export { normalizePhone, normalizeZip, type PhoneResult } from "./normalize.ts";
 export type { Delimiter } from "./csv-sniff.ts";
 
 /**
- * The contacts CSV (docs/user-guide.md, "The contacts CSV") as a stream of events: first the header analysis, then batches
- * of rows, each a contact or a row-level reason, then a summary. A "fatal" event refuses the
+ * The contacts CSV (docs/user-guide.md, "The contacts CSV") as a stream of events: first the header analysis,
+ * then batches of rows, each a contact or a row-level reason, then a summary. A "fatal" event refuses the
  * whole file and ends the stream; it can come after batches (a bad byte at 150 MB is only seen
  * there), so the importer must keep nothing until "done" — an upload is all-or-nothing for its good rows.
  */
@@ -223,7 +223,10 @@ export class ContactsCsvReader {
     const joined = Buffer.concat([this.tail, bytes]);
     const bad = firstInvalidUtf8(joined);
     if (bad < 0 && final) {
-      return 'The file ends in the middle of a character: it was cut short or is not UTF-8 text. Save it as "CSV UTF-8" and upload again.';
+      return (
+        "The file ends in the middle of a character: it was cut short or is not UTF-8 text. " +
+        'Save it as "CSV UTF-8" and upload again.'
+      );
     }
     const before = Buffer.from(bytes.buffer, bytes.byteOffset, Math.max(0, bad - this.tail.length));
     const row = this.rowNumber + 1 + countLines(this.carry) + countLines(before.toString("latin1"));
@@ -308,13 +311,21 @@ export function analyzeHeader(cells: string[], delimiter: Delimiter, country: Co
 
   const duplicates = [...byKey.values()].filter((names) => names.length > 1);
   if (duplicates.length) {
-    return `Some columns have the same name (names match ignoring case, spaces, "_" and "-"): ${duplicates.map(quote).join("; ")}. Rename or remove the extra columns and upload again.`;
+    return (
+      `Some columns have the same name (names match ignoring case, spaces, "_" and "-"): ` +
+      `${duplicates.map(quote).join("; ")}. ` +
+      `Rename or remove the extra columns and upload again.`
+    );
   }
   // Two aliases of one field ("Phone" and "Cell") leave no safe choice: texting a landline
   // instead of the cell phone would be a silent mistake.
   const clash = [...byKnown].find(([, names]) => names.length > 1);
   if (clash) {
-    return `Columns ${quote(clash[1])} ${clash[1].length > 2 ? "all" : "both"} mean the ${clash[0].replace("_", " ")} column: keep one (or rename the others) and upload again.`;
+    return (
+      `Columns ${quote(clash[1])} ${clash[1].length > 2 ? "all" : "both"} ` +
+      `mean the ${clash[0].replace("_", " ")} column: ` +
+      `keep one (or rename the others) and upload again.`
+    );
   }
   if (known.phone === undefined) return noPhoneColumnReason(headers, country);
   return { delimiter, headers, known: { ...known, phone: known.phone }, custom, ignored };
@@ -322,7 +333,10 @@ export function analyzeHeader(cells: string[], delimiter: Delimiter, country: Co
 
 function noPhoneColumnReason(headers: string[], country: CountryCode): string {
   if (headers.some((header) => normalizePhone(header, country).ok)) {
-    return 'The first row should hold column names, but it looks like a contact: add a header row with a "phone" column and upload again.';
+    return (
+      "The first row should hold column names, but it looks like a contact: " +
+      'add a header row with a "phone" column and upload again.'
+    );
   }
   const named = headers.filter(Boolean);
   const found = named.length
@@ -332,5 +346,9 @@ function noPhoneColumnReason(headers: string[], country: CountryCode): string {
         .join(", ")
     : "none";
   const more = named.length > 20 ? ` and ${named.length - 20} more` : "";
-  return `No phone column: the columns found are ${found}${more}. Name the column holding phone numbers one of: ${KNOWN_COLUMNS.phone.join(", ")} (case, spaces, "_" and "-" don't matter).`;
+  return (
+    `No phone column: the columns found are ${found}${more}. ` +
+    `Name the column holding phone numbers one of: ${KNOWN_COLUMNS.phone.join(", ")} ` +
+    `(case, spaces, "_" and "-" don't matter).`
+  );
 }

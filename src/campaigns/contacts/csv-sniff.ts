@@ -146,7 +146,8 @@ export function notUtf8Reason(bytes: Uint8Array, badIndex: number, byteOffset: n
   const where = `near row ${rowNear} (byte ${byteOffset + 1}${snippet ? `, "${snippet}"` : ""})`;
   const hex = `0x${bad.toString(16).toUpperCase().padStart(2, "0")}`;
   const guess = looksWindows1252
-    ? ' It looks like Windows-1252/Latin-1 (what Excel saves as plain "CSV"): in Excel choose Save As › "CSV UTF-8", or in Google Sheets download as CSV, and upload again.'
+    ? ' It looks like Windows-1252/Latin-1 (what Excel saves as plain "CSV"): in Excel choose Save As › "CSV UTF-8", ' +
+      "or in Google Sheets download as CSV, and upload again."
     : ` ${advice}`;
   return `The file is not UTF-8 text: ${where} has a byte (${hex}) that is not valid UTF-8.${guess}`;
 }

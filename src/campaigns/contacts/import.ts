@@ -263,11 +263,14 @@ async function insertBatch(
     cols.row.push(rowNumber);
   }
   const { rows: inserted } = await sql<{ status: string }>`
-    INSERT INTO contacts (campaign_id, phone, first_name, last_name, zip, timezone, tz_zones, tz_source, external_id, custom_fields, import_id, row_number, status)
-    SELECT ${campaignId}, u.phone, u.first, u.last, u.zip, u.tz, string_to_array(u.zones, ','), u.source, u.ext, u.custom::jsonb, ${importId}, u.rn,
+    INSERT INTO contacts (campaign_id, phone, first_name, last_name, zip, timezone, tz_zones, tz_source, external_id,
+                          custom_fields, import_id, row_number, status)
+    SELECT ${campaignId}, u.phone, u.first, u.last, u.zip, u.tz, string_to_array(u.zones, ','), u.source, u.ext,
+           u.custom::jsonb, ${importId}, u.rn,
            CASE WHEN EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = u.phone) THEN 'opted_out' ELSE 'pool' END
-    FROM unnest(${cols.phone}::text[], ${cols.first}::text[], ${cols.last}::text[], ${cols.zip}::text[], ${cols.tz}::text[],
-                ${cols.zones}::text[], ${cols.source}::text[], ${cols.ext}::text[], ${cols.custom}::text[], ${cols.row}::int[])
+    FROM unnest(${cols.phone}::text[], ${cols.first}::text[], ${cols.last}::text[], ${cols.zip}::text[],
+                ${cols.tz}::text[], ${cols.zones}::text[], ${cols.source}::text[], ${cols.ext}::text[],
+                ${cols.custom}::text[], ${cols.row}::int[])
          AS u(phone, first, last, zip, tz, zones, source, ext, custom, rn)
     ON CONFLICT (campaign_id, phone) DO NOTHING
     RETURNING status`.execute(tx);
@@ -278,9 +281,8 @@ async function insertBatch(
   if (conflicts > 0) {
     const existing = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM contacts
-      WHERE campaign_id = ${campaignId} AND phone = ANY(${cols.phone}::text[]) AND import_id IS DISTINCT FROM ${importId}`.execute(
-      tx,
-    );
+      WHERE campaign_id = ${campaignId} AND phone = ANY(${cols.phone}::text[])
+        AND import_id IS DISTINCT FROM ${importId}`.execute(tx);
     counts.alreadyInCampaign += Math.min(existing.rows[0]!.n, conflicts);
   }
 }

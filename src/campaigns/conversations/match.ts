@@ -50,7 +50,8 @@ export async function lockAndMatchInbound(
       ORDER BY coalesce(v.last_outbound_at, v.created_at) DESC, v.id DESC
       LIMIT 1),
     marked AS (
-      UPDATE messages SET processed_at = now(), campaign_id = match."campaignId", contact_id = match."contactId", conversation_id = match."conversationId"
+      UPDATE messages SET processed_at = now(), campaign_id = match."campaignId", contact_id = match."contactId",
+                          conversation_id = match."conversationId"
       FROM m LEFT JOIN match ON true
       WHERE messages.id = m.id
       RETURNING messages.id)

@@ -73,8 +73,8 @@ export async function handoffCandidates(db: Database, campaignId: number, except
   const rows = await sql<{ user_id: string }>`
     SELECT w.user_id FROM volunteers w
     WHERE w.campaign_id = ${campaignId} AND w.on_shift AND NOT (w.user_id = ANY(${except}::text[]))
-    ORDER BY (SELECT count(*) FROM conversations v WHERE v.campaign_id = w.campaign_id AND v.volunteer_id = w.user_id AND v.waiting_since IS NOT NULL), w.user_id`.execute(
-    db,
-  );
+    ORDER BY (SELECT count(*) FROM conversations v
+              WHERE v.campaign_id = w.campaign_id AND v.volunteer_id = w.user_id AND v.waiting_since IS NOT NULL),
+             w.user_id`.execute(db);
   return rows.rows.map((r) => r.user_id);
 }

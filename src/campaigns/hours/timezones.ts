@@ -2,9 +2,9 @@ import { areaCodeZones } from "./area-codes.ts";
 import { zipZones } from "./zips.ts";
 
 /**
- * A contact's candidate time zones (docs/user-guide.md, "Where a contact's clock comes from"): the `timezone` column if it names a real
- * zone, else the ZIP, else the phone's area code, else unknown. Several candidates mean the
- * contact could be on any of those clocks; the window must be open on all of them.
+ * A contact's candidate time zones (docs/user-guide.md, "Where a contact's clock comes from"): the `timezone`
+ * column if it names a real zone, else the ZIP, else the phone's area code, else unknown. Several
+ * candidates mean the contact could be on any of those clocks; the window must be open on all of them.
  */
 
 export type TimezoneSource = "column" | "zip" | "area_code" | "unknown";

@@ -3,9 +3,9 @@
  * Pure: the caller decides what to do with it (and knows whether the number is opted out).
  *
  * Three tiers, from certain to careful:
- * 1. Keywords as the whole message (docs/user-guide.md, "What counts as an opt-out"): any case, with whitespace, punctuation or emoji
- *    around them, "OPT OUT"/"opt-out" as OPTOUT, and with politeness around an opt-out keyword
- *    ("STOP please", "please stop", "stop stop stop").
+ * 1. Keywords as the whole message (docs/user-guide.md, "What counts as an opt-out"): any case, with whitespace,
+ *    punctuation or emoji around them, "OPT OUT"/"opt-out" as OPTOUT, and with politeness around an
+ *    opt-out keyword ("STOP please", "please stop", "stop stop stop").
  * 2. A keyword or a plain request as a whole clause at the start or the end of a message
  *    ("Who is this? Remove me", "Stop, I already voted", "Wrong number. STOP").
  * 3. Unmistakable requests as the opening or closing words of an unpunctuated message
@@ -53,17 +53,24 @@ const POLITENESS = new Set([
 /** Keywords that are unambiguous even as one clause of a longer message; END/QUIT/CANCEL are everyday words. */
 const CLAUSE_KEYWORD = String.raw`(?:stop|stop all|stopall|unsubscribe|unsub|opt ?out|revoke|stop2quit|stop2end)`;
 const BEFORE = String.raw`(?:(?:please|pls|plz|just|ok|okay|so|hey|hi|hello|no|sorry|thanks|thank you) )*`;
-const AFTER = String.raw`(?: (?:please|pls|plz|now|thanks|thank you|thx|ty|asap|immediately|already|again|anymore|any more|ever again|for good|forever))*`;
-const LIST = String.raw`(?:list|lists|texts|text list|texting list|contacts|contact list|database|mailing list|messages)`;
+const AFTER =
+  String.raw`(?: (?:please|pls|plz|now|thanks|thank you|thx|ty|asap|immediately|already|again|anymore|any more|` +
+  String.raw`ever again|for good|forever))*`;
+const LIST =
+  String.raw`(?:list|lists|texts|text list|texting list|contacts|contact list|` +
+  String.raw`database|mailing list|messages)`;
 const I_WANT = String.raw`i(?:'d like to| would like to| want to| wanna)?`;
 const WHOSE = String.raw`(?:your|ur|this|the|that|these|those|all|all your|any|every)`;
 
 /** Unmistakable requests: they may open or close a message that has no punctuation at all. */
 const STRONG_REQUESTS = [
-  String.raw`(?:stop|quit|cease) (?:texting|txting|messaging|msging|contacting|spamming|bothering|harassing) (?:me|this number|my number|my phone)`,
+  String.raw`(?:stop|quit|cease) (?:texting|txting|messaging|msging|contacting|spamming|bothering|harassing) ` +
+    String.raw`(?:me|this number|my number|my phone)`,
   String.raw`(?:stop|quit) sending (?:me )?(?:texts|messages|these texts|these messages|this stuff)`,
-  String.raw`(?:remove|delete|take|drop|scratch) (?:me|my number|this number|my name) (?:off|from|out of) ${WHOSE}(?: [a-z']+){0,2} ${LIST}`,
-  String.raw`(?:don't|dont|do not|never) (?:text|txt|message|msg|contact) (?:me|this number|my number) (?:again|anymore|any more|ever again)`,
+  String.raw`(?:remove|delete|take|drop|scratch) (?:me|my number|this number|my name) (?:off|from|out of) ` +
+    String.raw`${WHOSE}(?: [a-z']+){0,2} ${LIST}`,
+  String.raw`(?:don't|dont|do not|never) (?:text|txt|message|msg|contact) (?:me|this number|my number) ` +
+    String.raw`(?:again|anymore|any more|ever again)`,
   String.raw`lose my number`,
   String.raw`opt me out`,
   String.raw`unsubscribe me`,
@@ -77,7 +84,8 @@ const CLAUSE_REQUESTS = [
   String.raw`(?:stop|quit) (?:texting|txting|messaging|contacting)`,
   String.raw`(?:remove|delete|take) (?:me|my number|this number) off`,
   String.raw`(?:remove|delete) (?:me|my number|this number)`,
-  String.raw`(?:don't|dont|do not|never) (?:text|txt|message|msg|contact|call or text|text or call) (?:me|this number|my number)`,
+  String.raw`(?:don't|dont|do not|never) (?:text|txt|message|msg|contact|call or text|text or call) ` +
+    String.raw`(?:me|this number|my number)`,
   String.raw`${I_WANT} (?:opt ?out|unsubscribe)`,
   String.raw`no more (?:texts|texting|messages)`,
   String.raw`leave me alone`,

@@ -83,7 +83,8 @@ export function previewOpening(input: {
   const warnings = rendered ? scriptWarnings(rendered, opening) : [];
   if (length > MAX_TEXT_LENGTH) {
     warnings.push(
-      `The sample renders to ${length.toLocaleString("en-US")} characters; Twilio refuses texts over ${MAX_TEXT_LENGTH.toLocaleString("en-US")}`,
+      `The sample renders to ${length.toLocaleString("en-US")} characters; ` +
+        `Twilio refuses texts over ${MAX_TEXT_LENGTH.toLocaleString("en-US")}`,
     );
   }
   const labels = new Map(fields.map((f) => [f.key, f.label]));

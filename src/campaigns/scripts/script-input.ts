@@ -42,7 +42,8 @@ export function parseCannedReplies(
     }
     if (characterCount(title) > MAX_BUTTON_TEXT) {
       errors.push(
-        `Line ${lineNumber}: the title is ${characterCount(title)} characters; a Slack button fits at most ${MAX_BUTTON_TEXT}`,
+        `Line ${lineNumber}: the title is ${characterCount(title)} characters; ` +
+          `a Slack button fits at most ${MAX_BUTTON_TEXT}`,
       );
     }
     // Case-insensitive: "Yes" and "yes" would be two buttons nobody can tell apart.
@@ -121,7 +122,8 @@ export function scriptWarnings(renderedSample: string, openingTemplateText: stri
   const info = segmentInfo(renderedSample);
   if (info.segments > MAX_SEGMENTS_WITHOUT_WARNING) {
     warnings.push(
-      `The sample message is ${info.segments} segments (${info.encoding}); over ${MAX_SEGMENTS_WITHOUT_WARNING} costs more and may arrive out of order`,
+      `The sample message is ${info.segments} segments (${info.encoding}); ` +
+        `over ${MAX_SEGMENTS_WITHOUT_WARNING} costs more and may arrive out of order`,
     );
   }
   if (info.encoding === "UCS-2") {

@@ -138,7 +138,9 @@ export function validateScript(
   const opening = input.opening.trim();
   if (!opening) errors.opening = "Write the opening message: it is the first text every contact gets.";
   else if (characters(opening) > MAX_TEXT_LENGTH) {
-    errors.opening = `The opening message is ${characters(opening)} characters; a text can have at most ${MAX_TEXT_LENGTH.toLocaleString("en-US")}.`;
+    errors.opening =
+      `The opening message is ${characters(opening)} characters; ` +
+      `a text can have at most ${MAX_TEXT_LENGTH.toLocaleString("en-US")}.`;
   } else {
     const problem = templateProblem(opening, fields);
     if (problem) errors.opening = problem;
@@ -218,9 +220,8 @@ export async function countContactsMissing(
     return sql`count(*) FILTER (WHERE ${empty(value)})::int AS ${sql.ref(`f${i}`)}`;
   });
   const { rows } = await sql<Record<string, number>>`
-    SELECT ${sql.join([sql`count(*)::int AS contacts`, ...counts])} FROM contacts WHERE campaign_id = ${campaignId}`.execute(
-    db,
-  );
+    SELECT ${sql.join([sql`count(*)::int AS contacts`, ...counts])}
+    FROM contacts WHERE campaign_id = ${campaignId}`.execute(db);
   const row = rows[0] ?? {};
   return { contacts: row.contacts ?? 0, missing: Object.fromEntries(keys.map((key, i) => [key, row[`f${i}`] ?? 0])) };
 }

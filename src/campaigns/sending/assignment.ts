@@ -131,7 +131,8 @@ export function claimCtes(p: {
       ORDER BY tz_zones, id LIMIT 1
       FOR UPDATE SKIP LOCKED
     ), opted AS (
-      SELECT candidate.id, EXISTS (SELECT 1 FROM opt_outs o JOIN contacts n ON n.phone = o.phone WHERE n.id = candidate.id) AS out
+      SELECT candidate.id,
+             EXISTS (SELECT 1 FROM opt_outs o JOIN contacts n ON n.phone = o.phone WHERE n.id = candidate.id) AS out
       FROM candidate
     ), next AS (
       UPDATE contacts n SET

@@ -26,15 +26,27 @@ function refusalNotice(refusal: SendRefusal): string | undefined {
     case "already_sent":
       return undefined;
     case "not_held":
-      return ":information_source: That card was out of date (the contact was released or handed to someone else); nothing was sent.";
+      return (
+        ":information_source: That card was out of date (the contact was released or handed to someone else); " +
+        "nothing was sent."
+      );
     case "campaign_not_active":
-      return `:double_vertical_bar: This campaign is ${refusal.state} now; nothing was sent and your contact went back to the pool.`;
+      return (
+        `:double_vertical_bar: This campaign is ${refusal.state} now; ` +
+        `nothing was sent and your contact went back to the pool.`
+      );
     case "opted_out":
       return `:no_entry: ${who} opted out meanwhile; nothing was sent.`;
     case "outside_hours":
-      return `:clock3: ${who}'s texting hours just ended; nothing was sent and they'll be texted when their window opens.`;
+      return (
+        `:clock3: ${who}'s texting hours just ended; ` +
+        `nothing was sent and they'll be texted when their window opens.`
+      );
     case "empty_message":
-      return ":warning: The opening message renders empty for this contact; ask an organizer to check `/campaign script`. Nothing was sent.";
+      return (
+        ":warning: The opening message renders empty for this contact; " +
+        "ask an organizer to check `/campaign script`. Nothing was sent."
+      );
   }
 }
 
@@ -83,7 +95,8 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
       }
       return replaceCard(body, await nextCardMessage(deps, result.campaign, userId, undefined, { holdsNothing: true }));
     }
-    if (result.reason === "already_sent" && result.contact?.held_by === userId) return; // a double click: the first press answers
+    // a double click: the first press answers
+    if (result.reason === "already_sent" && result.contact?.held_by === userId) return;
     if (!result.campaign)
       return replaceCard(body, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
     if (result.campaign.state !== "active")

@@ -95,7 +95,8 @@ export function registerConversationActions(app: SlackRouter, services: SlackDep
           )
         : reply.text;
       // Once per canned reply per thing they said: a double click sends one text.
-      const key = `canned:${detail.conversation.id}:${ok.index}:${await lastInboundId(services.db, detail.conversation.id)}`;
+      const key =
+        `canned:${detail.conversation.id}:${ok.index}:` + `${await lastInboundId(services.db, detail.conversation.id)}`;
       const result = await queueReply(services.db, {
         conversationId: detail.conversation.id,
         body: text,

@@ -67,7 +67,9 @@ export function contactCard(input: {
       elements: [
         {
           type: "mrkdwn",
-          text: `${info.encoding}, ${info.segments} segment${info.segments === 1 ? "" : "s"}${input.sandbox ? " · *sandbox*: no real text is sent" : ""}`,
+          text:
+            `${info.encoding}, ${info.segments} segment${info.segments === 1 ? "" : "s"}` +
+            `${input.sandbox ? " · *sandbox*: no real text is sent" : ""}`,
         },
       ],
     },
@@ -105,14 +107,20 @@ export function noContactCard(input: {
   const { campaign } = input;
   let text: string;
   if (input.waiting === undefined) {
-    text = `Everyone in *${escapeText(campaign.title)}* has been texted. Thank you! Replies will arrive as threads here.`;
+    text =
+      `Everyone in *${escapeText(campaign.title)}* has been texted. ` +
+      `Thank you! Replies will arrive as threads here.`;
   } else if (input.resumesAt) {
     const unix = Math.floor(input.resumesAt.getTime() / 1000);
     text =
-      `The ${input.waiting.toLocaleString("en-US")} contacts left in *${escapeText(campaign.title)}* are outside their texting hours right now. ` +
-      `Texting can resume <!date^${unix}^{date_short_pretty} at {time}|${input.resumesAt.toISOString()}>; press *Start shift* then.`;
+      `The ${input.waiting.toLocaleString("en-US")} contacts left in *${escapeText(campaign.title)}* ` +
+      `are outside their texting hours right now. ` +
+      `Texting can resume <!date^${unix}^{date_short_pretty} at {time}|${input.resumesAt.toISOString()}>; ` +
+      `press *Start shift* then.`;
   } else {
-    text = `The contacts left in *${escapeText(campaign.title)}* are outside their texting hours, which never overlap; ask an organizer to widen \`/campaign hours ${campaign.slug}\`.`;
+    text =
+      `The contacts left in *${escapeText(campaign.title)}* are outside their texting hours, which never overlap; ` +
+      `ask an organizer to widen \`/campaign hours ${campaign.slug}\`.`;
   }
   const blocks: KnownBlock[] = [];
   if (input.notice)
@@ -140,7 +148,8 @@ export function shiftEndedCard(input: {
   notice?: string;
 }): CardMessage {
   const text =
-    `Shift ended for *${escapeText(input.campaign.title)}*: you sent ${input.sent} text${input.sent === 1 ? "" : "s"} today. ` +
+    `Shift ended for *${escapeText(input.campaign.title)}*: ` +
+    `you sent ${input.sent} text${input.sent === 1 ? "" : "s"} today. ` +
     `Replies still come to you as threads here. Start again with \`/campaign shift ${input.campaign.slug}\`.`;
   const blocks: KnownBlock[] = [];
   if (input.notice) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: input.notice }] });

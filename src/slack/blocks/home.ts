@@ -21,7 +21,9 @@ export function organizerHome(campaigns: CampaignSummary[], total: number): View
       text: {
         type: "mrkdwn",
         text: truncate(
-          `*${escapeText(c.title)}* \`${c.slug}\` · ${c.state}\n\`${progressBar(c.sent, c.contacts)}\` ${c.sent.toLocaleString("en-US")} / ${c.contacts.toLocaleString("en-US")} texted\n` +
+          `*${escapeText(c.title)}* \`${c.slug}\` · ${c.state}\n` +
+            `\`${progressBar(c.sent, c.contacts)}\` ` +
+            `${c.sent.toLocaleString("en-US")} / ${c.contacts.toLocaleString("en-US")} texted\n` +
             `Reply rate ${rate}% · ${c.optOuts} opt-outs · ${c.waiting} waiting for an answer`,
           3000,
         ),
@@ -94,7 +96,8 @@ export function volunteerHomeView(home: VolunteerHome): View {
   blocks.push({ type: "divider" });
   const waiting = home.waiting.map(
     (w) =>
-      `• ${escapeText(w.firstName ?? "Someone")} (${escapeText(w.campaignTitle)}) since <!date^${Math.floor(w.since.getTime() / 1000)}^{time}|${w.since.toISOString()}>`,
+      `• ${escapeText(w.firstName ?? "Someone")} (${escapeText(w.campaignTitle)}) ` +
+      `since <!date^${Math.floor(w.since.getTime() / 1000)}^{time}|${w.since.toISOString()}>`,
   );
   blocks.push({
     type: "section",

@@ -59,7 +59,8 @@ export function previewBlocks(preview: ScriptPreview | undefined, heading: strin
   const s = preview.segments;
   const blocks: KnownBlock[] = [
     mrkdwnSection(
-      `*${heading}* for ${escapeText(preview.sampleName)}, sent by ${escapeText(preview.texterName)}${preview.texterIsExample ? " (an example volunteer name)" : ""}:`,
+      `*${heading}* for ${escapeText(preview.sampleName)}, sent by ${escapeText(preview.texterName)}` +
+        `${preview.texterIsExample ? " (an example volunteer name)" : ""}:`,
     ),
     {
       type: "section",
@@ -78,9 +79,14 @@ export function previewBlocks(preview: ScriptPreview | undefined, heading: strin
   else if (preview.gaps.length) {
     const of = preview.contacts !== undefined ? ` of ${preview.contacts.toLocaleString("en-US")}` : "";
     const lines = preview.gaps.map((g) => {
-      const who = `${g.contacts.toLocaleString("en-US")}${of} contact${of || g.contacts !== 1 ? "s" : ""} ${g.contacts === 1 ? "has" : "have"}`;
+      const who =
+        `${g.contacts.toLocaleString("en-US")}${of} contact${of || g.contacts !== 1 ? "s" : ""} ` +
+        `${g.contacts === 1 ? "has" : "have"}`;
       const fallback = g.label === "first_name" ? "friend" : `your ${g.label.replace(/_/g, " ")}`;
-      return `:information_source: ${who} no {${escapeText(g.label)}}: it renders empty for them. A fallback such as {${escapeText(g.label)}|${escapeText(fallback)}} fills the gap.`;
+      return (
+        `:information_source: ${who} no {${escapeText(g.label)}}: it renders empty for them. ` +
+        `A fallback such as {${escapeText(g.label)}|${escapeText(fallback)}} fills the gap.`
+      );
     });
     blocks.push(context(lines.join("\n")));
   }
@@ -88,7 +94,10 @@ export function previewBlocks(preview: ScriptPreview | undefined, heading: strin
 }
 
 function fieldsHelp(campaign: ScriptCampaign): string {
-  return `*${escapeText(campaign.title)}* · merge fields: ${escapeText(listFields(availableFields(campaign), 40))} · \`{field|fallback}\` when a value may be empty · \`{{\` and \`}}\` for braces`;
+  return (
+    `*${escapeText(campaign.title)}* · merge fields: ${escapeText(listFields(availableFields(campaign), 40))} · ` +
+    `\`{field|fallback}\` when a value may be empty · \`{{\` and \`}}\` for braces`
+  );
 }
 
 /** The form, prefilled with the saved script, above the preview. */
@@ -136,7 +145,9 @@ export function scriptModal(
         label: { type: "plain_text", text: "Canned replies" },
         hint: {
           type: "plain_text",
-          text: "One per line, as Title: text. The title becomes a button (up to 75 characters); the text may use merge fields.",
+          text:
+            "One per line, as Title: text. The title becomes a button (up to 75 characters); " +
+            "the text may use merge fields.",
         },
         element: {
           type: "plain_text_input",

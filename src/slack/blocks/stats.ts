@@ -12,7 +12,8 @@ export function statsBlocks(title: string, stats: CampaignStats, now: Date): { t
     `*Contacts:* ${n(stats.contacts)} · *handed out:* ${n(stats.handedOut)}`,
     `*Sent:* ${n(stats.sent)} · *delivered:* ${n(stats.delivered)} · *failed:* ${n(stats.failed)}`,
     `*Replies:* ${n(stats.replies)} from ${n(stats.repliedContacts)} contacts · *reply rate:* ${pct(stats.replyRate)}`,
-    `*Opt-outs:* ${n(stats.optOuts)} · *waiting for an answer:* ${n(stats.waiting)}${stats.waiting ? ` (oldest ${wait} min)` : ""}`,
+    `*Opt-outs:* ${n(stats.optOuts)} · *waiting for an answer:* ${n(stats.waiting)}` +
+      `${stats.waiting ? ` (oldest ${wait} min)` : ""}`,
   ];
   const failures = stats.failedByCode
     .map((f) => `${f.code ?? "?"} ${explainDeliveryError(f.code)}: ${n(f.count)}`)

@@ -101,7 +101,10 @@ async function answerCommand(
   onSpec(spec);
   if (spec.audience === "organizer" && !organizer) {
     return {
-      text: `Only organizers can use \`/campaign ${spec.name}\`. Organizers are the people in the app's ORGANIZER_IDS setting and anyone an organizer adds with \`/campaign organizers add @user\`; ask one of them.`,
+      text:
+        `Only organizers can use \`/campaign ${spec.name}\`. ` +
+        `Organizers are the people in the app's ORGANIZER_IDS setting and anyone an organizer adds with ` +
+        `\`/campaign organizers add @user\`; ask one of them.`,
     };
   }
   const ctx: CommandContext = {
@@ -128,6 +131,8 @@ export function failureReply(services: SlackDeps, spec: CommandSpec, error: unkn
   const ref = randomBytes(3).toString("hex");
   services.logger.error(`/campaign ${spec.name} failed (ref ${ref})`, error);
   return {
-    text: `Sorry, \`/campaign ${spec.name}\` failed on our side (ref ${ref}). Try again in a moment; if it keeps failing, give an organizer that ref.`,
+    text:
+      `Sorry, \`/campaign ${spec.name}\` failed on our side (ref ${ref}). ` +
+      `Try again in a moment; if it keeps failing, give an organizer that ref.`,
   };
 }

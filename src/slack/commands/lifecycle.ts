@@ -21,11 +21,16 @@ function stateCommand(name: "launch" | "pause" | "archive", summary: string): Co
       const result = await changeState(ctx.services.db, campaign, name);
       if (!result.ok)
         return reply(
-          `*${campaign.title}* is ${STATE_WORDS[result.state]}, so it can't ${name === "archive" ? "be archived again" : name}.`,
+          `*${campaign.title}* is ${STATE_WORDS[result.state]}, ` +
+            `so it can't ${name === "archive" ? "be archived again" : name}.`,
         );
       const done = {
-        launch: `*${campaign.title}* is live. Volunteers join with \`/campaign join ${campaign.slug}\` and text with \`/campaign shift ${campaign.slug}\`.`,
-        pause: `*${campaign.title}* is paused: no card hands out a contact until \`/campaign launch ${campaign.slug}\`. Replies still arrive.`,
+        launch:
+          `*${campaign.title}* is live. Volunteers join with \`/campaign join ${campaign.slug}\` ` +
+          `and text with \`/campaign shift ${campaign.slug}\`.`,
+        pause:
+          `*${campaign.title}* is paused: no card hands out a contact until \`/campaign launch ${campaign.slug}\`. ` +
+          `Replies still arrive.`,
         archive: `*${campaign.title}* is archived; its data stays for \`/campaign stats\` and \`/campaign export\`.`,
       }[name];
       return reply(done);

@@ -25,7 +25,8 @@ export const reassign: CommandSpec = {
     await startThreads(services, campaign.id, moved, to, "Reassigned to you by an organizer.");
     return reply(
       moved.length
-        ? `Moved ${moved.length} conversation${moved.length === 1 ? "" : "s"} in *${campaign.title}* from <@${from}> to <@${to}>; they continue in <@${to}>'s DM with their history.`
+        ? `Moved ${moved.length} conversation${moved.length === 1 ? "" : "s"} in *${campaign.title}* ` +
+            `from <@${from}> to <@${to}>; they continue in <@${to}>'s DM with their history.`
         : `<@${from}> has no conversations in *${campaign.title}*; their held contact, if any, went back to the pool.`,
     );
   },
@@ -49,12 +50,14 @@ export const release: CommandSpec = {
     const handedOff = await releaseStaleReplies(services, campaign, user);
     const parts = [
       released
-        ? `Returned ${released} unsent contact${released === 1 ? "" : "s"} held by <@${user}> in *${campaign.title}* to the pool.`
+        ? `Returned ${released} unsent contact${released === 1 ? "" : "s"} held by <@${user}> ` +
+          `in *${campaign.title}* to the pool.`
         : `<@${user}> holds no unsent contacts in *${campaign.title}*.`,
     ];
     if (handedOff)
       parts.push(
-        `Handed ${handedOff} conversation${handedOff === 1 ? "" : "s"} waiting over ${campaign.stale_reply_minutes} minutes to volunteers on shift.`,
+        `Handed ${handedOff} conversation${handedOff === 1 ? "" : "s"} ` +
+          `waiting over ${campaign.stale_reply_minutes} minutes to volunteers on shift.`,
       );
     return reply(parts.join(" "));
   },
@@ -71,7 +74,8 @@ export const stale: CommandSpec = {
     const [, minutesWord, mode] = ctx.args;
     if (!minutesWord)
       return reply(
-        `Replies in *${campaign.title}* count as stale after ${campaign.stale_reply_minutes} minutes; they move ${campaign.auto_release_stale ? "by themselves" : "with `/campaign release`"}.`,
+        `Replies in *${campaign.title}* count as stale after ${campaign.stale_reply_minutes} minutes; ` +
+          `they move ${campaign.auto_release_stale ? "by themselves" : "with `/campaign release`"}.`,
       );
     const minutes = Number(minutesWord);
     if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440)
@@ -81,7 +85,8 @@ export const stale: CommandSpec = {
     const auto = mode === undefined ? campaign.auto_release_stale : mode === "auto";
     await setStaleReplies(ctx.services.db, campaign.id, { minutes, auto });
     return reply(
-      `Replies in *${campaign.title}* waiting over ${minutes} minutes ${auto ? "now go to a volunteer on shift by themselves" : "can be handed on with `/campaign release`"}.`,
+      `Replies in *${campaign.title}* waiting over ${minutes} minutes ` +
+        `${auto ? "now go to a volunteer on shift by themselves" : "can be handed on with `/campaign release`"}.`,
     );
   },
 };

@@ -79,10 +79,12 @@ export const schedule: CommandSpec = {
     });
     if (!result.ok)
       return reply(
-        `That overlaps the shift of *${campaign.title}* starting ${words.format(result.overlapsWith)}; pick another time.`,
+        `That overlaps the shift of *${campaign.title}* starting ${words.format(result.overlapsWith)}; ` +
+          `pick another time.`,
       );
     return reply(
-      `Scheduled a ${minutes}-minute shift of *${campaign.title}* on ${words.format(startsAt)} (${zone}) in <#${channel}>: a kickoff with *Join shift* at the start, a recap at the end.`,
+      `Scheduled a ${minutes}-minute shift of *${campaign.title}* on ${words.format(startsAt)} (${zone}) ` +
+        `in <#${channel}>: a kickoff with *Join shift* at the start, a recap at the end.`,
     );
   },
 };

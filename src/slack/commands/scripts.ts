@@ -39,7 +39,8 @@ export const hours: CommandSpec = {
     const text = ctx.args.slice(1).join(" ");
     if (!text)
       return reply(
-        `*${campaign.title}* texts ${window(campaign.hours_start, campaign.hours_end)} in each contact's own time zone. Change it with \`/campaign hours ${campaign.slug} 9-20\`.`,
+        `*${campaign.title}* texts ${window(campaign.hours_start, campaign.hours_end)} ` +
+          `in each contact's own time zone. Change it with \`/campaign hours ${campaign.slug} 9-20\`.`,
       );
     if (campaign.state === "archived")
       return reply(`*${campaign.title}* is archived; its texting hours no longer matter.`);
@@ -48,7 +49,8 @@ export const hours: CommandSpec = {
     await setHours(ctx.services.db, campaign.id, parsed.window);
     const { start, end } = parsed.window;
     return reply(
-      `*${campaign.title}* now texts ${window(start, end)} in each contact's own time zone (texts go out until ${end}:00, not after).`,
+      `*${campaign.title}* now texts ${window(start, end)} in each contact's own time zone ` +
+        `(texts go out until ${end}:00, not after).`,
     );
   },
 };

@@ -26,7 +26,8 @@ export const join: CommandSpec = {
     if (!campaign) return problem;
     const { joined } = await ensureVolunteer(ctx.services, campaign.id, ctx.userId);
     return reply(
-      `${joined ? "You joined" : "You are already on"} *${campaign.title}*. Start texting with \`/campaign shift ${campaign.slug}\`.`,
+      `${joined ? "You joined" : "You are already on"} *${campaign.title}*. ` +
+        `Start texting with \`/campaign shift ${campaign.slug}\`.`,
     );
   },
 };

@@ -58,7 +58,8 @@ export function registerThreadReplies(app: SlackRouter, services: SlackDeps): vo
       (await isOrganizer(services.db, services.settings.ORGANIZER_IDS, message.user));
     if (!allowed) {
       await ephemeral(
-        `Only <@${conversation.volunteer_id}> (who has this conversation) or an organizer can text this contact; nothing was sent.`,
+        `Only <@${conversation.volunteer_id}> (who has this conversation) or an organizer can text this contact; ` +
+          `nothing was sent.`,
       );
       return;
     }
@@ -97,7 +98,9 @@ async function answerEdit(services: SlackDeps, message: ImMessage): Promise<void
       channel: message.channel,
       user: original.user,
       thread_ts: original.thread_ts,
-      text: `${verb} a message here does not change the text already sent; the contact has the original. Post a new reply to correct it.`,
+      text:
+        `${verb} a message here does not change the text already sent; the contact has the original. ` +
+        `Post a new reply to correct it.`,
     })
     .catch((error: unknown) => services.logger.warn("postEphemeral failed", error));
 }

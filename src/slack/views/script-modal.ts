@@ -109,7 +109,9 @@ export function registerScriptViews(app: SlackRouter, services: SlackDeps): void
       return {
         response_action: "errors",
         errors: {
-          [SCRIPT_BLOCKS.opening]: `Something failed on our side (ref ${ref}). Try again in a moment; /campaign script shows what is saved.`,
+          [SCRIPT_BLOCKS.opening]:
+            `Something failed on our side (ref ${ref}). ` +
+            `Try again in a moment; /campaign script shows what is saved.`,
         },
       };
     });

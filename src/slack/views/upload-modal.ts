@@ -25,7 +25,9 @@ export function uploadModal(campaign: Pick<Campaign, "id" | "slug" | "title">): 
         text: {
           type: "mrkdwn",
           text: truncate(
-            `Contacts for *${escapeText(campaign.title)}*. A header row and a phone column (\`phone\`, \`cell\`, \`mobile\`…) are needed; names, \`zip\`, \`timezone\`, \`external_id\` and any other column are kept.`,
+            `Contacts for *${escapeText(campaign.title)}*. ` +
+              `A header row and a phone column (\`phone\`, \`cell\`, \`mobile\`…) are needed; ` +
+              `names, \`zip\`, \`timezone\`, \`external_id\` and any other column are kept.`,
             3000,
           ),
         },
@@ -41,7 +43,9 @@ export function uploadModal(campaign: Pick<Campaign, "id" | "slug" | "title">): 
         elements: [
           {
             type: "mrkdwn",
-            text: `Larger than 10 MB? Share the file in your DM with Textbank with the message \`upload ${campaign.slug}\`.`,
+            text:
+              `Larger than 10 MB? Share the file in your DM with Textbank ` +
+              `with the message \`upload ${campaign.slug}\`.`,
           },
         ],
       },
