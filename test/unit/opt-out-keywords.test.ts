@@ -50,6 +50,17 @@ describe("classifyInbound: opt-out keywords as the whole message", () => {
     ["STOP. Thank you", "STOP", false],
     ["end please", "END", false],
     ["Just quit", "QUIT", false],
+    // French, as Canadian carriers and other providers take it (Twilio's default list does not).
+    ["ARRET", "ARRET", false],
+    ["Arrêt", "ARRET", false],
+    ["ARRÊT!", "ARRET", false],
+    // People echo the footer back.
+    ["stop=quit", "STOP2QUIT", false],
+    ["STOP = QUIT", "STOP2QUIT", false],
+    ["Stop to quit", "STOP2QUIT", false],
+    ["stop to end", "STOP2END", false],
+    ["Reply STOP to quit", "STOP2QUIT", false],
+    ["reply stop to opt out", "STOP", false],
   ])("%j opts out with keyword %s (Twilio confirms: %s)", (body, keyword, twilioConfirms) => {
     expect(classifyInbound(body)).toEqual({ kind: "opt_out", keyword, twilioConfirms });
   });
@@ -64,6 +75,8 @@ describe("classifyInbound: asking to opt out in words, at the start or end", () 
     "take me off your list please",
     "Take me off!",
     "Please remove my number",
+    "remove my name",
+    "Please remove my name from your list",
     "delete me",
     "don't contact me",
     "Do not text me again",
@@ -135,6 +148,8 @@ describe("classifyInbound: ordinary messages stay messages", () => {
     "yes yes",
     "Where do I stop to vote?",
     "Stop the steal",
+    "We've got to STOP this terrible bill before Friday",
+    "Arrêtez de parler, on vote demain",
     "please stop the bill",
     "I can't take it anymore",
     "Can you take me off the hook for Saturday?",

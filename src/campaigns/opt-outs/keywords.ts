@@ -26,7 +26,17 @@ export type InboundIntent =
  * match "OPT OUT" with a space, "STOP please" or other wordings: those we confirm ourselves.
  */
 const TWILIO_OPT_OUT = new Set(["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"]);
-const OTHER_OPT_OUT = new Set(["STOP2QUIT", "STOP2END", "REMOVE", "REMOVEME", "UNSUB", "OPTMEOUT", "UNSUBSCRIBEME"]);
+/** Ours to confirm: ARRET is the French STOP that Canadian carriers honour; Twilio's default list lacks it. */
+const OTHER_OPT_OUT = new Set([
+  "ARRET",
+  "STOP2QUIT",
+  "STOP2END",
+  "REMOVE",
+  "REMOVEME",
+  "UNSUB",
+  "OPTMEOUT",
+  "UNSUBSCRIBEME",
+]);
 /** Only as the whole message: "Yes" means opt back in only to someone who opted out (the caller checks). */
 const OPT_IN = new Set(["START", "UNSTOP", "YES"]);
 const HELP = new Set(["HELP", "INFO"]);
@@ -83,7 +93,7 @@ const CLAUSE_REQUESTS = [
   CLAUSE_KEYWORD,
   String.raw`(?:stop|quit) (?:texting|txting|messaging|contacting)`,
   String.raw`(?:remove|delete|take) (?:me|my number|this number) off`,
-  String.raw`(?:remove|delete) (?:me|my number|this number)`,
+  String.raw`(?:remove|delete) (?:me|my number|this number|my name)`,
   String.raw`(?:don't|dont|do not|never) (?:text|txt|message|msg|contact|call or text|text or call) ` +
     String.raw`(?:me|this number|my number)`,
   String.raw`${I_WANT} (?:opt ?out|unsubscribe)`,
@@ -109,7 +119,20 @@ export function classifyInbound(body: string): InboundIntent {
   return { kind: "message" };
 }
 
+/**
+ * A footer echoed back: "stop=quit", "Stop to quit", "Reply STOP to opt out". Whole message only,
+ * so "we've got to STOP this bill" stays a message.
+ */
+const FOOTER_ECHO = /^(?:(?:reply|text|txt|send) )?stop (?:to |2 )?(quit|end|opt out|optout|unsubscribe|cancel)$/;
+
 function wholeMessageKeyword(body: string): InboundIntent | undefined {
+  const echo = FOOTER_ECHO.exec(words(body))?.[1];
+  if (echo)
+    return {
+      kind: "opt_out",
+      keyword: echo === "quit" || echo === "end" ? `STOP2${echo.toUpperCase()}` : "STOP",
+      twilioConfirms: false,
+    };
   const tokens = words(body).split(" ").filter(Boolean);
   if (tokens.length === 0 || tokens.length > 6) return undefined;
   const whole = tokens.join("").toUpperCase();
@@ -156,12 +179,16 @@ function optOutPhrase(body: string): string | undefined {
 
 /** Lower-case words separated by single spaces; apostrophes kept, hyphens split, emoji and punctuation gone. */
 function words(text: string): string {
-  return text
-    .normalize("NFKC")
-    .toLowerCase()
-    .replace(/[’‘`]/g, "'")
-    .replace(/[^a-z0-9' ]+/g, " ")
-    .replace(/(^|\s)'+|'+(?=\s|$)/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  return (
+    text
+      .normalize("NFKD")
+      // Accents go, not the letters: "Arrêt" is "arret", not "arr t".
+      .replace(/\p{M}+/gu, "")
+      .toLowerCase()
+      .replace(/[’‘`]/g, "'")
+      .replace(/[^a-z0-9' ]+/g, " ")
+      .replace(/(^|\s)'+|'+(?=\s|$)/g, " ")
+      .replace(/\s+/g, " ")
+      .trim()
+  );
 }
