@@ -126,6 +126,9 @@ describe("ZIP → zones", () => {
     expect(normalizeZip(" 2108 ")).toBe("02108");
     expect(normalizeZip("901")).toBe("00901");
     expect(zipZones("901")).toEqual(["America/Puerto_Rico"]);
+    expect(normalizeZip("12345-abcd")).toBe("12345");
+    expect(normalizeZip("85001 - n/a")).toBe("85001");
+    expect(zipZones("85001-????")).toEqual(["America/Phoenix"]);
     expect(normalizeZip("8500A")).toBeNull();
     expect(normalizeZip("12")).toBeNull();
     expect(normalizeZip(null)).toBeNull();

@@ -1,3 +1,4 @@
+import { normalizeZip as usZip } from "../hours/zips.ts";
 import {
   PhoneNumber,
   getCountryCallingCode,
@@ -97,9 +98,6 @@ function isNanp(country: CountryCode): boolean {
 
 /** Places that use US ZIP codes. */
 const US_ZIP_COUNTRIES = new Set<CountryCode>(["US", "PR", "VI", "GU", "AS", "MP"]);
-/** 3–5 digits, optionally followed by the +4: Excel drops the leading zeros of 02134 and 00501. */
-const US_ZIP = /^(\d{3,5})(?:[-\s]?\d{4})?$/;
-
 /**
  * The 5-digit ZIP for US lists (ZIP+4 cut, leading zeros Excel dropped put back); other
  * countries' postal codes and anything unrecognized are kept as typed, since the organizer's
@@ -109,6 +107,5 @@ export function normalizeZip(raw: string, defaultCountry: CountryCode): string |
   const text = raw.trim();
   if (!text) return null;
   if (!US_ZIP_COUNTRIES.has(defaultCountry)) return text;
-  const match = US_ZIP.exec(text);
-  return match ? match[1]!.padStart(5, "0") : text;
+  return usZip(text) ?? text;
 }

@@ -63,12 +63,14 @@ function loadTables(): void {
 
 /**
  * The five-digit ZIP in what a CSV cell holds, or null. Accepts ZIP+4 ("85001-1234",
- * "850011234") and restores leading zeros that spreadsheets drop ("2108" → "02108",
- * "901" → "00901" for San Juan).
+ * "850011234"), five digits with anything after a dash or space ("12345-abcd", "85001 - n/a"),
+ * and restores leading zeros that spreadsheets drop ("2108" → "02108", "901" → "00901" for
+ * San Juan). The contacts import and the time-zone lookup both read ZIPs through here.
  */
 export function normalizeZip(raw: string | null | undefined): string | null {
   if (raw == null) return null;
-  const match = /^(\d{3,5})(?:-?(\d{4}))?$/.exec(raw.trim());
+  const text = raw.trim();
+  const match = /^(\d{5})(?:[-\s].*)?$/s.exec(text) ?? /^(\d{3,5})(?:-?\s?(\d{4}))?$/.exec(text);
   if (!match) return null;
   const [, zip = ""] = match;
   return zip.padStart(5, "0");
