@@ -1,7 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import type { Campaign, Contact } from "../../db/schema.ts";
 import { segmentInfo } from "../../campaigns/scripts/segments.ts";
-import { escapeText, maskPhone, truncate } from "./text.ts";
+import { escapeText, maskPhone, maskPhonesIn, truncate } from "./text.ts";
 
 export const CARD_ACTIONS = { send: "card_send", skip: "card_skip", end: "card_end", start: "card_start" } as const;
 
@@ -26,7 +26,7 @@ function contextLine(contact: Contact): string {
   fields.sort(([a], [b]) => (a === "city" ? -1 : b === "city" ? 1 : 0));
   const parts = fields
     .slice(0, 3)
-    .map(([key, value]) => `${escapeText(key)}: ${escapeText(truncate(String(value), 60))}`);
+    .map(([key, value]) => `${escapeText(key)}: ${escapeText(truncate(maskPhonesIn(String(value)), 60))}`);
   if (contact.zip) parts.push(`ZIP ${escapeText(contact.zip)}`);
   return parts.join(" · ");
 }

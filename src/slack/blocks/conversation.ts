@@ -1,6 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import type { CannedReply } from "../../db/schema.ts";
-import { escapeText, maskPhone, truncate } from "./text.ts";
+import { escapeText, maskPhone, maskPhonesIn, truncate } from "./text.ts";
 
 export const CONVERSATION_ACTIONS = { canned: "conv_canned", tag: "conv_tag", optOut: "conv_optout" } as const;
 
@@ -30,7 +30,7 @@ export function conversationParent(view: ConversationView): { text: string; bloc
       text: {
         type: "mrkdwn",
         text: truncate(
-          `*${who}* replied · ${escapeText(view.campaignTitle)}${view.context ? `\n${escapeText(view.context)}` : ""}`,
+          `*${who}* replied · ${escapeText(view.campaignTitle)}${view.context ? `\n${escapeText(maskPhonesIn(view.context))}` : ""}`,
           3000,
         ),
       },

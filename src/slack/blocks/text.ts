@@ -1,3 +1,4 @@
+import { findPhoneNumbersInText } from "libphonenumber-js";
 /** Slack's Block Kit limits that builders must respect (Slack refuses the whole message past them). */
 export const MAX_MESSAGE_BLOCKS = 50;
 export const MAX_VIEW_BLOCKS = 100;
@@ -12,6 +13,19 @@ export function escapeText(text: string): string {
 /** Cuts text to a limit, marking the cut with an ellipsis. */
 export function truncate(text: string, limit: number): string {
   return text.length <= limit ? text : text.slice(0, limit - 1) + "…";
+}
+
+/**
+ * Any phone number inside a text a volunteer will see (a custom column such as "Home Phone", a
+ * note), masked like the contact's own: volunteers never see a full number.
+ */
+export function maskPhonesIn(text: string): string {
+  const found = findPhoneNumbersInText(text, "US");
+  let out = text;
+  for (const match of found.reverse()) {
+    out = out.slice(0, match.startsAt) + maskPhone(match.number.number) + out.slice(match.endsAt);
+  }
+  return out;
 }
 
 /** Volunteers see at most the last four digits of a contact's number. */
