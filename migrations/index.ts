@@ -5,6 +5,8 @@ import * as m0003 from "./0003_outbox_order.ts";
 import * as m0004 from "./0004_inbound_processing.ts";
 import * as m0005 from "./0005_outbox_pending.ts";
 import * as m0006 from "./0006_message_states.ts";
+import * as m0007 from "./0007_opt_out_message.ts";
+import * as m0008 from "./0008_send_leases.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +16,6 @@ export const migrations: Record<string, Migration> = {
   "0004_inbound_processing": m0004,
   "0005_outbox_pending": m0005,
   "0006_message_states": m0006,
+  "0007_opt_out_message": m0007,
+  "0008_send_leases": m0008,
 };

@@ -13,6 +13,7 @@ import { DeliveryQueue } from "./sms/delivery-queue.ts";
 import { SendingWorker } from "./sms/sending-worker.ts";
 import { runJobOnce, startJobs } from "./jobs/scheduler.ts";
 import { appJobs } from "./schedule.ts";
+import { reportFailedText } from "./relay/failure-reports.ts";
 import type { Deliveries } from "./campaigns/sending/outgoing.ts";
 import type { SlackDeps } from "./slack/deps.ts";
 import type { InboundDeps } from "./relay/inbound.ts";
@@ -44,6 +45,12 @@ export interface TextbankOptions {
    * of their own (PostgreSQL with Twilio only; see sms/sending-worker.ts). Default "inline".
    */
   sending?: "inline" | "worker";
+  /**
+   * Whether stored inbound texts are processed right after Twilio's answer (default true). With
+   * false they wait for the sweep, as after a crash between the two steps; tests run it by hand.
+   * Only with background "inline".
+   */
+  processReplies?: boolean;
 }
 
 export interface Textbank {
@@ -120,7 +127,12 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const outboxKick = thread ?? outbox!;
 
   // Texts to Twilio: on a sending worker (PostgreSQL with Twilio), or here.
-  const inlineDeliveries = new DeliveryQueue({ db, sms, logger });
+  const inlineDeliveries = new DeliveryQueue({
+    db,
+    sms,
+    logger,
+    reportFailure: (messageId, code) => reportFailedText({ db, outbox: outboxKick }, messageId, code),
+  });
   const deliveries: Deliveries =
     options.sending === "worker" && database.kind === "postgres" && database.url && sms.name === "twilio"
       ? new SendingWorker(
@@ -138,7 +150,8 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
     deliveries,
     logger,
   };
-  const handlers = twilioHandlers({ db, inbound: thread ?? new InboundQueue(inboundDeps), outbox: outboxKick });
+  const inbound = thread ?? (options.processReplies === false ? { push() {} } : new InboundQueue(inboundDeps));
+  const handlers = twilioHandlers({ db, inbound, outbox: outboxKick });
   const webhookDeps = { settings, logger };
   const health = healthRoute({ db, dbKind: database.kind, smsName: sms.name, instanceId }, startedAt);
   const customRoutes: CustomRoute[] = [

@@ -4,6 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { LogLevel } from "@slack/bolt";
 import { openDatabase } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
+import { reportFailedText } from "../relay/failure-reports.ts";
 import { startOutbox } from "../outbox/start.ts";
 import { DeliveryQueue } from "../sms/delivery-queue.ts";
 import { InboundQueue } from "../relay/inbound-queue.ts";
@@ -44,7 +45,12 @@ try {
     instanceId: data.instanceId,
     perChannelIntervalMs: data.outboxIntervalMs,
   });
-  const deliveries = new DeliveryQueue({ db: database.db, sms, logger });
+  const deliveries = new DeliveryQueue({
+    db: database.db,
+    sms,
+    logger,
+    reportFailure: (messageId, code) => reportFailedText({ db: database.db, outbox }, messageId, code),
+  });
   // One at a time: each text is a few milliseconds of queries, and a second database backend
   // working on them competes with the one storing webhooks more than it speeds up the posts,
   // which Slack paces at one a second per channel anyway.

@@ -142,6 +142,8 @@ export interface MessagesTable {
   processed_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** While a send attempt may be in flight: the retry sweep leaves the text alone until then. */
+  lease_until: NullableTimestamp;
 }
 
 export interface OptOutsTable {
@@ -149,6 +151,8 @@ export interface OptOutsTable {
   source: string;
   keyword: string | null;
   campaign_id: number | null;
+  /** The inbound text that created it, when it came by text. */
+  message_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
 }
 

@@ -20,7 +20,11 @@ export interface OutboundResponse {
   body: string;
 }
 
-/** One request, body read in full; throws on a network failure or when `timeoutMs` passes without an answer. */
+/**
+ * One request, body read in full. `timeoutMs` is one deadline for all of it — waiting for a
+ * pooled connection, connecting, sending, the answer's headers and its body — so a caller
+ * holding a lease knows the request is over by then. Throws on a network failure or the deadline.
+ */
 export async function sendRequest(
   url: string,
   options: {
@@ -30,6 +34,7 @@ export async function sendRequest(
     timeoutMs: number;
   },
 ): Promise<OutboundResponse> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
   const response = await request(url, {
     method: options.method,
     headers: options.headers,
@@ -37,6 +42,7 @@ export async function sendRequest(
     dispatcher: outboundAgent(),
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
+    signal,
   });
   return { statusCode: response.statusCode, headers: response.headers, body: await response.body.text() };
 }

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { lockAndMatchInbound } from "../campaigns/conversations/match.ts";
 import { classifyInbound, OPT_OUT_CONFIRMATION } from "../campaigns/opt-outs/keywords.ts";
-import { recordOptIn, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
+import { optOutCreatedBy, recordOptIn, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import { queueReply, loadConversation } from "../campaigns/conversations/conversations.ts";
 import type { InboundSms } from "../campaigns/inbound.ts";
 import type { Deliveries } from "../campaigns/sending/outgoing.ts";
@@ -30,15 +30,27 @@ export const parentKey = (conversationId: number) => `conv-parent:${conversation
 /**
  * Step one, inside the webhook: store the text once by its MessageSid (a Twilio retry finds
  * the row and changes nothing) and answer. Returns the id to process, or undefined for a retry.
+ *
+ * An opt-out needs no database to recognise (classifyInbound is pure), so one is recorded here,
+ * in the same transaction as the text, before Twilio gets its answer: from that moment every
+ * Send statement and every request to Twilio finds the number on the list. Everything else
+ * (matching, Slack posts, the confirmation) waits for step two.
  */
 export async function storeInbound(db: Database, sms: InboundSms): Promise<number | undefined> {
-  const rows = await queryPrepared<{ id: number }>(
-    db,
-    STORE_INBOUND,
-    [sms.body, JSON.stringify(sms.mediaUrls), sms.from, sms.to, sms.sid],
-    { lane: "ingest" },
-  );
-  return rows[0]?.id;
+  const values = [sms.body, JSON.stringify(sms.mediaUrls), sms.from, sms.to, sms.sid];
+  const intent = classifyInbound(sms.body);
+  if (intent.kind !== "opt_out") {
+    const rows = await queryPrepared<{ id: number }>(db, STORE_INBOUND, values, { lane: "ingest" });
+    return rows[0]?.id;
+  }
+  return db.transaction().execute(async (tx) => {
+    const rows = await queryPrepared<{ id: number }>(tx, STORE_INBOUND, values);
+    const id = rows[0]?.id;
+    if (id !== undefined) {
+      await recordOptOut(tx, { phone: sms.from, source: "sms", keyword: intent.keyword, messageId: id });
+    }
+    return id;
+  });
 }
 
 /** Every webhook runs it, so it is prepared once per connection (see db/prepared.ts). */
@@ -69,13 +81,19 @@ export async function processInbound(services: InboundDeps, messageId: number): 
     const { message, match } = locked;
     const sms = { body: message.body, mediaUrls: message.media_urls, from: message.from_phone, to: message.to_phone };
     const intent = classifyInbound(sms.body);
-    if (intent.kind === "opt_out")
-      await recordOptOut(tx, {
+    // Recorded when the text was stored (storeInbound); again here for a text stored before that
+    // was so. The confirmation is owed only by the text that created the opt-out.
+    let newOptOut = false;
+    if (intent.kind === "opt_out") {
+      const { created } = await recordOptOut(tx, {
         phone: sms.from,
         source: "sms",
         keyword: intent.keyword,
         campaignId: match?.campaignId,
+        messageId: message.id,
       });
+      newOptOut = created || (await optOutCreatedBy(tx, sms.from, message.id));
+    }
     if (intent.kind === "opt_in") await recordOptIn(tx, { phone: sms.from, source: "sms" });
 
     if (!match) {
@@ -128,7 +146,7 @@ export async function processInbound(services: InboundDeps, messageId: number): 
       }
     }
     // Twilio confirms its own keywords; we confirm the others once, and answer HELP.
-    if ((intent.kind === "opt_out" && !intent.twilioConfirms) || intent.kind === "help") {
+    if ((intent.kind === "opt_out" && newOptOut && !intent.twilioConfirms) || intent.kind === "help") {
       const campaign = await tx
         .selectFrom("campaigns")
         .select(["help_text", "title"])

@@ -1,9 +1,7 @@
-import { explainDeliveryError } from "../campaigns/messages/delivery-errors.ts";
-import { advanceMessageStatus, isProviderStatus, whereToReport } from "../campaigns/messages/status.ts";
+import { advanceMessageStatus, isProviderStatus } from "../campaigns/messages/status.ts";
 import type { Database } from "../db/database.ts";
-import { enqueuePost } from "../outbox/outbox.ts";
-import { maskPhone } from "../slack/blocks/text.ts";
 import type { TwilioParams, TwilioWebhookHandlers } from "../sms/webhooks.ts";
+import { reportFailedText } from "./failure-reports.ts";
 import { storeInbound } from "./inbound.ts";
 
 export interface TwilioHandlerDeps {
@@ -39,21 +37,7 @@ export function twilioHandlers(deps: TwilioHandlerDeps): TwilioWebhookHandlers {
       const errorCode = params.ErrorCode && Number.isFinite(Number(params.ErrorCode)) ? Number(params.ErrorCode) : null;
       const updated = await advanceMessageStatus(deps.db, { sid: params.MessageSid, status, errorCode });
       if (updated && (status === "failed" || status === "undelivered"))
-        await reportFailure(deps, updated.id, errorCode);
+        await reportFailedText(deps, updated.id, errorCode);
     },
   };
-}
-
-/** A text that failed after Twilio took it: said in its thread, or in the sender's DM. */
-async function reportFailure(deps: TwilioHandlerDeps, messageId: number, errorCode: number | null): Promise<void> {
-  const target = await whereToReport(deps.db, messageId);
-  if (!target) return;
-  const text =
-    `:warning: The text to ${maskPhone(target.toPhone)} was not delivered: ` + `${explainDeliveryError(errorCode)}.`;
-  await enqueuePost(deps.db, {
-    dedupeKey: `failed:${messageId}`,
-    channel: target.channel,
-    payload: { text, ...(target.threadTs ? { thread_ts: target.threadTs } : {}) },
-  });
-  deps.outbox.kick();
 }

@@ -30,6 +30,20 @@ export async function ensureVolunteer(
   return { displayName, joined };
 }
 
+/** The name a volunteer joined with, from memory when this instance has seen it; never joins anyone. */
+export async function joinedName(
+  deps: Pick<SlackDeps, "db" | "instanceId">,
+  campaignId: number,
+  userId: string,
+): Promise<string | undefined> {
+  const key = `${deps.instanceId}:${campaignId}:${userId}`;
+  const known = knownNames.get(key);
+  if (known) return known;
+  const name = await volunteerName(deps.db, campaignId, userId);
+  if (name) rememberName(key, name);
+  return name;
+}
+
 function rememberName(key: string, name: string): void {
   if (knownNames.size > 50_000) knownNames.clear();
   knownNames.set(key, name);

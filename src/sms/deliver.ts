@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { isOptedOut, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import type { Database } from "../db/database.ts";
 import { BAD_NUMBER_CODES, explainDeliveryError, OPTED_OUT_CODES } from "../campaigns/messages/delivery-errors.ts";
-import type { OutgoingText } from "../campaigns/sending/outgoing.ts";
+import { SEND_LEASE_SECONDS, type OutgoingText } from "../campaigns/sending/outgoing.ts";
 import type { Logger } from "../logger.ts";
 import type { SmsProvider } from "./provider.ts";
 import { sidRecorder, type AcceptedStatus } from "./sid-recorder.ts";
@@ -16,62 +16,67 @@ export type DeliveryOutcome =
   | { kind: "retry_later"; code: number | null }
   | { kind: "not_mine" };
 
-interface DeliverDeps {
+export interface DeliverDeps {
   db: Database;
   sms: SmsProvider;
   logger: Logger;
+  /** Tells the text's sender it failed for good (a post in its thread or DM); absent, only logged. */
+  reportFailure?: (messageId: number, code: number | null) => Promise<void>;
 }
 
 /**
- * The one way a stored outgoing message leaves: claim it (pending → submitting), check the
- * opt-out list once more, call the provider, record the sid or the failure. A message is
- * claimed by one caller at a time, so concurrent retries never send it twice; after an
+ * The one way a stored outgoing message leaves: claim it (pending → submitting, with a lease),
+ * check the opt-out list once more, call the provider, record the sid or the failure. A message
+ * is claimed by one caller at a time, so concurrent retries never send it twice; after an
  * ambiguous failure the provider is asked whether the message exists before trying again.
  */
 export async function deliverMessage(deps: DeliverDeps, messageId: number): Promise<DeliveryOutcome> {
   const message = await deps.db
     .updateTable("messages")
-    .set((eb) => ({ status: "submitting", attempts: eb("attempts", "+", 1), updated_at: sql`now()` }))
+    .set((eb) => ({
+      status: "submitting",
+      attempts: eb("attempts", "+", 1),
+      updated_at: sql`now()`,
+      lease_until: sql`now() + make_interval(secs => ${SEND_LEASE_SECONDS})`,
+    }))
     .where("id", "=", messageId)
     .where("twilio_sid", "is", null)
     .where("status", "=", "pending")
     .returningAll()
     .executeTakeFirst();
   if (!message) return { kind: "not_mine" };
-  // 'auto' texts are the one opt-out confirmation and HELP answers, which carriers require
-  // even to an opted-out number; everything else checks the list right before sending.
-  return sendClaimed(deps, message, { checkOptOut: message.kind !== "auto" });
+  return sendClaimed(deps, message);
 }
 
 /**
- * Sends a message already in 'submitting' with this attempt counted. The Send button's fast path
- * stores it that way and checked the opt-out list in the same statement, a moment ago.
+ * Sends a message already in 'submitting' with this attempt counted and its lease taken (the
+ * Send statement stores openings that way). Every path ends in a sid, a failure, or — below the
+ * attempt limit — a retry later; never a loop.
  */
-export async function sendClaimed(
-  deps: DeliverDeps,
-  message: OutgoingText,
-  { checkOptOut }: { checkOptOut: boolean },
-): Promise<DeliveryOutcome> {
+export async function sendClaimed(deps: DeliverDeps, message: OutgoingText): Promise<DeliveryOutcome> {
   const { db, sms } = deps;
-  if (checkOptOut) {
-    if (await isOptedOut(db, message.to_phone)) {
-      await markFailed(db, message.id, message.contact_id, null, "opted_out");
-      return { kind: "opted_out" };
-    }
+  // At the provider's door, immediately before the request: an opt-out recorded since the text
+  // was stored (one primary-key probe) stops it. 'auto' texts are the one opt-out confirmation
+  // and HELP answers, which carriers require even to an opted-out number.
+  if (message.kind !== "auto" && (await isOptedOut(db, message.to_phone))) {
+    await markFailed(db, message.id, message.contact_id, null, "opted_out");
+    return { kind: "opted_out" };
   }
+  const lastAttempt = message.attempts >= MAX_SEND_ATTEMPTS;
   if (message.attempts > 1) {
     // An earlier attempt may have reached the provider (a crash or timeout mid-call): look
     // first, and when even the look-up fails, wait rather than risk a second text.
-    let found: Awaited<ReturnType<SmsProvider["findRecent"]>>;
+    let found: string | undefined;
     try {
-      found = await sms.findRecent(message.to_phone, message.body, message.created_at);
+      found = await findEarlierAttempt(deps, message);
     } catch {
+      if (lastAttempt) return fail(deps, message, message.error_code);
       await requeue(db, message.id, message.error_code);
       return { kind: "retry_later", code: message.error_code };
     }
     if (found) {
-      await recordSid(db, message.id, found.sid, "queued");
-      return { kind: "sent", sid: found.sid };
+      await recordSid(db, message.id, found, "queued");
+      return { kind: "sent", sid: found };
     }
   }
   const result = await sms.send({ to: message.to_phone, body: message.body, mediaUrls: message.media_urls });
@@ -80,15 +85,11 @@ export async function sendClaimed(
     return { kind: "sent", sid: result.sid };
   }
   if (result.ambiguous) {
-    const found = await sms.findRecent(message.to_phone, message.body, message.created_at).catch(() => undefined);
+    const found = await findEarlierAttempt(deps, message).catch(() => undefined);
     if (found) {
-      await recordSid(db, message.id, found.sid, "queued");
-      return { kind: "sent", sid: found.sid };
+      await recordSid(db, message.id, found, "queued");
+      return { kind: "sent", sid: found };
     }
-  }
-  if (result.retryable && message.attempts < MAX_SEND_ATTEMPTS) {
-    await requeue(db, message.id, result.code);
-    return { kind: "retry_later", code: result.code };
   }
   if (result.code !== null && OPTED_OUT_CODES.has(result.code)) {
     await db.transaction().execute(async (tx) => {
@@ -97,18 +98,51 @@ export async function sendClaimed(
     });
     return { kind: "opted_out" };
   }
-  await markFailed(db, message.id, message.contact_id, result.code, "failed");
+  if (result.retryable && !lastAttempt) {
+    await requeue(db, message.id, result.code);
+    return { kind: "retry_later", code: result.code };
+  }
+  return fail(deps, message, result.code);
+}
+
+/**
+ * The sid of an earlier attempt of this text, if Twilio has one: a message to the same number
+ * with the same body, created since this text was stored (less a little clock skew), whose sid
+ * no other text of ours holds. An identical text from another campaign, or a canned reply sent
+ * twice, is not this one.
+ */
+async function findEarlierAttempt(deps: DeliverDeps, message: OutgoingText): Promise<string | undefined> {
+  const candidates = await deps.sms.findRecent(message.to_phone, message.body, message.created_at);
+  for (const candidate of candidates) {
+    const taken = await deps.db
+      .selectFrom("messages")
+      .select("id")
+      .where("twilio_sid", "=", candidate.sid)
+      .where("id", "!=", message.id)
+      .executeTakeFirst();
+    if (!taken) return candidate.sid;
+  }
+  return undefined;
+}
+
+/** The end of the road for a text: marked failed, logged, and its sender told (deps.reportFailure). */
+async function fail(deps: DeliverDeps, message: OutgoingText, code: number | null): Promise<DeliveryOutcome> {
+  await markFailed(deps.db, message.id, message.contact_id, code, "failed");
+  const explanation = explainDeliveryError(code);
   deps.logger.warn(
-    `message ${message.id} failed: ${explainDeliveryError(result.code)}` +
-      `${BAD_NUMBER_CODES.has(result.code ?? 0) ? " (bad number)" : ""}`,
+    `message ${message.id} failed after ${message.attempts} attempt(s): ${explanation}` +
+      `${BAD_NUMBER_CODES.has(code ?? 0) ? " (bad number)" : ""}`,
   );
-  return { kind: "failed", code: result.code, explanation: explainDeliveryError(result.code) };
+  await deps
+    .reportFailure?.(message.id, code)
+    .catch((error: unknown) => deps.logger.warn(`could not report the failure of message ${message.id}`, error));
+  return { kind: "failed", code, explanation };
 }
 
 async function requeue(db: Database, id: number, code: number | null): Promise<void> {
   await db
     .updateTable("messages")
-    .set({ status: "pending", error_code: code, updated_at: sql`now()` })
+    .set({ status: "pending", error_code: code, updated_at: sql`now()`, lease_until: null })
     .where("id", "=", id)
     .execute();
 }
@@ -145,17 +179,20 @@ export function retryDelayMs(attempt: number): number {
 }
 
 /**
- * Messages stuck without a sid — the process died mid-send, or a retry is due — older than
- * `olderThanSeconds`: a 'submitting' one is first put back to 'pending' (deliverMessage then looks
- * for it at the provider if the earlier attempt was ambiguous). Returns their ids.
+ * Texts due for another try, whichever instance left them: 'pending' ones older than
+ * `olderThanSeconds` (a retry whose timer was lost with its process), and 'submitting' ones whose
+ * lease has run out (the attempt's process died mid-call). A 'submitting' text under its lease
+ * may still be in flight and is never taken. Each is put back to 'pending' and its id returned;
+ * deliverMessage then claims it and, as its attempt is not the first, asks Twilio first.
  */
 export async function dueForRetry(db: Database, olderThanSeconds: number, limit = 100): Promise<number[]> {
   const rows = await sql<{ id: number }>`
-    UPDATE messages SET status = 'pending', updated_at = now()
+    UPDATE messages SET status = 'pending', updated_at = now(), lease_until = NULL
     WHERE id IN (
       SELECT id FROM messages
       WHERE twilio_sid IS NULL AND status IN ('pending', 'submitting') AND direction = 'out'
         AND updated_at < now() - make_interval(secs => ${olderThanSeconds})
+        AND (status = 'pending' OR lease_until IS NULL OR lease_until < now())
       ORDER BY id LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
     )

@@ -1,8 +1,12 @@
-import type { Database } from "../db/database.ts";
-import type { Logger } from "../logger.ts";
 import type { Deliveries, OutgoingText } from "../campaigns/sending/outgoing.ts";
-import { deliverMessage, dueForRetry, retryDelayMs, sendClaimed, type DeliveryOutcome } from "./deliver.ts";
-import type { SmsProvider } from "./provider.ts";
+import {
+  deliverMessage,
+  dueForRetry,
+  retryDelayMs,
+  sendClaimed,
+  type DeliverDeps,
+  type DeliveryOutcome,
+} from "./deliver.ts";
 
 export type DeliveryListener = (messageId: number, outcome: DeliveryOutcome) => void | Promise<void>;
 
@@ -17,7 +21,7 @@ export class DeliveryQueue implements Deliveries {
   private stopped = false;
   private listeners: DeliveryListener[] = [];
 
-  constructor(private readonly deps: { db: Database; sms: SmsProvider; logger: Logger }) {}
+  constructor(private readonly deps: DeliverDeps) {}
 
   onOutcome(listener: DeliveryListener): void {
     this.listeners.push(listener);
@@ -34,9 +38,7 @@ export class DeliveryQueue implements Deliveries {
   private async attempt(messageId: number, claimed?: OutgoingText): Promise<DeliveryOutcome | undefined> {
     if (this.stopped) return undefined;
     try {
-      const outcome = claimed
-        ? await sendClaimed(this.deps, claimed, { checkOptOut: false })
-        : await deliverMessage(this.deps, messageId);
+      const outcome = claimed ? await sendClaimed(this.deps, claimed) : await deliverMessage(this.deps, messageId);
       if (outcome.kind === "retry_later") {
         const attempts = await this.deps.db
           .selectFrom("messages")

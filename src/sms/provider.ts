@@ -23,12 +23,15 @@ export interface SmsProvider {
   readonly fromNumber: string | undefined;
   send(message: OutgoingSms): Promise<ProviderResult>;
   /**
-   * After an ambiguous failure (timeout, reset, 5xx) Twilio may have created the message:
-   * look for one to this number with this body created since `since`, so a retry never
-   * sends it twice.
+   * After an ambiguous failure (timeout, reset, 5xx) Twilio may have created the message: the
+   * messages to this number with this body created since `since` (less a minute of clock skew),
+   * newest first. The caller skips any whose sid another text of ours already holds.
    */
-  findRecent(to: string, body: string, since: Date): Promise<{ sid: string; status: string } | undefined>;
+  findRecent(to: string, body: string, since: Date): Promise<{ sid: string; status: string }[]>;
 }
+
+/** How far Twilio's clock may be behind ours when it stamps a message's creation. */
+const CLOCK_SKEW_MS = 60_000;
 
 export class TwilioProvider implements SmsProvider {
   readonly name = "twilio";
@@ -87,12 +90,13 @@ export class TwilioProvider implements SmsProvider {
     }
   }
 
-  async findRecent(to: string, body: string, since: Date): Promise<{ sid: string; status: string } | undefined> {
-    const recent = await (await this.client()).messages.list({ to, limit: 20 });
-    const match = recent.find(
-      (m) => m.body === body && (!m.dateCreated || m.dateCreated.getTime() >= since.getTime() - 60_000),
-    );
-    return match ? { sid: match.sid, status: match.status } : undefined;
+  async findRecent(to: string, body: string, since: Date): Promise<{ sid: string; status: string }[]> {
+    // Filtered by To only: a message still queued at Twilio has no DateSent to filter on.
+    const after = since.getTime() - CLOCK_SKEW_MS;
+    const recent = await (await this.client()).messages.list({ to, limit: 50 });
+    return recent
+      .filter((m) => m.to === to && m.body === body && (!m.dateCreated || m.dateCreated.getTime() >= after))
+      .map((m) => ({ sid: m.sid, status: m.status }));
   }
 }
 
@@ -108,9 +112,8 @@ export class SandboxProvider implements SmsProvider {
     return { ok: true, sid, status: "delivered" };
   }
 
-  async findRecent(to: string, body: string): Promise<{ sid: string; status: string } | undefined> {
-    const match = this.sent.find((m) => m.to === to && m.body === body);
-    return match ? { sid: match.sid, status: "delivered" } : undefined;
+  async findRecent(to: string, body: string): Promise<{ sid: string; status: string }[]> {
+    return this.sent.filter((m) => m.to === to && m.body === body).map((m) => ({ sid: m.sid, status: "delivered" }));
   }
 }
 

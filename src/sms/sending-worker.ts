@@ -88,7 +88,7 @@ export class SendingWorker implements Deliveries {
   }
 
   private spawn(): Worker {
-    const worker = startWorker(new URL("./sending-worker-main.ts", import.meta.url), {
+    const worker = startWorker(new URL("../background/sending-worker-main.ts", import.meta.url), {
       workerData: this.data,
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });

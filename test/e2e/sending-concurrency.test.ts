@@ -108,6 +108,13 @@ describe.runIf(onPostgres)("sending across two instances on one PostgreSQL", () 
       .where("to_phone", "=", a!)
       .executeTakeFirstOrThrow();
     expect(stored).toEqual({ status: "submitting", twilio_sid: null });
+    // Under its lease the dead attempt's text is left alone; time compressed, the lease runs out.
+    expect(await deliveries.sweep(0)).toBe(0);
+    await h.db
+      .updateTable("messages")
+      .set({ lease_until: new Date(Date.now() - 1000) })
+      .where("to_phone", "=", a!)
+      .execute();
     expect(await deliveries.sweep(0)).toBe(1);
     const found = await h.db
       .selectFrom("messages")

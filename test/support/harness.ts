@@ -20,6 +20,8 @@ export interface HarnessOptions {
   sandbox?: boolean;
   /** Where replies are matched and the outbox posts (see TextbankOptions); "worker" needs PostgreSQL. */
   background?: "inline" | "worker";
+  /** false: inbound texts are stored and answered, then left to the sweep (tests run it by hand). */
+  processReplies?: boolean;
 }
 
 export interface SignedResponse {
@@ -42,6 +44,7 @@ export class Harness {
   /** Set to move the app's clock; texting-hours checks read it (not the background worker's). */
   clock: Date | undefined;
   background: "inline" | "worker" = "inline";
+  processReplies = true;
 
   get db() {
     return this.testDb.handle.db;
@@ -56,6 +59,7 @@ export class Harness {
     await Promise.all([harness.slack.start(), harness.twilio.start()]);
     harness.testDb = await createTestDatabase();
     harness.background = options.background ?? "inline";
+    harness.processReplies = options.processReplies ?? true;
     harness.settings = harness.buildSettings(options);
     harness.app = await harness.startInstance(harness.testDb.handle);
     return harness;
@@ -95,6 +99,7 @@ export class Harness {
       jobs: false,
       outboxIntervalMs: 50,
       background: this.background,
+      processReplies: this.processReplies,
       // On PostgreSQL texts go to Twilio from the sending worker, as npm start runs them.
       sending: handle.kind === "postgres" ? "worker" : "inline",
     });

@@ -10,7 +10,7 @@ type Db = Kysely<DB>;
  */
 export async function recordOptOut(
   db: Db,
-  input: { phone: string; source: string; keyword?: string | null; campaignId?: number | null },
+  input: { phone: string; source: string; keyword?: string | null; campaignId?: number | null; messageId?: number },
 ): Promise<{ created: boolean }> {
   const inserted = await db
     .insertInto("opt_outs")
@@ -19,6 +19,7 @@ export async function recordOptOut(
       source: input.source,
       keyword: input.keyword ?? null,
       campaign_id: input.campaignId ?? null,
+      message_id: input.messageId ?? null,
     })
     .onConflict((oc) => oc.column("phone").doNothing())
     .returning("phone")
@@ -52,4 +53,10 @@ export async function recordOptIn(db: Db, input: { phone: string; source: string
  */
 export async function isOptedOut(db: Db, phone: string): Promise<boolean> {
   return (await db.selectFrom("opt_outs").select("phone").where("phone", "=", phone).executeTakeFirst()) !== undefined;
+}
+
+/** Whether this inbound text is the one that opted the number out (its confirmation is owed). */
+export async function optOutCreatedBy(db: Db, phone: string, messageId: number): Promise<boolean> {
+  const row = await db.selectFrom("opt_outs").select("message_id").where("phone", "=", phone).executeTakeFirst();
+  return row?.message_id === messageId;
 }

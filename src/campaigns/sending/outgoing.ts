@@ -6,7 +6,16 @@ import type { Message } from "../../db/schema.ts";
  */
 export type OutgoingText = Pick<
   Message,
-  "id" | "to_phone" | "body" | "media_urls" | "created_at" | "attempts" | "campaign_id" | "contact_id" | "error_code"
+  | "id"
+  | "kind"
+  | "to_phone"
+  | "body"
+  | "media_urls"
+  | "created_at"
+  | "attempts"
+  | "campaign_id"
+  | "contact_id"
+  | "error_code"
 >;
 
 /**
@@ -22,3 +31,11 @@ export interface Deliveries {
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/**
+ * How long a send attempt owns its text (messages.lease_until). Longer than the whole request to
+ * Twilio may take (its deadline bounds waiting for a connection, the request and the answer)
+ * plus writing the sid: while the lease holds, the retry sweep leaves the text alone, so a slow
+ * Twilio is never asked twice. After a crash the text waits this long before the sweep looks.
+ */
+export const SEND_LEASE_SECONDS = 60;

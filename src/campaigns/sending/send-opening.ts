@@ -2,7 +2,7 @@ import type { Database } from "../../db/database.ts";
 import { queryPrepared } from "../../db/prepared.ts";
 import type { Campaign, Contact } from "../../db/schema.ts";
 import { claimCtes, notePoolFront, poolFront } from "./assignment.ts";
-import type { OutgoingText } from "./outgoing.ts";
+import { SEND_LEASE_SECONDS, type OutgoingText } from "./outgoing.ts";
 
 /**
  * The one write that turns a held contact into a sent opening message. Every Send goes through
@@ -15,7 +15,8 @@ import type { OutgoingText } from "./outgoing.ts";
  *    nothing else runs and the caller asks whyNotSent (send-refusal.ts) what changed.
  *    Its row lock serializes concurrent presses of the same card.
  *  - `conv` opens (or touches) the conversation, `msg` stores the opening in status 'submitting'
- *    with its first attempt counted: the caller hands it straight to the sender. The unique
+ *    with its first attempt counted and its send lease taken: the caller hands it straight to
+ *    the sender. The unique
  *    index messages_one_opening is the backstop for "at most one opening per contact".
  *  - the claim CTEs (assignment.ts) hand the volunteer their next contact with SKIP LOCKED,
  *    only once the opening is stored (`onlyIf`), so the old hold is gone when contacts_one_held
@@ -24,7 +25,7 @@ import type { OutgoingText } from "./outgoing.ts";
  * the same, and that row update cost every Send a write.
  */
 const SEND_OPENING = {
-  name: "send_opening_v6",
+  name: "send_opening_v7",
   text: `
     WITH c AS (
       UPDATE contacts SET status = 'sent'
@@ -42,8 +43,9 @@ const SEND_OPENING = {
       RETURNING id, campaign_id, contact_id
     ), msg AS (
       INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone,
-                            status, sent_by, attempts)
-      SELECT conv.campaign_id, conv.contact_id, conv.id, 'out', 'opening', $8, $9, c.phone, 'submitting', $2, 1
+                            status, sent_by, attempts, lease_until)
+      SELECT conv.campaign_id, conv.contact_id, conv.id, 'out', 'opening', $8, $9, c.phone, 'submitting', $2, 1,
+             now() + make_interval(secs => $13)
       FROM conv JOIN c ON c.id = conv.contact_id
       ON CONFLICT (campaign_id, contact_id) WHERE kind = 'opening' DO NOTHING
       RETURNING id, conversation_id, created_at
@@ -96,6 +98,7 @@ export async function sendOpening(db: Database, input: SendOpeningInput): Promis
     campaign.id,
     nextZones ?? null,
     nextZones ? poolFront(db, campaign.id, nextZones) : 0,
+    SEND_LEASE_SECONDS,
   ]);
   const row = rows[0];
   if (!row) return { sent: false };
@@ -103,6 +106,7 @@ export async function sendOpening(db: Database, input: SendOpeningInput): Promis
   if (next && nextZones) notePoolFront(db, campaign.id, nextZones, next.id);
   const text: OutgoingText = {
     id: row.id,
+    kind: "opening",
     to_phone: contact.phone,
     body: input.body,
     media_urls: [],

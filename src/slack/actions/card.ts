@@ -5,7 +5,8 @@ import { releaseHeld, skipContact } from "../../campaigns/sending/assignment.ts"
 import { pressSend } from "../../campaigns/sending/press-send.ts";
 import { renderOpening } from "../../campaigns/sending/next-card.ts";
 import type { SendRefusal } from "../../campaigns/sending/send-refusal.ts";
-import { sentToday, touchVolunteer, volunteerNameForContact } from "../../campaigns/volunteers.ts";
+import { sentToday, touchVolunteer, volunteerName, volunteerNameForContact } from "../../campaigns/volunteers.ts";
+import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { Campaign } from "../../db/schema.ts";
 import { postToResponseUrl } from "../../http/outbound.ts";
 import { CARD_ACTIONS, shiftEndedCard } from "../blocks/card.ts";
@@ -14,7 +15,7 @@ import { handOutCard, nextCardMessage } from "../cards.ts";
 import type { SlackDeps } from "../deps.ts";
 import { jsonValue } from "../json-value.ts";
 import type { SlackRouter } from "../router.ts";
-import { ensureVolunteer } from "../volunteers.ts";
+import { joinedName } from "../volunteers.ts";
 
 /** A card button's value: the contact (k) and the hold (t, held_at in ms) it was drawn for. */
 const cardValue = jsonValue(z.object({ k: z.number().int().positive(), t: z.number().int().nonnegative() }));
@@ -65,23 +66,37 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
   const endedCard = async (campaign: Campaign, userId: string, notice?: string) =>
     shiftEndedCard({ campaign, sent: await sentToday(db, campaign.id, userId, deps.now()), notice });
 
+  /**
+   * A campaign named by a button, if this person may see it: an active one, or (organizers, and
+   * its own volunteers once it has left draft) any other. A forged id learns nothing else.
+   */
+  const visibleCampaign = async (value: string | undefined, userId: string) => {
+    const campaign = await campaignById(db, Number(value) || 0);
+    if (!campaign || campaign.state === "active") return campaign;
+    if (await isOrganizer(db, deps.settings.ORGANIZER_IDS, userId)) return campaign;
+    if (campaign.state === "draft" || !(await volunteerName(db, campaign.id, userId))) return undefined;
+    return campaign;
+  };
+  const notOurs = { text: "That button is not one of ours; nothing happened.", blocks: [] };
+
   app.action<BlockButtonAction>(CARD_ACTIONS.send, async ({ ack, body, action }) => {
     await ack();
     const value = cardValue.safeParse(action.value);
     if (!value.success)
       return replaceCard(body, { text: "That button is not one of ours; nothing was sent.", blocks: [] });
     const userId = body.user.id;
-    // The card's block_id names its campaign: the volunteer's name comes from memory, not a query.
-    const campaignHint = Number(/^card:(\d+)$/.exec(action.block_id)?.[1]);
+    // The card this instance handed out names the campaign, so the name comes from memory; a
+    // button's block_id is not trusted (a forged one must join nobody to anything).
+    const card = deps.heldCards.take(value.data.k, userId, value.data.t);
     const texterName =
-      Number.isInteger(campaignHint) && campaignHint > 0
-        ? (await ensureVolunteer(deps, campaignHint, userId)).displayName
-        : ((await volunteerNameForContact(db, value.data.k, userId)) ?? "a volunteer");
+      (card
+        ? await joinedName(deps, card.campaign.id, userId)
+        : await volunteerNameForContact(db, value.data.k, userId)) ?? "a volunteer";
     const result = await pressSend(db, {
       contactId: value.data.k,
       userId,
       heldAtMs: value.data.t,
-      card: deps.heldCards.take(value.data.k, userId, value.data.t),
+      card,
       texterName,
       fromPhone: deps.texting.fromPhone,
       now: deps.now(),
@@ -95,8 +110,13 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
       }
       return replaceCard(body, await nextCardMessage(deps, result.campaign, userId, undefined, { holdsNothing: true }));
     }
-    // a double click: the first press answers
-    if (result.reason === "already_sent" && result.contact?.held_by === userId) return;
+    // A contact this person never held, in a campaign they may not see (a forged button): no title, no join.
+    if (!result.campaign || !(await visibleCampaign(String(result.campaign.id), userId)))
+      return replaceCard(body, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
+    // Sent already — a double click, or a press on a card whose replacement was lost (a crash
+    // between the Send and the card): answer with the volunteer's current card, never silence.
+    if (result.reason === "already_sent" && result.campaign?.state === "active")
+      return replaceCard(body, await nextCardMessage(deps, result.campaign, userId));
     if (!result.campaign)
       return replaceCard(body, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
     if (result.campaign.state !== "active")
@@ -122,8 +142,8 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
 
   app.action<BlockButtonAction>(CARD_ACTIONS.end, async ({ ack, body, action }) => {
     await ack();
-    const campaign = await campaignById(db, Number(action.value) || 0);
-    if (!campaign) return;
+    const campaign = await visibleCampaign(action.value, body.user.id);
+    if (!campaign) return replaceCard(body, notOurs);
     await releaseHeld(db, body.user.id, campaign.id);
     await touchVolunteer(db, campaign.id, body.user.id, { onShift: false });
     return replaceCard(body, await endedCard(campaign, body.user.id));
@@ -131,8 +151,8 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
 
   app.action<BlockButtonAction>(CARD_ACTIONS.start, async ({ ack, body, action }) => {
     await ack();
-    const campaign = await campaignById(db, Number(action.value) || 0);
-    if (!campaign) return;
+    const campaign = await visibleCampaign(action.value, body.user.id);
+    if (!campaign) return replaceCard(body, notOurs);
     if (campaign.state !== "active")
       return replaceCard(body, await endedCard(campaign, body.user.id, `This campaign is ${campaign.state}.`));
     await touchVolunteer(db, campaign.id, body.user.id, { onShift: true });

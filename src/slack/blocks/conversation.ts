@@ -30,7 +30,8 @@ export function conversationParent(view: ConversationView): { text: string; bloc
       text: {
         type: "mrkdwn",
         text: truncate(
-          `*${who}* replied · ${escapeText(view.campaignTitle)}${view.context ? `\n${escapeText(maskPhonesIn(view.context))}` : ""}`,
+          `*${who}* replied · ${escapeText(view.campaignTitle)}` +
+            (view.context ? `\n${escapeText(maskPhonesIn(view.context))}` : ""),
           3000,
         ),
       },

@@ -7,7 +7,7 @@ import type { SlackDeps } from "../deps.ts";
 import { HOME_ACTIONS, organizerHome, volunteerHomeView } from "../blocks/home.ts";
 import { statsBlocks } from "../blocks/stats.ts";
 import { nextCardMessage } from "../cards.ts";
-import { touchVolunteer } from "../../campaigns/volunteers.ts";
+import { touchVolunteer, volunteerName } from "../../campaigns/volunteers.ts";
 import { SHIFT_JOIN_ACTION } from "../shift-posts.ts";
 import type { SlackRouter } from "../router.ts";
 
@@ -37,9 +37,15 @@ export function registerHome(app: SlackRouter, services: SlackDeps): void {
       const campaign = await campaignById(services.db, Number(action.value) || 0);
       if (!campaign) return;
       if (campaign.state !== "active") {
+        // Only active campaigns are shown to someone who is neither an organizer nor one of its volunteers.
+        const known =
+          (await isOrganizer(services.db, services.settings.ORGANIZER_IDS, body.user.id)) ||
+          (campaign.state !== "draft" && (await volunteerName(services.db, campaign.id, body.user.id)) !== undefined);
         await services.slack.chat.postMessage({
           channel: body.user.id,
-          text: `*${campaign.title}* is ${campaign.state}; nothing to text right now.`,
+          text: known
+            ? `*${campaign.title}* is ${campaign.state}; nothing to text right now.`
+            : "That campaign is not open for texting. See `/campaign list` for the ones that are.",
         });
         return;
       }

@@ -2,9 +2,10 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { LogLevel } from "@slack/bolt";
 import { openDatabase, type DatabaseHandle } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
-import { DeliveryQueue } from "./delivery-queue.ts";
-import { createSmsProvider } from "./provider.ts";
-import type { FromSendingWorker, SendingWorkerData, ToSendingWorker } from "./sending-worker.ts";
+import { reportFailedText } from "../relay/failure-reports.ts";
+import { DeliveryQueue } from "../sms/delivery-queue.ts";
+import { createSmsProvider } from "../sms/provider.ts";
+import type { FromSendingWorker, SendingWorkerData, ToSendingWorker } from "../sms/sending-worker.ts";
 
 // The sending worker (sending-worker.ts): delivers the texts the main thread stored, through the
 // twilio client, and writes their sids, on its own event loop and database connections.
@@ -17,7 +18,10 @@ const started: Promise<{ database: DatabaseHandle; deliveries: DeliveryQueue }> 
   const logger = createLogger(data.logLevel as LogLevel, "textbank-sending");
   // A few connections: sids are written many per statement (sid-recorder.ts).
   const database = await openDatabase({ databaseUrl: data.databaseUrl, poolSize: 4, logger });
-  const deliveries = new DeliveryQueue({ db: database.db, sms: createSmsProvider(data.settings), logger });
+  const db = database.db;
+  // Failures are told through the outbox; its poster (on another thread) picks them up at its next poll.
+  const reportFailure = (messageId: number, code: number | null) => reportFailedText({ db }, messageId, code);
+  const deliveries = new DeliveryQueue({ db, sms: createSmsProvider(data.settings), logger, reportFailure });
   return { database, deliveries };
 })();
 started.catch((error: unknown) => {

@@ -1,0 +1,220 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { processLeftoverInbound } from "../../src/relay/inbound.ts";
+import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
+import { HOME_ACTIONS } from "../../src/slack/blocks/home.ts";
+import { buttonsOf, press, pressAndWait, startShift, textOf } from "../support/cards.ts";
+import { Harness } from "../support/harness.ts";
+import { waitFor } from "../support/http-util.ts";
+import { phones, seedCampaign } from "../support/seed.ts";
+
+/**
+ * Never text twice, never text an opt-out: each case here was reproduced against the app
+ * before its fix (a race, a slow Twilio, a lookup that matched the wrong text, a crash between
+ * a Send and its card, forged buttons).
+ */
+describe("guarantees under races and faults", () => {
+  let h: Harness;
+  let sid = 0;
+  const inbound = (from: string, body: string) =>
+    h.twilioWebhook("/twilio/sms", {
+      MessageSid: `SMguarantee${String(++sid).padStart(24, "0")}`,
+      AccountSid: h.twilio.accountSid,
+      From: from,
+      To: h.twilio.fromNumber,
+      Body: body,
+      NumMedia: "0",
+    });
+
+  beforeAll(async () => {
+    h = await Harness.start({ processReplies: false });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+  afterEach(async () => {
+    await processLeftoverInbound(h.app.inboundDeps, 0);
+    await h.app.deliveries.idle();
+  });
+
+  it("an opt-out in words is in force when Twilio gets its answer: a Send pressed right after texts nobody", async () => {
+    const [who, next] = phones(2, 2025557100);
+    await seedCampaign(h.db, {
+      slug: "race-stop",
+      contacts: [
+        { phone: who!, first_name: "Ann" },
+        { phone: next!, first_name: "Ben" },
+      ],
+    });
+    const card = await startShift(h, "URACE1", "race-stop");
+    expect(textOf(card.blocks)).toContain("•••" + who!.slice(-4));
+    // The text is stored and answered; nothing has processed it yet (this app leaves it to the sweep).
+    const answer = await inbound(who!, "Please stop texting me");
+    expect(answer.status).toBe(200);
+    const after = await pressAndWait(h, "URACE1", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    expect(textOf(after.blocks)).toContain("opted out meanwhile; nothing was sent");
+    await h.app.deliveries.idle();
+    expect(h.twilio.messagesTo(who!)).toHaveLength(0);
+    // Processing later confirms the opt-out once, and only because it was new.
+    expect(await processLeftoverInbound(h.app.inboundDeps, 0)).toBe(1);
+    await inbound(who!, "please stop texting me");
+    await inbound(who!, "STOP TEXTING ME");
+    await inbound(who!, "stop texting me!!");
+    expect(await processLeftoverInbound(h.app.inboundDeps, 0)).toBe(3);
+    await h.app.deliveries.idle();
+    const confirmations = h.twilio.messagesTo(who!).filter((m) => m.body.includes("unsubscribed"));
+    expect(confirmations).toHaveLength(0); // no conversation yet: nothing to answer in
+    const optOut = await h.db.selectFrom("opt_outs").selectAll().where("phone", "=", who!).executeTakeFirst();
+    expect(optOut).toMatchObject({ source: "sms" });
+  });
+
+  it("four 'please stop' texts in a conversation get one confirmation", async () => {
+    const [who] = phones(1, 2025557200);
+    await seedCampaign(h.db, { slug: "stop-once", contacts: [{ phone: who!, first_name: "Cy" }] });
+    const card = await startShift(h, "USTOP1", "stop-once");
+    await pressAndWait(h, "USTOP1", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    await h.twilio.waitForMessage((m) => m.to === who);
+    for (let i = 0; i < 4; i++) await inbound(who!, "please stop texting me");
+    expect(await processLeftoverInbound(h.app.inboundDeps, 0)).toBe(4);
+    await h.app.deliveries.idle();
+    const confirmations = h.twilio.messagesTo(who!).filter((m) => m.body.includes("unsubscribed"));
+    expect(confirmations).toHaveLength(1);
+  });
+
+  it("a Send pressed again after its text went out gets the volunteer's current card, so nobody is stuck", async () => {
+    const ps = phones(3, 2025557300);
+    await seedCampaign(h.db, { slug: "stuck", contacts: ps.map((phone) => ({ phone, first_name: "Di" })) });
+    const card = await startShift(h, "USTUCK", "stuck");
+    const send = buttonsOf(card.blocks)[CARD_ACTIONS.send]!;
+    const next = await pressAndWait(h, "USTUCK", send);
+    expect(textOf(next.blocks)).toContain("•••" + ps[1]!.slice(-4));
+    // As after a crash between the Send and the card: the volunteer still has the old card.
+    const again = await pressAndWait(h, "USTUCK", send);
+    expect(textOf(again.blocks)).toContain("•••" + ps[1]!.slice(-4));
+    expect(buttonsOf(again.blocks)[CARD_ACTIONS.send]).toEqual(buttonsOf(next.blocks)[CARD_ACTIONS.send]);
+    await h.app.deliveries.idle();
+    expect(h.twilio.messagesTo(ps[0]!)).toHaveLength(1);
+    expect(h.twilio.messagesTo(ps[1]!)).toHaveLength(0);
+  });
+
+  it("forged campaign ids join nobody to a draft and never show its title", async () => {
+    const [open] = phones(1, 2025557400);
+    const { campaignId: activeId } = await seedCampaign(h.db, {
+      slug: "forge-open",
+      contacts: [{ phone: open!, first_name: "Ed" }],
+    });
+    const { campaignId: draftId } = await seedCampaign(h.db, {
+      slug: "forge-draft",
+      title: "Secret Draft Plan",
+      state: "draft",
+      contacts: [{ phone: phones(1, 2025557450)[0]!, first_name: "Fi" }],
+    });
+    const card = await startShift(h, "UFORGE", "forge-open");
+    const send = buttonsOf(card.blocks)[CARD_ACTIONS.send]!;
+    expect(send.block_id).toBe(`card:${activeId}`);
+    const forgedSend = { ...send, block_id: `card:${draftId}` };
+    await pressAndWait(h, "UFORGE", forgedSend);
+    const joined = await h.db
+      .selectFrom("volunteers")
+      .select("campaign_id")
+      .where("user_id", "=", "UFORGE")
+      .orderBy("campaign_id")
+      .execute();
+    expect(joined.map((row) => row.campaign_id)).toEqual([activeId]);
+
+    for (const action_id of [CARD_ACTIONS.start, CARD_ACTIONS.end]) {
+      const { responseUrl } = await press(h, "UFORGE", { action_id, block_id: "b", value: String(draftId) });
+      const post = await h.slack.waitForResponse(responseUrl);
+      expect(textOf(post.body.blocks) + String(post.body.text)).not.toContain("Secret Draft Plan");
+    }
+    const before = h.slack.callsTo("chat.postMessage").length;
+    const { responseUrl } = await press(h, "UFORGE", {
+      action_id: HOME_ACTIONS.startShift,
+      block_id: "b",
+      value: String(draftId),
+    });
+    await waitFor(
+      () =>
+        h.slack.callsTo("chat.postMessage").length > before ||
+        h.slack.responsesTo(responseUrl.split("/").pop()!).length,
+      {
+        what: "an answer to the forged Start shift",
+      },
+    );
+    const said = JSON.stringify([
+      ...h.slack.callsTo("chat.postMessage").slice(before),
+      ...h.slack.responsesTo(responseUrl.split("/").pop()!),
+    ]);
+    expect(said).not.toContain("Secret Draft Plan");
+  });
+
+  it("a slow Twilio is never asked twice: the sweep leaves a text alone while its attempt holds the lease", async () => {
+    const [who, next] = phones(2, 2025557500);
+    await seedCampaign(h.db, {
+      slug: "slow",
+      contacts: [
+        { phone: who!, first_name: "Gus" },
+        { phone: next!, first_name: "Hal" },
+      ],
+    });
+    const card = await startShift(h, "USLOW", "slow");
+    const before = h.twilio.attempts;
+    const hold = h.twilio.holdNext();
+    await pressAndWait(h, "USLOW", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    await waitFor(() => h.twilio.attempts > before, { what: "the text to reach Twilio" });
+    // Twilio has the request and has not answered: the retry sweep must not send it again.
+    expect(await h.app.deliveries.sweep(0)).toBe(0);
+    hold.release();
+    await h.twilio.waitForMessage((m) => m.to === who);
+    await h.app.deliveries.idle();
+    expect(h.twilio.messagesTo(who!)).toHaveLength(1);
+    const row = await h.db.selectFrom("messages").selectAll().where("to_phone", "=", who!).executeTakeFirstOrThrow();
+    expect(row.twilio_sid).toBe(h.twilio.messagesTo(who!)[0]!.sid);
+  });
+
+  it("a retry after an ambiguous failure never takes an identical text from another campaign for its own", async () => {
+    const [who] = phones(1, 2025557600);
+    const opening = "Hi {first_name}, polls close at 8 tonight. Reply STOP to opt out.";
+    await seedCampaign(h.db, { slug: "same-a", opening, contacts: [{ phone: who!, first_name: "Ida" }] });
+    await seedCampaign(h.db, { slug: "same-b", opening, contacts: [{ phone: who!, first_name: "Ida" }] });
+    const a = await startShift(h, "USAME", "same-a");
+    await pressAndWait(h, "USAME", buttonsOf(a.blocks)[CARD_ACTIONS.send]!);
+    const first = await h.twilio.waitForMessage((m) => m.to === who);
+    await h.app.deliveries.idle();
+    // Twilio answers 500 and creates nothing: the look-up finds only campaign A's identical text.
+    h.twilio.failNext(500);
+    const b = await startShift(h, "USAME", "same-b");
+    await pressAndWait(h, "USAME", buttonsOf(b.blocks)[CARD_ACTIONS.send]!);
+    const rows = () =>
+      h.db.selectFrom("messages").select(["twilio_sid", "status", "attempts"]).where("to_phone", "=", who!).execute();
+    await waitFor(async () => (await rows()).every((row) => row.twilio_sid !== null), {
+      what: "both texts to have their own sid",
+    });
+    await h.app.deliveries.idle();
+    const sids = (await rows()).map((row) => row.twilio_sid);
+    expect(new Set(sids).size).toBe(2);
+    expect(sids).toContain(first.sid);
+    expect(h.twilio.messagesTo(who!)).toHaveLength(2);
+  });
+
+  it("a text that keeps failing ends failed at the attempt limit, and its volunteer is told", async () => {
+    const [who] = phones(1, 2025557700);
+    await seedCampaign(h.db, { slug: "limit", contacts: [{ phone: who!, first_name: "Jo" }] });
+    const card = await startShift(h, "ULIMIT", "limit");
+    h.twilio.failNext(429, { code: 20429, count: 5 });
+    await pressAndWait(h, "ULIMIT", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    await waitFor(
+      async () =>
+        (await h.db.selectFrom("messages").select("status").where("to_phone", "=", who!).executeTakeFirst())?.status ===
+        "failed",
+      { what: "the text to end failed" },
+    );
+    const row = await h.db.selectFrom("messages").selectAll().where("to_phone", "=", who!).executeTakeFirstOrThrow();
+    expect(row.attempts).toBe(5);
+    const told = await h.slack.waitForCall(
+      "chat.postMessage",
+      (c) => c.args.channel === "ULIMIT" && String(c.args.text).includes("was not delivered"),
+    );
+    expect(String(told.args.text)).toContain("•••" + who!.slice(-4));
+    expect(h.twilio.messagesTo(who!)).toHaveLength(0);
+  });
+});
