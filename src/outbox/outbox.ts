@@ -49,6 +49,15 @@ interface OutboxMeta {
   postedChannel?: string;
 }
 
+/**
+ * jsonb refuses a lone surrogate and a NUL character: either would make the insert fail and the
+ * post (a contact's reply, say) never appear. Text is cut at character boundaries everywhere
+ * (slack/blocks/text.ts); this is the last guard, replacing what is left with U+FFFD.
+ */
+function wellFormed(_key: string, value: unknown): unknown {
+  return typeof value === "string" ? value.toWellFormed().replaceAll("\u0000", "\uFFFD") : value;
+}
+
 /** Inserts once per dedupe key; works inside the caller's transaction. */
 export async function enqueuePost(db: Db, input: EnqueueInput): Promise<{ id: number; created: boolean }> {
   const payload = input.after
@@ -60,7 +69,7 @@ export async function enqueuePost(db: Db, input: EnqueueInput): Promise<{ id: nu
       dedupe_key: input.dedupeKey,
       channel: input.channel,
       method: input.method ?? "chat.postMessage",
-      payload: JSON.stringify(payload),
+      payload: JSON.stringify(payload, wellFormed),
     })
     .onConflict((oc) => oc.column("dedupe_key").doNothing())
     .returning("id")

@@ -37,8 +37,11 @@ export const parentKey = (conversationId: number) => `conv-parent:${conversation
  * (matching, Slack posts, the confirmation) waits for step two.
  */
 export async function storeInbound(db: Database, sms: InboundSms): Promise<number | undefined> {
-  const values = [sms.body, JSON.stringify(sms.mediaUrls), sms.from, sms.to, sms.sid];
-  const intent = classifyInbound(sms.body);
+  // PostgreSQL text holds anything but NUL: a NUL is stored as U+FFFD rather than refused (a
+  // refusal was a 500, and the reply was never stored). Lone surrogates arrive as U+FFFD already.
+  const body = sms.body.replaceAll("\u0000", "\uFFFD");
+  const values = [body, JSON.stringify(sms.mediaUrls), sms.from, sms.to, sms.sid];
+  const intent = classifyInbound(body);
   if (intent.kind !== "opt_out") {
     const rows = await queryPrepared<{ id: number }>(db, STORE_INBOUND, values, { lane: "ingest" });
     return rows[0]?.id;
@@ -180,8 +183,16 @@ export async function processLeftoverInbound(services: InboundDeps, olderThanSec
     .orderBy("id")
     .limit(500)
     .execute();
-  for (const row of rows) await processInbound(services, row.id);
-  return rows.length;
+  // One text that cannot be processed never holds back the others: it is logged and left for
+  // the next sweep, and the rest carry on.
+  let failed = 0;
+  for (const row of rows) {
+    await processInbound(services, row.id).catch((error: unknown) => {
+      failed += 1;
+      services.logger.error(`processing inbound text ${row.id} failed; the next sweep tries it again`, error);
+    });
+  }
+  return rows.length - failed;
 }
 
 function helpText(campaignHelp: string | null, title: string): string {

@@ -217,4 +217,21 @@ describe("guarantees under races and faults", () => {
     expect(String(told.args.text)).toContain("•••" + who!.slice(-4));
     expect(h.twilio.messagesTo(who!)).toHaveLength(0);
   });
+
+  it("a reply with a NUL character or a 1,600-character run of '&😀' is stored, answered and shown in its thread", async () => {
+    const [who] = phones(1, 2025557800);
+    await seedCampaign(h.db, { slug: "odd-text", contacts: [{ phone: who!, first_name: "Kim" }] });
+    const card = await startShift(h, "UODDTXT", "odd-text");
+    await pressAndWait(h, "UODDTXT", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    await h.twilio.waitForMessage((m) => m.to === who);
+    expect((await inbound(who!, "yes\u0000 I'll vote")).status).toBe(200);
+    expect((await inbound(who!, "&😀".repeat(533) + "&")).status).toBe(200);
+    expect(await processLeftoverInbound(h.app.inboundDeps, 0)).toBe(2);
+    await h.settle();
+    const posts = h.slack.callsTo("chat.postMessage").filter((c) => c.args.channel === "DODDTXT" && c.args.thread_ts);
+    const texts = posts.map((c) => String(c.args.text));
+    expect(texts.some((t) => t.includes("I'll vote"))).toBe(true);
+    expect(texts.some((t) => t.includes("&amp;😀&amp;😀"))).toBe(true);
+    expect(texts.every((t) => t.isWellFormed())).toBe(true);
+  });
 });

@@ -131,7 +131,9 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
     const userId = body.user.id;
     const skipped = await skipContact(db, { contactId: value.data.k, userId, heldAtMs: value.data.t });
     const campaign = skipped ? await campaignById(db, skipped.campaignId) : await campaignOfContact(db, value.data.k);
-    if (!campaign) return;
+    // A card this person never held, in a campaign they may not see (a forged button): no title.
+    if (!campaign || (!skipped && !(await visibleCampaign(String(campaign.id), userId))))
+      return replaceCard(body, notOurs);
     await touchVolunteer(db, campaign.id, userId);
     const notice = skipped
       ? undefined

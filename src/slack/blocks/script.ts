@@ -3,7 +3,7 @@ import type { ScriptPreview } from "../../campaigns/scripts/preview.ts";
 import { availableFields, listFields, MAX_TEXT_LENGTH } from "../../campaigns/scripts/scripts.ts";
 import { MAX_OUTCOME_TAGS } from "../../campaigns/scripts/script-input.ts";
 import type { Campaign } from "../../db/schema.ts";
-import { escapeText, MAX_SECTION_TEXT, truncate } from "./text.ts";
+import { cutText, escapeText, MAX_SECTION_TEXT, truncate } from "./text.ts";
 
 export const SCRIPT_CALLBACK = "campaign_script";
 export const SCRIPT_SAVED_CALLBACK = "campaign_script_saved";
@@ -38,7 +38,7 @@ export function encodeScriptMetadata(meta: ScriptModalMetadata): string {
   const full = JSON.stringify(meta);
   return full.length <= MAX_PRIVATE_METADATA
     ? full
-    : JSON.stringify({ c: meta.c, ...(meta.t ? { t: meta.t.slice(0, 80) } : {}) });
+    : JSON.stringify({ c: meta.c, ...(meta.t ? { t: cutText(meta.t, 80) } : {}) });
 }
 
 type ScriptCampaign = Pick<Campaign, "title" | "opening_message" | "canned_replies" | "outcome_tags" | "custom_fields">;
@@ -109,7 +109,7 @@ export function scriptModal(
 ): View {
   const canned = (campaign.canned_replies ?? []).map((r) => `${r.title}: ${r.text}`).join("\n");
   const tags = (campaign.outcome_tags ?? []).join(", ");
-  const initial = (text: string | null | undefined, max: number) => (text ? { initial_value: text.slice(0, max) } : {});
+  const initial = (text: string | null | undefined, max: number) => (text ? { initial_value: cutText(text, max) } : {});
   return {
     type: "modal",
     callback_id: SCRIPT_CALLBACK,

@@ -10,9 +10,27 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** Cuts text to a limit, marking the cut with an ellipsis. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * The longest start of `text` that is whole characters as a person sees them (an emoji, a flag,
+ * a letter with its accent) and at most `limit` UTF-16 units long — the length Slack's limits
+ * are checked against. A cut inside an emoji would leave a lone surrogate, which PostgreSQL's
+ * jsonb refuses (and a reply with it would never be posted).
+ */
+export function cutText(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  let end = 0;
+  for (const { index, segment } of graphemes.segment(text)) {
+    if (index + segment.length > limit) break;
+    end = index + segment.length;
+  }
+  return text.slice(0, end);
+}
+
+/** Cuts text to a limit at a character boundary, marking the cut with an ellipsis. */
 export function truncate(text: string, limit: number): string {
-  return text.length <= limit ? text : text.slice(0, limit - 1) + "…";
+  return text.length <= limit ? text : cutText(text, limit - 1) + "…";
 }
 
 /**

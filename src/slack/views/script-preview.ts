@@ -1,3 +1,4 @@
+import { cutText } from "../blocks/text.ts";
 import { campaignById } from "../../campaigns/campaigns.ts";
 /**
  * The script modal's data: previews with the counts of contacts lacking a value, the modal's
@@ -102,7 +103,7 @@ export async function previewFor(
  */
 export async function editView(services: SlackDeps, campaign: Campaign, userId: string, budgetMs: number) {
   const texter = await sampleTexterName(services.db, campaign.id, userId);
-  const meta: ScriptModalMetadata = { c: campaign.id, ...(texter ? { t: texter.slice(0, 80) } : {}) };
+  const meta: ScriptModalMetadata = { c: campaign.id, ...(texter ? { t: cutText(texter, 80) } : {}) };
   const opening = campaign.opening_message ?? "";
   if (!opening) return { view: scriptModal(campaign, undefined, meta), later: undefined };
   const counting = countsFor(services, campaign.id, opening, meta);
