@@ -156,6 +156,13 @@ export interface OptOutsTable {
   created_at: Timestamp;
 }
 
+export interface EarlyStatusesTable {
+  sid: string;
+  status: string;
+  error_code: number | null;
+  received_at: Timestamp;
+}
+
 export interface OptOutEventsTable {
   id: Generated<number>;
   phone: string;
@@ -222,6 +229,7 @@ export interface DB {
   conversations: ConversationsTable;
   messages: MessagesTable;
   opt_outs: OptOutsTable;
+  early_statuses: EarlyStatusesTable;
   opt_out_events: OptOutEventsTable;
   outcome_events: OutcomeEventsTable;
   slack_events: SlackEventsTable;

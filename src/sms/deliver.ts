@@ -75,19 +75,19 @@ export async function sendClaimed(deps: DeliverDeps, message: OutgoingText): Pro
       return { kind: "retry_later", code: message.error_code };
     }
     if (found) {
-      await recordSid(db, message.id, found, "queued");
+      await recordSid(deps, message.id, found, "queued");
       return { kind: "sent", sid: found };
     }
   }
   const result = await sms.send({ to: message.to_phone, body: message.body, mediaUrls: message.media_urls });
   if (result.ok) {
-    await recordSid(db, message.id, result.sid, result.status);
+    await recordSid(deps, message.id, result.sid, result.status);
     return { kind: "sent", sid: result.sid };
   }
   if (result.ambiguous) {
     const found = await findEarlierAttempt(deps, message).catch(() => undefined);
     if (found) {
-      await recordSid(db, message.id, found, "queued");
+      await recordSid(deps, message.id, found, "queued");
       return { kind: "sent", sid: found };
     }
   }
@@ -147,9 +147,17 @@ async function requeue(db: Database, id: number, code: number | null): Promise<v
     .execute();
 }
 
-/** Once per text sent; written in batches with the other sids of the moment (sid-recorder.ts). */
-function recordSid(db: Database, id: number, sid: string, status: AcceptedStatus): Promise<void> {
-  return sidRecorder(db).record(id, sid, status);
+/**
+ * Once per text sent; written in batches with the other sids of the moment (sid-recorder.ts).
+ * A failure Twilio reported before the sid was written is applied there, and told here.
+ */
+async function recordSid(deps: DeliverDeps, id: number, sid: string, status: AcceptedStatus): Promise<void> {
+  const recorded = await sidRecorder(deps.db).record(id, sid, status);
+  if (recorded.status === "failed" || recorded.status === "undelivered") {
+    await deps
+      .reportFailure?.(id, recorded.errorCode)
+      .catch((error: unknown) => deps.logger.warn(`could not report the failure of message ${id}`, error));
+  }
 }
 
 async function markFailed(

@@ -1,13 +1,21 @@
 import { CompiledQuery } from "kysely";
+import { statusRankSql } from "../campaigns/messages/status.ts";
 import type { Database } from "../db/database.ts";
+import type { MessageStatus } from "../db/schema.ts";
 
 export type AcceptedStatus = "queued" | "accepted" | "sent" | "delivered";
+
+/** Where the text stands once its sid is written: a status that came early may have moved it on. */
+export interface RecordedSid {
+  status: MessageStatus;
+  errorCode: number | null;
+}
 
 interface Pending {
   id: number;
   sid: string;
   status: AcceptedStatus;
-  resolve: () => void;
+  resolve: (recorded: RecordedSid) => void;
   reject: (error: unknown) => void;
 }
 
@@ -35,7 +43,7 @@ export class SidRecorder {
 
   constructor(private readonly db: Database) {}
 
-  record(id: number, sid: string, status: AcceptedStatus): Promise<void> {
+  record(id: number, sid: string, status: AcceptedStatus): Promise<RecordedSid> {
     return new Promise((resolve, reject) => {
       this.pending.push({ id, sid, status, resolve, reject });
       this.schedule();
@@ -56,11 +64,14 @@ export class SidRecorder {
     if (batch.length === 0) return;
     this.writing = true;
     try {
-      await writeSids(this.db, batch);
-      for (const entry of batch) entry.resolve();
+      const written = await writeSids(this.db, batch);
+      for (const entry of batch) entry.resolve(written.get(entry.id) ?? { status: entry.status, errorCode: null });
     } catch {
       for (const entry of batch) {
-        await writeSids(this.db, [entry]).then(entry.resolve, entry.reject);
+        await writeSids(this.db, [entry]).then(
+          (written) => entry.resolve(written.get(entry.id) ?? { status: entry.status, errorCode: null }),
+          entry.reject,
+        );
       }
     } finally {
       this.writing = false;
@@ -71,18 +82,27 @@ export class SidRecorder {
 
 // Not a prepared statement: its plan is made for the batch at hand (a cached generic plan made
 // while messages was nearly empty would scan the table, as the outbox claim once did).
+// A status callback that came before the sid (early_statuses) is applied in the same write when
+// it ranks above what the create answered, so a status never moves backwards and none is lost.
 const WRITE_SIDS = `
-  UPDATE messages m SET twilio_sid = v.sid, status = v.status, error_code = NULL, updated_at = now()
+  UPDATE messages m SET
+    twilio_sid = v.sid,
+    status = CASE WHEN ${statusRankSql("e.status")} > ${statusRankSql("v.status")} THEN e.status ELSE v.status END,
+    error_code = CASE WHEN ${statusRankSql("e.status")} > ${statusRankSql("v.status")} THEN e.error_code END,
+    updated_at = now()
   FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, sid, status)
-  WHERE m.id = v.id AND set_config('synchronous_commit', 'off', true) = 'off'`;
+  LEFT JOIN early_statuses e ON e.sid = v.sid
+  WHERE m.id = v.id AND set_config('synchronous_commit', 'off', true) = 'off'
+  RETURNING m.id, m.status, m.error_code`;
 
-async function writeSids(db: Database, batch: Pending[]): Promise<void> {
+async function writeSids(db: Database, batch: Pending[]): Promise<Map<number, RecordedSid>> {
   const query = CompiledQuery.raw(WRITE_SIDS, [
     batch.map((e) => e.id),
     batch.map((e) => e.sid),
     batch.map((e) => e.status),
   ]);
-  await db.executeQuery(query);
+  const { rows } = await db.executeQuery<{ id: number; status: MessageStatus; error_code: number | null }>(query);
+  return new Map(rows.map((row) => [Number(row.id), { status: row.status, errorCode: row.error_code }]));
 }
 
 const recorders = new WeakMap<Database, SidRecorder>();

@@ -234,4 +234,46 @@ describe("guarantees under races and faults", () => {
     expect(texts.some((t) => t.includes("&amp;😀&amp;😀"))).toBe(true);
     expect(texts.every((t) => t.isWellFormed())).toBe(true);
   });
+
+  it("statuses that arrive before the sid is written are all applied, never backwards, and a failure is told", async () => {
+    const ps = phones(10, 2025557900);
+    await seedCampaign(h.db, { slug: "early", contacts: ps.map((phone) => ({ phone, first_name: "Lu" })) });
+    const failing = ps[9]!;
+    h.twilio.beforeAnswer = async (message) => {
+      const res = await h.twilioWebhook("/twilio/status", {
+        AccountSid: h.twilio.accountSid,
+        MessageSid: message.sid,
+        MessageStatus: message.to === failing ? "undelivered" : "delivered",
+        ...(message.to === failing ? { ErrorCode: "30006" } : {}),
+        To: message.to,
+        From: h.twilio.fromNumber,
+      });
+      expect(res.status).toBeLessThan(300);
+    };
+    try {
+      let card = await startShift(h, "UEARLY", "early");
+      for (let i = 0; i < 10; i++) {
+        const next = await pressAndWait(h, "UEARLY", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+        card = { ...card, blocks: next.blocks };
+      }
+      await waitFor(() => ps.every((p) => h.twilio.messagesTo(p).length === 1), { what: "ten texts" });
+      await h.app.deliveries.idle();
+    } finally {
+      h.twilio.beforeAnswer = undefined;
+    }
+    const rows = await h.db
+      .selectFrom("messages")
+      .select(["to_phone", "status", "error_code", "twilio_sid"])
+      .where("to_phone", "in", ps)
+      .execute();
+    expect(rows).toHaveLength(10);
+    expect(rows.filter((r) => r.status === "delivered")).toHaveLength(9);
+    expect(rows.find((r) => r.to_phone === failing)).toMatchObject({ status: "undelivered", error_code: 30006 });
+    const told = await h.slack.waitForCall(
+      "chat.postMessage",
+      (c) => c.args.channel === "UEARLY" && String(c.args.text).includes("was not delivered"),
+    );
+    expect(String(told.args.text)).toContain("•••" + failing.slice(-4));
+    expect(String(told.args.text)).toContain("landline or unreachable carrier");
+  });
 });

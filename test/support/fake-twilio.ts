@@ -44,6 +44,8 @@ export class FakeTwilio {
   private server: Server | undefined;
   delayMs = 0;
   url = "";
+  /** Runs after a message is created and before the create is answered (a status callback that overtakes it). */
+  beforeAnswer: ((message: TwilioMessageRequest) => Promise<void>) | undefined;
 
   async start(): Promise<this> {
     const expectedAuth = "Basic " + Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64");
@@ -119,6 +121,8 @@ export class FakeTwilio {
           at: Date.now(),
         };
         this.messages.push(message);
+        // Twilio calls back whenever it likes, even before it answers the create.
+        if (this.beforeAnswer) await this.beforeAnswer(message);
         if (injected?.status === 0) {
           // Created, but the answer never comes back: the client times out or sees a reset.
           req.socket.destroy();

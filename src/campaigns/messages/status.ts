@@ -34,13 +34,18 @@ export function isProviderStatus(value: string): value is ProviderStatus {
   return Object.hasOwn(STATUS_RANK, value) && value !== "pending" && value !== "submitting" && value !== "received";
 }
 
-const rankSql = sql<number>`CASE status
+/** STATUS_RANK in SQL, for a status held in `column`. */
+export function statusRankSql(column: string): string {
+  return `CASE ${column}
   WHEN 'queued' THEN 1 WHEN 'accepted' THEN 1 WHEN 'sending' THEN 2 WHEN 'sent' THEN 3
   WHEN 'delivered' THEN 4 WHEN 'undelivered' THEN 4 WHEN 'failed' THEN 4
   WHEN 'read' THEN 5 ELSE 0 END`;
+}
 
-/** Applies a status callback; returns the updated row's id, or undefined when it was stale or unknown. */
-export async function advanceMessageStatus(
+const rankSql = sql<number>`${sql.raw(statusRankSql("status"))}`;
+
+/** Applies a status to the text with this sid if it moves it forward; undefined when stale or unknown. */
+async function advance(
   db: Database,
   input: { sid: string; status: ProviderStatus; errorCode: number | null },
 ): Promise<{ id: number; conversationId: number | null; status: MessageStatus } | undefined> {
@@ -51,6 +56,28 @@ export async function advanceMessageStatus(
     .where(rankSql, "<", STATUS_RANK[input.status])
     .returning(["id", "conversation_id as conversationId", "status"])
     .executeTakeFirst();
+}
+
+/**
+ * Applies a status callback. One for a sid no text holds yet is kept (early_statuses) and
+ * applied when the sid is written (sms/sid-recorder.ts); it is tried once more after being
+ * kept, in case the sid was written meanwhile. Returns the text when the status was applied now.
+ */
+export async function advanceMessageStatus(
+  db: Database,
+  input: { sid: string; status: ProviderStatus; errorCode: number | null },
+): Promise<{ id: number; conversationId: number | null; status: MessageStatus } | undefined> {
+  const applied = await advance(db, input);
+  if (applied) return applied;
+  const known = await db.selectFrom("messages").select("id").where("twilio_sid", "=", input.sid).executeTakeFirst();
+  if (known) return undefined; // stale: the text is already further along
+  await sql`
+    INSERT INTO early_statuses (sid, status, error_code) VALUES (${input.sid}, ${input.status}, ${input.errorCode})
+    ON CONFLICT (sid) DO UPDATE SET status = excluded.status, error_code = excluded.error_code
+    WHERE ${sql.raw(statusRankSql("excluded.status"))} > ${sql.raw(statusRankSql("early_statuses.status"))}`.execute(
+    db,
+  );
+  return advance(db, input);
 }
 
 /**
