@@ -1,6 +1,10 @@
 import { releaseIdleHolds } from "./campaigns/sending/assignment.ts";
 import type { Deliveries } from "./campaigns/sending/outgoing.ts";
 import type { Job } from "./jobs/scheduler.ts";
+import { pruneRuns } from "./jobs/run-once.ts";
+import { prunePosted } from "./outbox/outbox.ts";
+import { pruneSlackEvents } from "./campaigns/slack-events.ts";
+import { pruneEarlyStatuses } from "./campaigns/messages/status.ts";
 import { processLeftoverInbound, type InboundDeps } from "./relay/inbound.ts";
 import type { SlackDeps } from "./slack/deps.ts";
 import { autoReleaseStale, postKickoffs, postRecaps, postReminders } from "./slack/shift-posts.ts";
@@ -46,6 +50,17 @@ export function appJobs(deps: { slack: SlackDeps; inbound: InboundDeps; deliveri
       schedule: "30 * * * * *",
       everySeconds: 60,
       run: async () => (await autoReleaseStale(slack)) + (await postReminders(slack)),
+    },
+    {
+      // Bookkeeping tables that only guard against retries would otherwise grow forever.
+      name: "prune-old-rows",
+      schedule: "0 17 * * * *",
+      everySeconds: 3600,
+      run: async () =>
+        (await prunePosted(slack.db, 7)) +
+        (await pruneSlackEvents(slack.db, 2)) +
+        (await pruneRuns(slack.db, 2)) +
+        (await pruneEarlyStatuses(slack.db, 2)),
     },
   ];
 }

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
 
 /**
@@ -13,4 +14,13 @@ export async function firstDelivery(db: Database, eventId: string | undefined): 
     .returning("event_id")
     .executeTakeFirst();
   return inserted !== undefined;
+}
+
+/** Event ids older than `days`: Slack retries an event within minutes, so they guard nothing. */
+export async function pruneSlackEvents(db: Database, days: number): Promise<number> {
+  const result = await db
+    .deleteFrom("slack_events")
+    .where("received_at", "<", sql<Date>`now() - make_interval(days => ${days})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
 
 /**
@@ -26,4 +27,13 @@ export async function finishRun(db: Database, job: string, runKey: string): Prom
 /** The run key of a schedule slot: the instant truncated to `everySeconds`. */
 export function slotKey(at: Date, everySeconds: number): string {
   return new Date(Math.floor(at.getTime() / (everySeconds * 1000)) * everySeconds * 1000).toISOString();
+}
+
+/** Runs older than `days`: a run key only matters within its own slot. */
+export async function pruneRuns(db: Database, days: number): Promise<number> {
+  const result = await db
+    .deleteFrom("job_runs")
+    .where("started_at", "<", sql<Date>`now() - make_interval(days => ${days})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -407,3 +407,22 @@ export class Outbox {
       .execute();
   }
 }
+
+/**
+ * Posted items older than `days` go, a batch at a time (short statements, no long lock on the
+ * queue). A posted row only ever served as the memory of its dedupe key, and every retry it
+ * guards against (a webhook, an event, a job's run) comes within minutes. Returns how many went.
+ */
+export async function prunePosted(db: Db, days: number, batch = 10_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const result = await sql`
+      DELETE FROM slack_outbox WHERE id IN (
+        SELECT id FROM slack_outbox
+        WHERE state = 'posted' AND created_at < now() - make_interval(days => ${days})
+        LIMIT ${batch})`.execute(db);
+    const n = Number(result.numAffectedRows ?? 0);
+    total += n;
+    if (n < batch) return total;
+  }
+}

@@ -99,3 +99,12 @@ export async function whereToReport(
     return { toPhone: row.to_phone, channel: row.slack_channel, threadTs: row.slack_thread_ts };
   return row.sent_by ? { toPhone: row.to_phone, channel: row.sent_by } : undefined;
 }
+
+/** Early statuses whose sid never came (a text Twilio created that we never recorded), after `days`. */
+export async function pruneEarlyStatuses(db: Database, days: number): Promise<number> {
+  const result = await db
+    .deleteFrom("early_statuses")
+    .where("received_at", "<", sql<Date>`now() - make_interval(days => ${days})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
