@@ -5,7 +5,7 @@ import { pruneRuns } from "./jobs/run-once.ts";
 import { prunePosted } from "./outbox/outbox.ts";
 import { pruneSlackEvents } from "./campaigns/slack-events.ts";
 import { pruneEarlyStatuses } from "./campaigns/messages/status.ts";
-import { processLeftoverInbound, type InboundDeps } from "./relay/inbound.ts";
+import { postUnknownSummaries, processLeftoverInbound, type InboundDeps } from "./relay/inbound.ts";
 import type { SlackDeps } from "./slack/deps.ts";
 import { autoReleaseStale, postKickoffs, postRecaps, postReminders } from "./slack/shift-posts.ts";
 
@@ -50,6 +50,12 @@ export function appJobs(deps: { slack: SlackDeps; inbound: InboundDeps; deliveri
       schedule: "30 * * * * *",
       everySeconds: 60,
       run: async () => (await autoReleaseStale(slack)) + (await postReminders(slack)),
+    },
+    {
+      name: "unknown-text-summaries",
+      schedule: "5 * * * * *",
+      everySeconds: 60,
+      run: () => postUnknownSummaries(inbound, slack.now()),
     },
     {
       // Bookkeeping tables that only guard against retries would otherwise grow forever.

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { lockAndMatchInbound } from "../campaigns/conversations/match.ts";
+import { lockAndMatchInbound, strayTextsByMinute } from "../campaigns/conversations/match.ts";
 import { classifyInbound, OPT_OUT_CONFIRMATION } from "../campaigns/opt-outs/keywords.ts";
 import { optOutCreatedBy, recordOptIn, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import { queueReply, loadConversation } from "../campaigns/conversations/conversations.ts";
@@ -10,7 +10,7 @@ import type { Logger } from "../logger.ts";
 import { queryPrepared } from "../db/prepared.ts";
 import { conversationParent, inboundReply } from "../slack/blocks/conversation.ts";
 import { conversationView } from "../slack/conversation-view.ts";
-import { maskPhone } from "../slack/blocks/text.ts";
+import { escapeText, maskPhone, truncate } from "../slack/blocks/text.ts";
 import { enqueuePost } from "../outbox/outbox.ts";
 
 /** What processing an inbound text needs. */
@@ -100,9 +100,12 @@ export async function processInbound(services: InboundDeps, messageId: number): 
     if (intent.kind === "opt_in") await recordOptIn(tx, { phone: sms.from, source: "sms" });
 
     if (!match) {
+      // The first text from a number in no conversation each minute goes to the organizers at
+      // once; the rest of that minute follow in one summary (postUnknownSummaries), so a flood
+      // is two posts a minute, not one per text at Slack's one-a-second pace.
       for (const organizer of services.organizerIds) {
         await enqueuePost(tx, {
-          dedupeKey: `unknown:${message.id}:${organizer}`,
+          dedupeKey: `unknown:${minuteSlot(message.created_at)}:${organizer}`,
           channel: organizer,
           payload: {
             text: `A text from a number in no conversation (${maskPhone(sms.from)}):\n${inboundReply(sms).text}`,
@@ -215,4 +218,41 @@ async function queueReplyIn(
     fromPhone,
   });
   return result.ok ? result.messageId : undefined;
+}
+
+function minuteSlot(at: Date): string {
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
+}
+
+/**
+ * The texts from numbers in no conversation that were not shown one by one (all but the first of
+ * their minute), one summary per minute and organizer, for the minutes that ended within the
+ * last `lookbackMinutes`. Keyed by minute, so a second run posts nothing new. Returns posts made.
+ */
+export async function postUnknownSummaries(
+  services: Pick<InboundDeps, "db" | "organizerIds" | "outbox">,
+  now: Date,
+  lookbackMinutes = 10,
+): Promise<number> {
+  const until = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  const since = new Date(until.getTime() - lookbackMinutes * 60_000);
+  const minutes = await strayTextsByMinute(services.db, since, until);
+  let posted = 0;
+  for (const { minute, count, samples } of minutes) {
+    const lines = samples.map((s) => `• ${maskPhone(s.from)}: ${escapeText(truncate(s.body, 120))}`);
+    const more = count > samples.length ? `\n…and ${count - samples.length} more.` : "";
+    const text =
+      `${count} more ${count === 1 ? "text" : "texts"} from numbers in no conversation in the minute from ` +
+      `${minute.toISOString().slice(11, 16)} UTC:\n${lines.join("\n")}${more}`;
+    for (const organizer of services.organizerIds) {
+      const created = await enqueuePost(services.db, {
+        dedupeKey: `unknown-more:${minute.toISOString()}:${organizer}`,
+        channel: organizer,
+        payload: { text },
+      });
+      if (created.created) posted += 1;
+    }
+  }
+  if (posted) services.outbox.kick();
+  return posted;
 }

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { processLeftoverInbound } from "../../src/relay/inbound.ts";
+import { postUnknownSummaries, processLeftoverInbound } from "../../src/relay/inbound.ts";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
 import { HOME_ACTIONS } from "../../src/slack/blocks/home.ts";
 import { buttonsOf, press, pressAndWait, startShift, textOf } from "../support/cards.ts";
-import { Harness } from "../support/harness.ts";
+import { Harness, ORGANIZER } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
 import { phones, seedCampaign } from "../support/seed.ts";
 
@@ -275,5 +275,49 @@ describe("guarantees under races and faults", () => {
     );
     expect(String(told.args.text)).toContain("•••" + failing.slice(-4));
     expect(String(told.args.text)).toContain("landline or unreachable carrier");
+  });
+});
+
+describe("texts from numbers in no conversation", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start({ processReplies: false });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+  const inbound = (from: string, body: string, i: number) =>
+    h.twilioWebhook("/twilio/sms", {
+      MessageSid: `SMflood${String(i).padStart(27, "0")}`,
+      AccountSid: h.twilio.accountSid,
+      From: from,
+      To: h.twilio.fromNumber,
+      Body: body,
+      NumMedia: "0",
+    });
+
+  it("a flood of texts from numbers in no conversation is two posts a minute per organizer, not one per text", async () => {
+    const before = h.slack.callsTo("chat.postMessage").filter((c) => c.args.channel === ORGANIZER).length;
+    for (let i = 0; i < 12; i++) await inbound(`+1312555${String(7000 + i)}`, `wrong number ${i}`, i);
+    expect(await processLeftoverInbound(h.app.inboundDeps, 0)).toBe(12);
+    // The minute the texts came in has ended: its summary is due.
+    const later = new Date(Date.now() + 61_000);
+    await postUnknownSummaries(h.app.inboundDeps, later);
+    expect(await postUnknownSummaries(h.app.inboundDeps, later)).toBe(0);
+    await h.settle();
+    const posts = h.slack
+      .callsTo("chat.postMessage")
+      .filter((c) => c.args.channel === ORGANIZER)
+      .slice(before)
+      .map((c) => String(c.args.text));
+    // One post at once and one summary for each minute the texts arrived in (two, if they straddle an edge).
+    expect(posts.length).toBeLessThanOrEqual(4);
+    const immediate = posts.filter((t) => t.startsWith("A text from a number in no conversation"));
+    const summarised = posts.map((t) => Number(/^(\d+) more texts? from numbers/.exec(t)?.[1] ?? 0));
+    expect(immediate.length + summarised.reduce((a, b) => a + b, 0)).toBe(12);
+    const all = posts.join("\n");
+    expect(all).toContain("wrong number 0");
+    expect(all).toContain("•••7001");
+    expect(all).not.toContain("3125557001");
   });
 });

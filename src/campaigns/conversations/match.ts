@@ -19,6 +19,7 @@ export interface LockedInbound {
   media_urls: string[];
   from_phone: string;
   to_phone: string;
+  created_at: Date;
 }
 
 /**
@@ -36,7 +37,7 @@ export async function lockAndMatchInbound(
 ): Promise<{ message: LockedInbound; match: MatchedConversation | undefined } | undefined> {
   const { rows } = await sql<LockedInbound & { [K in keyof MatchedConversation]: MatchedConversation[K] | null }>`
     WITH m AS (
-      SELECT id, body, media_urls, from_phone, to_phone FROM messages
+      SELECT id, body, media_urls, from_phone, to_phone, created_at FROM messages
       WHERE id = ${messageId} AND processed_at IS NULL
       FOR UPDATE SKIP LOCKED),
     match AS (
@@ -64,6 +65,7 @@ export async function lockAndMatchInbound(
     media_urls: row.media_urls,
     from_phone: row.from_phone,
     to_phone: row.to_phone,
+    created_at: new Date(row.created_at),
   };
   if (row.conversationId === null) return { message, match: undefined };
   return {
@@ -78,4 +80,28 @@ export async function lockAndMatchInbound(
       volunteerDm: row.volunteerDm,
     },
   };
+}
+
+/**
+ * Processed texts from numbers in no conversation, per minute in [since, until), leaving out the
+ * first of each minute (that one was shown on its own): how many, and the first five.
+ */
+export async function strayTextsByMinute(
+  db: Database,
+  since: Date,
+  until: Date,
+): Promise<{ minute: Date; count: number; samples: { from: string; body: string }[] }[]> {
+  const { rows } = await sql<{ minute: Date; count: number; samples: { from: string; body: string }[] }>`
+    WITH stray AS (
+      SELECT id, from_phone, body, date_trunc('minute', created_at) AS minute,
+             row_number() OVER (PARTITION BY date_trunc('minute', created_at) ORDER BY id) AS n
+      FROM messages
+      WHERE direction = 'in' AND conversation_id IS NULL AND processed_at IS NOT NULL
+        AND created_at >= ${since} AND created_at < ${until})
+    SELECT minute, count(*)::int AS count,
+           (jsonb_agg(jsonb_build_object('from', from_phone, 'body', body) ORDER BY id)
+             FILTER (WHERE n <= 6)) AS samples
+    FROM stray WHERE n > 1
+    GROUP BY minute ORDER BY minute`.execute(db);
+  return rows.map((row) => ({ ...row, minute: new Date(row.minute), samples: row.samples.slice(0, 5) }));
 }
