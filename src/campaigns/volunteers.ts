@@ -1,5 +1,7 @@
 import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
+import type { Campaign } from "../db/schema.ts";
+import { isOrganizer } from "./organizers.ts";
 
 /** The name a volunteer joined a campaign with ({texter_name}), if they joined. */
 export async function volunteerName(db: Database, campaignId: number, userId: string): Promise<string | undefined> {
@@ -99,4 +101,19 @@ export async function takeOffShift(db: Database, campaignId: number, userId: str
     .where("campaign_id", "=", campaignId)
     .where("user_id", "=", userId)
     .execute();
+}
+
+/**
+ * Whether a campaign may be shown to this person (its title, its state): an active one to anyone;
+ * any other to organizers, and to its own volunteers once it has left draft. A forged button
+ * naming any other campaign learns nothing.
+ */
+export async function mayShowCampaign(
+  db: Database,
+  organizerIds: readonly string[],
+  campaign: Pick<Campaign, "id" | "state">,
+  userId: string,
+): Promise<boolean> {
+  if (campaign.state === "active" || (await isOrganizer(db, organizerIds, userId))) return true;
+  return campaign.state !== "draft" && (await volunteerName(db, campaign.id, userId)) !== undefined;
 }

@@ -16,17 +16,11 @@ export async function ensureVolunteer(
   campaignId: number,
   userId: string,
 ): Promise<{ displayName: string; joined: boolean }> {
-  const key = `${deps.instanceId}:${campaignId}:${userId}`;
-  const known = knownNames.get(key);
-  if (known) return { displayName: known, joined: false };
-  const existing = await volunteerName(deps.db, campaignId, userId);
-  if (existing) {
-    rememberName(key, existing);
-    return { displayName: existing, joined: false };
-  }
+  const existing = await joinedName(deps, campaignId, userId);
+  if (existing) return { displayName: existing, joined: false };
   const displayName = await slackDisplayName(deps, userId);
   const { joined } = await joinCampaign(deps.db, { campaignId, userId, displayName });
-  rememberName(key, displayName);
+  rememberName(`${deps.instanceId}:${campaignId}:${userId}`, displayName);
   return { displayName, joined };
 }
 

@@ -133,9 +133,7 @@ async function fail(deps: DeliverDeps, message: OutgoingText, code: number | nul
     `message ${message.id} failed after ${message.attempts} attempt(s): ${explanation}` +
       `${BAD_NUMBER_CODES.has(code ?? 0) ? " (bad number)" : ""}`,
   );
-  await deps
-    .reportFailure?.(message.id, code)
-    .catch((error: unknown) => deps.logger.warn(`could not report the failure of message ${message.id}`, error));
+  await tellFailure(deps, message.id, code);
   return { kind: "failed", code, explanation };
 }
 
@@ -153,11 +151,15 @@ async function requeue(db: Database, id: number, code: number | null): Promise<v
  */
 async function recordSid(deps: DeliverDeps, id: number, sid: string, status: AcceptedStatus): Promise<void> {
   const recorded = await sidRecorder(deps.db).record(id, sid, status);
-  if (recorded.status === "failed" || recorded.status === "undelivered") {
-    await deps
-      .reportFailure?.(id, recorded.errorCode)
-      .catch((error: unknown) => deps.logger.warn(`could not report the failure of message ${id}`, error));
-  }
+  if (recorded.status === "failed" || recorded.status === "undelivered")
+    await tellFailure(deps, id, recorded.errorCode);
+}
+
+/** Tells the sender a text failed for good; a report that cannot be made is logged, never thrown. */
+async function tellFailure(deps: DeliverDeps, id: number, code: number | null): Promise<void> {
+  await deps
+    .reportFailure?.(id, code)
+    .catch((error: unknown) => deps.logger.warn(`could not report the failure of message ${id}`, error));
 }
 
 async function markFailed(

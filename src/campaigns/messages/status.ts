@@ -36,11 +36,14 @@ export function isProviderStatus(value: string): value is ProviderStatus {
 
 /** STATUS_RANK in SQL, for a status held in `column`. */
 export function statusRankSql(column: string): string {
-  return `CASE ${column}
-  WHEN 'queued' THEN 1 WHEN 'accepted' THEN 1 WHEN 'sending' THEN 2 WHEN 'sent' THEN 3
-  WHEN 'delivered' THEN 4 WHEN 'undelivered' THEN 4 WHEN 'failed' THEN 4
-  WHEN 'read' THEN 5 ELSE 0 END`;
+  return `CASE ${column} ${RANK_CASES} ELSE 0 END`;
 }
+
+/** Written from STATUS_RANK, so the order lives in one place. */
+const RANK_CASES = Object.entries(STATUS_RANK)
+  .filter(([, rank]) => rank > 0)
+  .map(([status, rank]) => `WHEN '${status}' THEN ${rank}`)
+  .join(" ");
 
 const rankSql = sql<number>`${sql.raw(statusRankSql("status"))}`;
 

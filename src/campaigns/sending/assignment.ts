@@ -1,7 +1,7 @@
-import { sql } from "kysely";
+import { sql, type ExpressionBuilder } from "kysely";
 import type { Database } from "../../db/database.ts";
 import { queryPrepared } from "../../db/prepared.ts";
-import type { Contact } from "../../db/schema.ts";
+import type { Contact, DB } from "../../db/schema.ts";
 
 /**
  * Handing out contacts. Correctness lives in SQL: a claim is one UPDATE over a row picked
@@ -216,6 +216,19 @@ export async function releaseIdleHolds(db: Database, minutes: number): Promise<n
   return Number(result.numAffectedRows ?? 0);
 }
 
+/** The contact row of exactly this hold: this contact, still held, by this volunteer, since then. */
+function thisHold(
+  eb: ExpressionBuilder<DB, "contacts">,
+  hold: { contactId: number; userId: string; heldAtMs: number },
+) {
+  return eb.and([
+    eb("id", "=", hold.contactId),
+    eb("status", "=", "held"),
+    eb("held_by", "=", hold.userId),
+    eb("held_at", "=", new Date(hold.heldAtMs)),
+  ]);
+}
+
 /**
  * Lets go of a hold that can no longer be sent (after Send was refused): back to the pool, or
  * out of it when the number opted out. Only this volunteer's hold, only this hold.
@@ -228,10 +241,7 @@ export async function dropHold(
   const dropped = await db
     .updateTable("contacts")
     .set({ status: to, held_by: null, held_at: null })
-    .where("id", "=", hold.contactId)
-    .where("status", "=", "held")
-    .where("held_by", "=", hold.userId)
-    .where("held_at", "=", new Date(hold.heldAtMs))
+    .where((eb) => thisHold(eb, hold))
     .returning("campaign_id")
     .executeTakeFirst();
   if (dropped && to === "pool") forgetPoolFronts(db, dropped.campaign_id);
@@ -251,10 +261,7 @@ export async function skipContact(
       last_skipped_by: input.userId,
       skip_count: eb("skip_count", "+", 1),
     }))
-    .where("id", "=", input.contactId)
-    .where("status", "=", "held")
-    .where("held_by", "=", input.userId)
-    .where("held_at", "=", new Date(input.heldAtMs))
+    .where((eb) => thisHold(eb, input))
     .returning("campaign_id")
     .executeTakeFirst();
   if (!skipped) return undefined;

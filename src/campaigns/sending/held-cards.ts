@@ -1,4 +1,5 @@
 import type { Campaign, Contact } from "../../db/schema.ts";
+import { isHeldBy } from "./send-refusal.ts";
 
 /** A card this instance handed out: the contact as claimed, and the campaign it was rendered for. */
 export interface HeldCard {
@@ -32,8 +33,7 @@ export class HeldCards {
     const entry = this.cards.get(contactId);
     if (!entry) return undefined;
     this.cards.delete(contactId);
-    const { contact } = entry.card;
-    if (Date.now() - entry.at > MAX_AGE_MS || contact.held_by !== userId || contact.held_at?.getTime() !== heldAtMs)
+    if (Date.now() - entry.at > MAX_AGE_MS || !isHeldBy(entry.card.contact, { contactId, userId, heldAtMs }))
       return undefined;
     return entry.card;
   }

@@ -37,11 +37,16 @@ export async function pressSend(db: Database, input: PressSendInput): Promise<Pr
     if (sent) return sent;
   }
   const fresh = await loadContactWithCampaign(db, input.contactId);
-  if (fresh && isHeldBy(fresh.contact, input)) {
+  const tried = fresh !== undefined && isHeldBy(fresh.contact, input);
+  if (tried) {
     const sent = await trySend(db, fresh, input);
     if (sent) return sent;
   }
-  const refusal = (await whyNotSent(db, input)) ?? { reason: "not_held", ...fresh };
+  // After a statement that matched nothing the rows are read again; otherwise what was read stands.
+  const refusal = (await whyNotSent(db, input, tried ? undefined : { found: fresh })) ?? {
+    reason: "not_held",
+    ...fresh,
+  };
   if (refusal.reason === "campaign_not_active" || refusal.reason === "outside_hours") {
     await dropHold(db, input, "pool");
   } else if (refusal.reason === "opted_out") {

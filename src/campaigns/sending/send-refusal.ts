@@ -51,8 +51,10 @@ export function isHeldBy(contact: Contact, card: PressedCard): boolean {
 export async function whyNotSent(
   db: Database,
   card: PressedCard & { now: Date; texterName: string },
+  /** The rows as just read, when no write could have changed them since (else they are read now). */
+  read?: { found: { contact: Contact; campaign: Campaign } | undefined },
 ): Promise<SendRefusal | undefined> {
-  const found = await loadContactWithCampaign(db, card.contactId);
+  const found = read ? read.found : await loadContactWithCampaign(db, card.contactId);
   if (!found) return { reason: "not_held" };
   const { contact, campaign } = found;
   if (contact.status === "sent") return { reason: "already_sent", contact, campaign };

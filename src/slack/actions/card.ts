@@ -5,8 +5,7 @@ import { releaseHeld, skipContact } from "../../campaigns/sending/assignment.ts"
 import { pressSend } from "../../campaigns/sending/press-send.ts";
 import { renderOpening } from "../../campaigns/sending/next-card.ts";
 import type { SendRefusal } from "../../campaigns/sending/send-refusal.ts";
-import { sentToday, touchVolunteer, volunteerName, volunteerNameForContact } from "../../campaigns/volunteers.ts";
-import { isOrganizer } from "../../campaigns/organizers.ts";
+import { mayShowCampaign, sentToday, touchVolunteer, volunteerNameForContact } from "../../campaigns/volunteers.ts";
 import type { Campaign } from "../../db/schema.ts";
 import { postToResponseUrl } from "../../http/outbound.ts";
 import { CARD_ACTIONS, shiftEndedCard } from "../blocks/card.ts";
@@ -66,16 +65,12 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
   const endedCard = async (campaign: Campaign, userId: string, notice?: string) =>
     shiftEndedCard({ campaign, sent: await sentToday(db, campaign.id, userId, deps.now()), notice });
 
-  /**
-   * A campaign named by a button, if this person may see it: an active one, or (organizers, and
-   * its own volunteers once it has left draft) any other. A forged id learns nothing else.
-   */
+  const mayShow = (campaign: Campaign, userId: string) =>
+    mayShowCampaign(db, deps.settings.ORGANIZER_IDS, campaign, userId);
+  /** The campaign a button names, if this person may see it (mayShowCampaign). */
   const visibleCampaign = async (value: string | undefined, userId: string) => {
     const campaign = await campaignById(db, Number(value) || 0);
-    if (!campaign || campaign.state === "active") return campaign;
-    if (await isOrganizer(db, deps.settings.ORGANIZER_IDS, userId)) return campaign;
-    if (campaign.state === "draft" || !(await volunteerName(db, campaign.id, userId))) return undefined;
-    return campaign;
+    return campaign && (await mayShow(campaign, userId)) ? campaign : undefined;
   };
   const notOurs = { text: "That button is not one of ours; nothing happened.", blocks: [] };
 
@@ -111,7 +106,7 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
       return replaceCard(body, await nextCardMessage(deps, result.campaign, userId, undefined, { holdsNothing: true }));
     }
     // A contact this person never held, in a campaign they may not see (a forged button): no title, no join.
-    if (!result.campaign || !(await visibleCampaign(String(result.campaign.id), userId)))
+    if (!result.campaign || !(await mayShow(result.campaign, userId)))
       return replaceCard(body, { text: "That contact no longer exists; nothing was sent.", blocks: [] });
     // Sent already — a double click, or a press on a card whose replacement was lost (a crash
     // between the Send and the card): answer with the volunteer's current card, never silence.
@@ -132,8 +127,7 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
     const skipped = await skipContact(db, { contactId: value.data.k, userId, heldAtMs: value.data.t });
     const campaign = skipped ? await campaignById(db, skipped.campaignId) : await campaignOfContact(db, value.data.k);
     // A card this person never held, in a campaign they may not see (a forged button): no title.
-    if (!campaign || (!skipped && !(await visibleCampaign(String(campaign.id), userId))))
-      return replaceCard(body, notOurs);
+    if (!campaign || (!skipped && !(await mayShow(campaign, userId)))) return replaceCard(body, notOurs);
     await touchVolunteer(db, campaign.id, userId);
     const notice = skipped
       ? undefined

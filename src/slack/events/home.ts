@@ -7,7 +7,7 @@ import type { SlackDeps } from "../deps.ts";
 import { HOME_ACTIONS, organizerHome, volunteerHomeView } from "../blocks/home.ts";
 import { statsBlocks } from "../blocks/stats.ts";
 import { nextCardMessage } from "../cards.ts";
-import { touchVolunteer, volunteerName } from "../../campaigns/volunteers.ts";
+import { mayShowCampaign, touchVolunteer } from "../../campaigns/volunteers.ts";
 import { SHIFT_JOIN_ACTION } from "../shift-posts.ts";
 import type { SlackRouter } from "../router.ts";
 
@@ -38,9 +38,7 @@ export function registerHome(app: SlackRouter, services: SlackDeps): void {
       if (!campaign) return;
       if (campaign.state !== "active") {
         // Only active campaigns are shown to someone who is neither an organizer nor one of its volunteers.
-        const known =
-          (await isOrganizer(services.db, services.settings.ORGANIZER_IDS, body.user.id)) ||
-          (campaign.state !== "draft" && (await volunteerName(services.db, campaign.id, body.user.id)) !== undefined);
+        const known = await mayShowCampaign(services.db, services.settings.ORGANIZER_IDS, campaign, body.user.id);
         await services.slack.chat.postMessage({
           channel: body.user.id,
           text: known
