@@ -12,7 +12,10 @@ interface Keystroke {
 
 interface OpenView {
   next?: Keystroke;
-  busy: boolean;
+  /** Slack's action_ts of the newest keystroke seen: handlers finish out of order, keystrokes do not. */
+  newest: number;
+  /** The drawing loop while it runs. */
+  drawing?: Promise<void>;
   /** The hash our own last update got back: newer than one sent with an earlier keystroke. */
   hash?: string;
   meta?: ScriptModalMetadata;
@@ -25,7 +28,8 @@ const IDLE_MS = 30 * 60_000;
  * The preview under the opening message, following the typing. Keystrokes arrive faster
  * than previews are drawn, so each view draws one at a time, always the latest text, and
  * passes Slack the newest hash it knows: an update based on a stale view is refused by
- * Slack instead of overwriting a newer preview.
+ * Slack instead of overwriting a newer preview. The promise `request` returns settles when
+ * the view shows the latest keystroke.
  */
 export class LivePreviews {
   private readonly views = new Map<string, OpenView>();
@@ -36,21 +40,26 @@ export class LivePreviews {
     viewId: string,
     hash: string | undefined,
     text: string,
+    typedAt: number,
     access: { campaign: Campaign; meta: ScriptModalMetadata },
-  ): void {
+  ): Promise<void> {
     let view = this.views.get(viewId);
     if (!view) {
       this.forgetIdle();
-      view = { busy: false, touched: Date.now() };
+      view = { touched: Date.now(), newest: 0 };
       this.views.set(viewId, view);
     }
+    // An earlier keystroke whose handler finished late would put back text already typed over.
+    if (typedAt < view.newest) return view.drawing ?? Promise.resolve();
+    view.newest = typedAt;
     view.next = { text, hash, ...access };
     view.touched = Date.now();
-    if (!view.busy) void this.draw(viewId, view);
+    view.drawing ??= this.draw(viewId, view);
+    return view.drawing;
   }
 
+  /** Draws until the latest keystroke is shown; never rejects. */
   private async draw(viewId: string, view: OpenView): Promise<void> {
-    view.busy = true;
     try {
       while (view.next) {
         const keystroke = view.next;
@@ -78,13 +87,13 @@ export class LivePreviews {
     } catch (error) {
       this.services.logger.warn("live script preview failed", error);
     } finally {
-      view.busy = false;
+      view.drawing = undefined;
     }
   }
 
   private forgetIdle(): void {
     if (this.views.size < 200) return;
     const cutoff = Date.now() - IDLE_MS;
-    for (const [id, view] of this.views) if (!view.busy && view.touched < cutoff) this.views.delete(id);
+    for (const [id, view] of this.views) if (!view.drawing && view.touched < cutoff) this.views.delete(id);
   }
 }

@@ -45,7 +45,7 @@ const submission = z.object({
 const viewAction = z.object({
   user: z.object({ id: z.string() }),
   view: z.object({ id: z.string(), hash: z.string().optional(), private_metadata: z.string() }),
-  actions: z.array(z.object({ value: z.string().nullish() }).loose()).min(1),
+  actions: z.array(z.object({ value: z.string().nullish(), action_ts: z.string().optional() }).loose()).min(1),
 });
 
 type SubmissionAnswer =
@@ -128,7 +128,8 @@ export function registerScriptViews(app: SlackRouter, services: SlackDeps): void
       const access = await authorize(services, user.id, view.private_metadata);
       // Nothing to say mid-typing; Save gives the reason.
       if ("problem" in access) return;
-      live.request(view.id, view.hash, actions[0]!.value ?? "", access);
+      const action = actions[0]!;
+      void live.request(view.id, view.hash, action.value ?? "", Number(action.action_ts ?? 0), access);
     },
   );
 
