@@ -144,6 +144,9 @@ export interface MessagesTable {
   updated_at: Timestamp;
   /** While a send attempt may be in flight: the retry sweep leaves the text alone until then. */
   lease_until: NullableTimestamp;
+  /** Inbound: failed processing attempts; set aside (no more tries, organizers told) after a few. */
+  process_failures: Generated<number>;
+  set_aside_at: NullableTimestamp;
 }
 
 export interface OptOutsTable {

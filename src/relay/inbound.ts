@@ -175,27 +175,71 @@ export async function processInbound(services: InboundDeps, messageId: number): 
   for (const id of autoReplies) void services.deliveries.deliver(id);
 }
 
-/** Texts stored but not processed (a crash between the steps), oldest first. */
+/** Tries an inbound text gets before it is set aside and reported to the organizers. */
+export const INBOUND_TRIES = 3;
+
+/**
+ * Texts stored but not processed (a crash between the steps, or a failure), oldest first.
+ * One text that cannot be processed never holds back the others: each failure is counted,
+ * and after INBOUND_TRIES the text is set aside (no more tries) and the organizers are told
+ * once, with what it said, so a reply never vanishes without a person knowing.
+ */
 export async function processLeftoverInbound(services: InboundDeps, olderThanSeconds = 10): Promise<number> {
   const rows = await services.db
     .selectFrom("messages")
     .select("id")
     .where("direction", "=", "in")
     .where("processed_at", "is", null)
+    .where("set_aside_at", "is", null)
     .where("created_at", "<", sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
     .orderBy("id")
     .limit(500)
     .execute();
-  // One text that cannot be processed never holds back the others: it is logged and left for
-  // the next sweep, and the rest carry on.
   let failed = 0;
   for (const row of rows) {
-    await processInbound(services, row.id).catch((error: unknown) => {
+    await processInbound(services, row.id).catch(async (error: unknown) => {
       failed += 1;
-      services.logger.error(`processing inbound text ${row.id} failed; the next sweep tries it again`, error);
+      services.logger.error(`processing inbound text ${row.id} failed`, error);
+      await countFailure(services, row.id).catch((again: unknown) =>
+        services.logger.error(`counting the failure of inbound text ${row.id} failed`, again),
+      );
     });
   }
   return rows.length - failed;
+}
+
+async function countFailure(services: InboundDeps, messageId: number): Promise<void> {
+  const setAside = await services.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable("messages")
+      .set({
+        process_failures: sql`process_failures + 1`,
+        set_aside_at: sql`CASE WHEN process_failures + 1 >= ${INBOUND_TRIES} THEN now() END`,
+      })
+      .where("id", "=", messageId)
+      .where("processed_at", "is", null)
+      .returning(["set_aside_at", "from_phone", "body", "created_at"])
+      .executeTakeFirst();
+    if (!row?.set_aside_at) return false;
+    const when = row.created_at.toISOString().slice(0, 16).replace("T", " ");
+    for (const organizer of services.organizerIds) {
+      await enqueuePost(tx, {
+        dedupeKey: `set-aside:${messageId}:${organizer}`,
+        channel: organizer,
+        payload: {
+          text:
+            `:warning: A text from ${maskPhone(row.from_phone)} (received ${when} UTC) failed ${INBOUND_TRIES} times ` +
+            `on our side, so it was set aside and its volunteer has not seen it (ref in-${messageId}); ` +
+            `the other texts carry on. It said:\n>${escapeText(truncate(row.body, 500)).replaceAll("\n", "\n>")}`,
+        },
+      });
+    }
+    return true;
+  });
+  if (setAside) {
+    services.logger.error(`inbound text ${messageId} set aside after ${INBOUND_TRIES} failed tries; organizers told`);
+    services.outbox.kick();
+  }
 }
 
 function helpText(campaignHelp: string | null, title: string): string {

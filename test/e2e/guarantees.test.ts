@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { postUnknownSummaries, processLeftoverInbound } from "../../src/relay/inbound.ts";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
@@ -275,6 +276,64 @@ describe("guarantees under races and faults", () => {
     );
     expect(String(told.args.text)).toContain("•••" + failing.slice(-4));
     expect(String(told.args.text)).toContain("landline or unreachable carrier");
+  });
+});
+
+describe("an inbound text that cannot be processed", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start({ processReplies: false });
+  });
+  afterAll(async () => {
+    await sql`DROP TRIGGER IF EXISTS refuse_processing ON messages`.execute(h.db);
+    await h?.stop();
+  });
+
+  it("is set aside after three tries and reported to the organizers once; the texts after it carry on", async () => {
+    const [bad, good] = phones(2, 2025558100);
+    await seedCampaign(h.db, { slug: "set-aside", contacts: [{ phone: bad! }, { phone: good! }] });
+    // A fault in the real database, for this one text: processing it is refused every time.
+    await sql`CREATE OR REPLACE FUNCTION refuse_processing() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'injected fault'; END $$`.execute(h.db);
+    await sql`CREATE TRIGGER refuse_processing BEFORE UPDATE ON messages FOR EACH ROW
+      WHEN (NEW.processed_at IS NOT NULL AND NEW.body LIKE 'unprocessable%')
+      EXECUTE FUNCTION refuse_processing()`.execute(h.db);
+    const text = (from: string, body: string, n: number) =>
+      h.twilioWebhook("/twilio/sms", {
+        MessageSid: `SMsetaside${String(n).padStart(24, "0")}`,
+        AccountSid: h.twilio.accountSid,
+        From: from,
+        To: h.twilio.fromNumber,
+        Body: body,
+        NumMedia: "0",
+      });
+    expect((await text(bad!, "unprocessable: call me at 5pm", 1)).status).toBe(200);
+    expect((await text(good!, "count me in", 2)).status).toBe(200);
+    const warnings = () =>
+      h.slack
+        .callsTo("chat.postMessage")
+        .filter((c) => c.args.channel === ORGANIZER && String(c.args.text).includes("set aside"));
+
+    expect(await processLeftoverInbound(h.app.inboundDeps, 0)).toBe(1); // the good one
+    expect(await processLeftoverInbound(h.app.inboundDeps, 0)).toBe(0);
+    expect(await processLeftoverInbound(h.app.inboundDeps, 0)).toBe(0);
+    await h.settle();
+    expect(warnings()).toHaveLength(1);
+    // Set aside: no more tries, and no second report.
+    expect(await processLeftoverInbound(h.app.inboundDeps, 0)).toBe(0);
+    const row = await h.db
+      .selectFrom("messages")
+      .select(["process_failures", "set_aside_at"])
+      .where("body", "like", "unprocessable%")
+      .executeTakeFirstOrThrow();
+    expect(row.process_failures).toBe(3);
+    expect(row.set_aside_at).not.toBeNull();
+    await h.settle();
+    const told = warnings();
+    expect(told).toHaveLength(1);
+    expect(String(told[0]!.args.text)).toContain("call me at 5pm");
+    expect(String(told[0]!.args.text)).toContain("•••" + bad!.slice(-4));
+    expect(String(told[0]!.args.text)).not.toContain(bad!.slice(2));
   });
 });
 

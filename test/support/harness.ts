@@ -108,7 +108,7 @@ export class Harness {
   }
 
   /**
-   * Waits until the app is quiet: every stored inbound text processed, the outbox drained and
+   * Waits until the app is quiet: every stored inbound text processed (or set aside), the outbox drained and
    * deliveries under way finished.
    */
   async settle(timeoutMs = 20_000): Promise<void> {
@@ -119,6 +119,7 @@ export class Harness {
           .select((eb) => eb.fn.countAll<number>().as("n"))
           .where("direction", "=", "in")
           .where("processed_at", "is", null)
+          .where("set_aside_at", "is", null)
           .executeTakeFirstOrThrow();
         return row.n === 0;
       },
