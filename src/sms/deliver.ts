@@ -13,7 +13,8 @@ export type DeliveryOutcome =
   | { kind: "sent"; sid: string }
   | { kind: "failed"; code: number | null; explanation: string }
   | { kind: "opted_out" }
-  | { kind: "retry_later"; code: number | null }
+  /** `afterMs`: not before then (an unanswered attempt's lease); otherwise the usual backoff. */
+  | { kind: "retry_later"; code: number | null; afterMs?: number }
   | { kind: "not_mine" };
 
 export interface DeliverDeps {
@@ -25,10 +26,11 @@ export interface DeliverDeps {
 }
 
 /**
- * The one way a stored outgoing message leaves: claim it (pending → submitting, with a lease),
- * check the opt-out list once more, call the provider, record the sid or the failure. A message
- * is claimed by one caller at a time, so concurrent retries never send it twice; after an
- * ambiguous failure the provider is asked whether the message exists before trying again.
+ * The one way a stored outgoing message leaves: claim it (pending → submitting, with a lease;
+ * or a text whose unanswered attempt's lease ran out), check the opt-out list once more, call
+ * the provider, record the sid or the failure. A message is claimed by one caller at a time,
+ * so concurrent retries never send it twice; after an ambiguous failure the provider is asked
+ * whether the message exists before trying again.
  */
 export async function deliverMessage(deps: DeliverDeps, messageId: number): Promise<DeliveryOutcome> {
   const message = await deps.db
@@ -41,7 +43,12 @@ export async function deliverMessage(deps: DeliverDeps, messageId: number): Prom
     }))
     .where("id", "=", messageId)
     .where("twilio_sid", "is", null)
-    .where("status", "=", "pending")
+    .where((eb) =>
+      eb.or([
+        eb("status", "=", "pending"),
+        eb.and([eb("status", "=", "submitting"), eb("lease_until", "<", sql<Date>`now()`)]),
+      ]),
+    )
     .returningAll()
     .executeTakeFirst();
   if (!message) return { kind: "not_mine" };
@@ -78,11 +85,20 @@ export async function sendClaimed(deps: DeliverDeps, message: OutgoingText): Pro
       await recordSid(deps, message.id, found, "queued");
       return { kind: "sent", sid: found };
     }
+    // Past the limit, this was the look after an unanswered last attempt: nothing more is sent.
+    if (message.attempts > MAX_SEND_ATTEMPTS) return fail(deps, message, message.error_code);
   }
   const result = await sms.send({ to: message.to_phone, body: message.body, mediaUrls: message.media_urls });
   if (result.ok) {
     await recordSid(deps, message.id, result.sid, result.status);
     return { kind: "sent", sid: result.sid };
+  }
+  if (result.unanswered) {
+    // Twilio may still be working on a request it never answered and create the message after
+    // any look made now. So the attempt keeps its lease: the look, and a retry only if it finds
+    // nothing, come once the lease has run out (longer than Twilio is given to answer).
+    const leaseEnds = await keepLease(db, message.id);
+    return { kind: "retry_later", code: null, afterMs: Math.max(0, leaseEnds.getTime() - Date.now()) + 1000 };
   }
   if (result.ambiguous) {
     const found = await findEarlierAttempt(deps, message).catch(() => undefined);
@@ -135,6 +151,17 @@ async function fail(deps: DeliverDeps, message: OutgoingText, code: number | nul
   );
   await tellFailure(deps, message.id, code);
   return { kind: "failed", code, explanation };
+}
+
+/** The text stays 'submitting' under its lease; returns when the lease ends. */
+async function keepLease(db: Database, id: number): Promise<Date> {
+  const row = await db
+    .updateTable("messages")
+    .set({ updated_at: sql`now()` })
+    .where("id", "=", id)
+    .returning("lease_until")
+    .executeTakeFirst();
+  return row?.lease_until ?? new Date(Date.now() + SEND_LEASE_SECONDS * 1000);
 }
 
 async function requeue(db: Database, id: number, code: number | null): Promise<void> {

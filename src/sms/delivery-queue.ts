@@ -39,7 +39,8 @@ export class DeliveryQueue implements Deliveries {
     if (this.stopped) return undefined;
     try {
       const outcome = claimed ? await sendClaimed(this.deps, claimed) : await deliverMessage(this.deps, messageId);
-      if (outcome.kind === "retry_later") {
+      if (outcome.kind === "retry_later" && outcome.afterMs !== undefined) this.later(messageId, outcome.afterMs);
+      else if (outcome.kind === "retry_later") {
         const attempts = await this.deps.db
           .selectFrom("messages")
           .select("attempts")

@@ -13,8 +13,10 @@ export type ProviderResult =
   /**
    * `retryable`: worth trying again. `ambiguous`: Twilio may have created it anyway (timeout,
    * reset, 5xx) — look with findRecent before trying again. 429/20429 were never processed.
+   * `unanswered`: no answer came at all (deadline, reset), so Twilio may still be working on the
+   * request and create the message after a look made now.
    */
-  | { ok: false; retryable: boolean; ambiguous: boolean; code: number | null; message: string };
+  | { ok: false; retryable: boolean; ambiguous: boolean; unanswered?: boolean; code: number | null; message: string };
 
 /** The one door every SMS leaves through. */
 export interface SmsProvider {
@@ -137,5 +139,12 @@ function classifyTwilioError(error: unknown): ProviderResult {
     };
   }
   // A timeout or reset: we cannot know whether Twilio created the message.
-  return { ok: false, retryable: true, ambiguous: true, code: null, message: e?.message ?? String(error) };
+  return {
+    ok: false,
+    retryable: true,
+    ambiguous: true,
+    unanswered: true,
+    code: null,
+    message: e?.message ?? String(error),
+  };
 }

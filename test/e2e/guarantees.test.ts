@@ -172,6 +172,37 @@ describe("guarantees under races and faults", () => {
     expect(row.twilio_sid).toBe(h.twilio.messagesTo(who!)[0]!.sid);
   });
 
+  it("a request Twilio never answered is not retried while Twilio may still create it: one text", async () => {
+    const [who] = phones(1, 2025557550);
+    await seedCampaign(h.db, { slug: "unanswered", contacts: [{ phone: who!, first_name: "Ivy" }] });
+    const card = await startShift(h, "UNOANSWER", "unanswered");
+    const before = h.twilio.attempts;
+    // Twilio takes the request, the connection drops, and Twilio creates the message later.
+    const late = h.twilio.holdNext({ dropConnection: true });
+    await pressAndWait(h, "UNOANSWER", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    await waitFor(() => h.twilio.attempts > before, { what: "the text to reach Twilio" });
+    const row = () => h.db.selectFrom("messages").selectAll().where("to_phone", "=", who!).executeTakeFirstOrThrow();
+    await h.app.deliveries.idle();
+    // The attempt keeps its lease: neither a retry nor the sweep asks Twilio again meanwhile.
+    const held = await row();
+    expect(held.status).toBe("submitting");
+    expect(held.lease_until!.getTime()).toBeGreaterThan(Date.now());
+    expect(await h.app.deliveries.sweep(0)).toBe(0);
+    late.release();
+    await h.twilio.waitForMessage((m) => m.to === who);
+    // The lease runs out (moved here rather than waited for): the look finds Twilio's message.
+    await h.db
+      .updateTable("messages")
+      .set({ lease_until: new Date(Date.now() - 1000), updated_at: new Date(Date.now() - 60_000) })
+      .where("to_phone", "=", who!)
+      .execute();
+    expect(await h.app.deliveries.sweep(0)).toBe(1);
+    await h.app.deliveries.idle();
+    expect(h.twilio.messagesTo(who!)).toHaveLength(1);
+    expect((await row()).twilio_sid).toBe(h.twilio.messagesTo(who!)[0]!.sid);
+    expect(h.twilio.attempts).toBe(before + 1);
+  });
+
   it("a retry after an ambiguous failure never takes an identical text from another campaign for its own", async () => {
     const [who] = phones(1, 2025557600);
     const opening = "Hi {first_name}, polls close at 8 tonight. Reply STOP to opt out.";

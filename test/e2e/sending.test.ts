@@ -340,10 +340,18 @@ describe("shifts and sending (Twilio)", () => {
     h.twilio.failNext(500, { code: 20500, message: "Internal Server Error" });
     card = { ...card, ...(await pressAndWait(h, "UTRANS", buttonsOf(card.blocks)[CARD_ACTIONS.send]!)) };
     await waitFor(() => openingsTo(server!).length === 1, { what: "the text after a 500", timeoutMs: 10_000 });
-    // Twilio creates the message but the connection drops before the answer: the retry must
-    // find it instead of sending again.
+    // Twilio creates the message but the connection drops before the answer: once the attempt's
+    // lease has run out (moved here rather than waited for), the retry finds it instead of sending again.
     h.twilio.failNext(0);
     await pressAndWait(h, "UTRANS", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    await waitFor(() => h.twilio.messagesTo(dropped!).length === 1, { what: "the dropped text to reach Twilio" });
+    await h.app.deliveries.idle();
+    await h.db
+      .updateTable("messages")
+      .set({ lease_until: new Date(Date.now() - 1000), updated_at: new Date(Date.now() - 60_000) })
+      .where("to_phone", "=", dropped!)
+      .execute();
+    await h.app.deliveries.sweep(0);
     await waitFor(
       async () => {
         const row = await h.db

@@ -11,7 +11,10 @@ export interface TwilioMessageRequest {
   body: string;
   statusCallback?: string;
   mediaUrls: string[];
+  /** When it was created (a stalled request is created late, as Twilio may). */
   at: number;
+  /** When its create request arrived. */
+  requestedAt: number;
 }
 
 interface InjectedError {
@@ -23,6 +26,8 @@ interface InjectedError {
   delayMs?: number;
   /** Answer only once this settles (holdNext): slow for exactly as long as the test needs. */
   until?: Promise<unknown>;
+  /** Drop the connection as the request arrives, then create the message anyway (once `until` settles). */
+  dropFirst?: boolean;
 }
 
 /**
@@ -44,6 +49,11 @@ export class FakeTwilio {
   private server: Server | undefined;
   delayMs = 0;
   url = "";
+  /**
+   * Asked for each create that no failNext/holdNext covers: an error to answer with, a delay
+   * (a stall: the message is created after it), or nothing. The soak injects its faults here.
+   */
+  chaos: (() => { status: number; code?: number; delayMs?: number } | undefined) | undefined;
   /** Runs after a message is created and before the create is answered (a status callback that overtakes it). */
   beforeAnswer: ((message: TwilioMessageRequest) => Promise<void>) | undefined;
 
@@ -87,13 +97,17 @@ export class FakeTwilio {
           return;
         }
         this.attempts += 1;
+        const requestedAt = Date.now();
         // Taken when the request arrives, so a request that comes in while this one waits gets the next.
-        const injected = this.errors[0];
-        if (injected) {
-          injected.remaining -= 1;
-          if (injected.remaining <= 0) this.errors.shift();
+        const queued = this.errors[0];
+        if (queued) {
+          queued.remaining -= 1;
+          if (queued.remaining <= 0) this.errors.shift();
         }
+        const chaos = queued ? undefined : this.chaos?.();
+        const injected: InjectedError | undefined = queued ?? (chaos && { ...chaos, remaining: 0 });
         const delay = injected?.delayMs ?? this.delayMs;
+        if (injected?.dropFirst) req.socket.destroy();
         if (injected?.until) await injected.until;
         else if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
         if (injected) {
@@ -119,11 +133,12 @@ export class FakeTwilio {
           statusCallback: params.get("StatusCallback") ?? undefined,
           mediaUrls: params.getAll("MediaUrl"),
           at: Date.now(),
+          requestedAt,
         };
         this.messages.push(message);
         // Twilio calls back whenever it likes, even before it answers the create.
         if (this.beforeAnswer) await this.beforeAnswer(message);
-        if (injected?.status === 0) {
+        if (injected?.status === 0 || injected?.dropFirst) {
           // Created, but the answer never comes back: the client times out or sees a reset.
           req.socket.destroy();
           return;
@@ -178,14 +193,15 @@ export class FakeTwilio {
    * The next message creation is received (it counts in `attempts` at once) and answered only
    * after `release()`: then the message is created and answered as usual, to whoever still
    * listens. Unlike a delay, the hold lasts however long the machine takes to do what the test
-   * does meanwhile.
+   * does meanwhile. With `dropConnection` the connection is cut as the request arrives and the
+   * message is still created at `release()`: a Twilio that got the request and never answered.
    */
-  holdNext(): { release: () => void } {
+  holdNext({ dropConnection = false }: { dropConnection?: boolean } = {}): { release: () => void } {
     let release!: () => void;
     const until = new Promise<void>((resolve) => (release = resolve));
     this.holds.add(release);
     void until.then(() => this.holds.delete(release));
-    this.errors.push({ status: 201, remaining: 1, until });
+    this.errors.push({ status: 201, remaining: 1, until, dropFirst: dropConnection });
     return { release };
   }
 
