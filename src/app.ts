@@ -23,6 +23,7 @@ import { twilioWebhook } from "./sms/webhooks.ts";
 import { twilioHandlers } from "./relay/twilio-handlers.ts";
 import { InboundQueue } from "./relay/inbound-queue.ts";
 import { BackgroundWorker } from "./background/background-worker.ts";
+import { slackClientOptions, type SlackClientBounds } from "./slack/web-client.ts";
 
 export interface TextbankOptions {
   settings: Settings;
@@ -51,6 +52,8 @@ export interface TextbankOptions {
    * Only with background "inline".
    */
   processReplies?: boolean;
+  /** The Slack Web API client's timeout and retries (DEFAULT_SLACK_CLIENT_BOUNDS); tests make them short. */
+  slackBounds?: Partial<SlackClientBounds>;
 }
 
 export interface Textbank {
@@ -100,7 +103,8 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   const logger = options.logger ?? createLogger(LogLevel.INFO);
   const now = options.now ?? (() => new Date());
   const startedAt = Date.now();
-  const clientOptions = { slackApiUrl: settings.SLACK_API_URL };
+  // Bounded: a request timeout, a few quick retries, and a 429 that fails its own call only.
+  const clientOptions = slackClientOptions(settings.SLACK_API_URL, options.slackBounds);
   const sms = createSmsProvider(settings);
   const instanceId = options.instanceId ?? randomBytes(4).toString("hex");
 

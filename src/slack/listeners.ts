@@ -1,6 +1,7 @@
 import type { App } from "@slack/bolt";
 import type { SlackDeps } from "./deps.ts";
 import { ListenerRouter } from "./router.ts";
+import { tellClickFailure } from "./failures.ts";
 import { registerCommands } from "./commands/index.ts";
 import { registerCardActions } from "./actions/card.ts";
 import { registerConversationActions } from "./actions/conversation.ts";
@@ -14,7 +15,8 @@ import { registerScriptViews } from "./views/script-modal.ts";
  * commands (slash), actions (buttons), views (modals), events (messages, App Home).
  */
 export function registerListeners(app: App, services: SlackDeps): void {
-  const router = new ListenerRouter();
+  // A button that fails after its ack is told to the presser, never left silent.
+  const router = new ListenerRouter((body, error) => tellClickFailure(services, body, error));
   const on = router.registry;
   registerCommands(on, services);
   registerCardActions(on, services);

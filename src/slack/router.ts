@@ -68,6 +68,12 @@ function keyedBy(routes: Map<string, Handler[]>, key: string) {
 }
 
 export class ListenerRouter {
+  /**
+   * @param onActionFailure what a button whose handler failed answers (after its ack): without
+   *   it the failure goes on to Bolt, which only logs it, and the presser would see nothing.
+   */
+  constructor(private readonly onActionFailure?: (body: unknown, error: unknown) => Promise<void>) {}
+
   private readonly actions: ActionRoute[] = [];
   private readonly views = new Map<string, Handler[]>();
   private readonly events = new Map<string, Handler[]>();
@@ -100,7 +106,12 @@ export class ListenerRouter {
           .map((route) => route.handler);
         // A button no feature handles (a link button, an old card's): answered, nothing else.
         if (handlers.length === 0) return loose.ack?.();
-        await runAll(handlers, loose);
+        try {
+          await runAll(handlers, loose);
+        } catch (error) {
+          if (!this.onActionFailure) throw error;
+          await this.onActionFailure(loose.body, error);
+        }
       });
     }
     if (this.views.size) {

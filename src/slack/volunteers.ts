@@ -1,5 +1,6 @@
 import { joinCampaign, volunteerName } from "../campaigns/volunteers.ts";
 import type { SlackDeps } from "./deps.ts";
+import { busyReason } from "./failures.ts";
 
 /**
  * Names change rarely; remembering them keeps a database round trip off every card. A hint:
@@ -51,6 +52,8 @@ export async function slackDisplayName(deps: Pick<SlackDeps, "slack" | "logger">
     const name = profile?.display_name || profile?.real_name || info.user?.real_name || info.user?.name;
     return (name ?? "").split(/\s+/)[0] || "a volunteer";
   } catch (error) {
+    // The name is stored with the volunteer for good: a busy Slack fails the request instead.
+    if (busyReason(error)) throw error;
     deps.logger.warn(`users.info failed for ${userId}`, error);
     return "a volunteer";
   }

@@ -59,6 +59,7 @@ export class FakeSlack extends EventEmitter {
   readonly botToken = "xoxb-test-token";
   readonly botUserId = "UBOT";
   private failures = new Map<string, Failure>();
+  private delays = new Map<string, { ms: number; remaining: number }>();
   /** Fraction (0–1) of calls per method answered with 429 Retry-After 1, at random. */
   readonly rateLimitFraction = new Map<string, number>();
   private server: Server | undefined;
@@ -103,6 +104,14 @@ export class FakeSlack extends EventEmitter {
     { count = 1, retryAfter = 1, error }: { count?: number; retryAfter?: number; error?: string } = {},
   ): void {
     this.failures.set(method, { status, retryAfter, error, remaining: count });
+  }
+
+  /**
+   * The next `count` calls to `method` are answered only after `ms` — by default never, as a
+   * Slack that hangs: the call is recorded, and the request stays open until the client gives up.
+   */
+  delayNext(method: string, { ms = Number.POSITIVE_INFINITY, count = 1 }: { ms?: number; count?: number } = {}): void {
+    this.delays.set(method, { ms, remaining: count });
   }
 
   addUser(user: FakeUser): void {
@@ -183,6 +192,20 @@ export class FakeSlack extends EventEmitter {
     const token = authorization?.replace(/^Bearer /, "") ?? (args.token as string | undefined);
     const call: SlackCall = { method, args, token, at: Date.now() };
     this.calls.push(call);
+
+    const delay = this.delays.get(method);
+    if (delay && delay.remaining > 0) {
+      delay.remaining -= 1;
+      let closed = false;
+      await new Promise<void>((resolve) => {
+        if (Number.isFinite(delay.ms)) setTimeout(resolve, delay.ms).unref();
+        res.once("close", () => {
+          closed = true;
+          resolve();
+        });
+      });
+      if (closed) return; // the client gave up waiting
+    }
 
     const failure = this.failures.get(method);
     if (failure && failure.remaining > 0) {

@@ -1,7 +1,8 @@
 import { LogLevel } from "@slack/bolt";
 import { sql } from "kysely";
 import { startTextbank, type Textbank } from "../../src/app.ts";
-import type { DatabaseHandle } from "../../src/db/database.ts";
+import type { DatabaseBounds, DatabaseHandle } from "../../src/db/database.ts";
+import type { SlackClientBounds } from "../../src/slack/web-client.ts";
 import { createLogger } from "../../src/logger.ts";
 import { parseSettings, type Settings } from "../../src/settings.ts";
 import { FakeSlack } from "./fake-slack.ts";
@@ -22,6 +23,13 @@ export interface HarnessOptions {
   background?: "inline" | "worker";
   /** false: inbound texts are stored and answered, then left to the sweep (tests run it by hand). */
   processReplies?: boolean;
+  /** The Slack client's timeout and retries (short ones for tests of a Slack that hangs). */
+  slackBounds?: Partial<SlackClientBounds>;
+  /**
+   * PostgreSQL only: the app gets a database handle of its own with this pool size and these
+   * bounds, while `h.db` (the test's own queries) keeps the defaults.
+   */
+  database?: { poolSize?: number; bounds?: Partial<DatabaseBounds> };
 }
 
 export interface SignedResponse {
@@ -45,6 +53,9 @@ export class Harness {
   clock: Date | undefined;
   background: "inline" | "worker" = "inline";
   processReplies = true;
+  slackBounds: Partial<SlackClientBounds> | undefined;
+  /** The database handle the app runs on: the test's own unless `database` was given. */
+  appDatabase!: DatabaseHandle;
 
   get db() {
     return this.testDb.handle.db;
@@ -60,8 +71,12 @@ export class Harness {
     harness.testDb = await createTestDatabase();
     harness.background = options.background ?? "inline";
     harness.processReplies = options.processReplies ?? true;
+    harness.slackBounds = options.slackBounds;
     harness.settings = harness.buildSettings(options);
-    harness.app = await harness.startInstance(harness.testDb.handle);
+    harness.appDatabase = options.database
+      ? await harness.testDb.open(options.database.poolSize, options.database.bounds)
+      : harness.testDb.handle;
+    harness.app = await harness.startInstance(harness.appDatabase);
     return harness;
   }
 
@@ -100,10 +115,11 @@ export class Harness {
       outboxIntervalMs: 50,
       background: this.background,
       processReplies: this.processReplies,
+      slackBounds: this.slackBounds,
       // On PostgreSQL texts go to Twilio from the sending worker, as npm start runs them.
       sending: handle.kind === "postgres" ? "worker" : "inline",
     });
-    if (database !== this.testDb.handle) this.extraApps.push(app);
+    if (database !== this.testDb.handle && database !== this.appDatabase) this.extraApps.push(app);
     return app;
   }
 
@@ -164,7 +180,7 @@ export class Harness {
   /** Stops the app and starts it again on the same database, as a deploy or crash would. */
   async restart(): Promise<void> {
     await this.app.stop();
-    this.app = await this.startInstance(this.testDb.handle);
+    this.app = await this.startInstance(this.appDatabase);
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { openDatabase, type DatabaseHandle } from "../../src/db/database.ts";
+import { openDatabase, type DatabaseBounds, type DatabaseHandle } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 
 /** The suite runs on PGlite unless DATABASE_URL names a PostgreSQL server. */
@@ -9,7 +9,7 @@ export const onPostgres = Boolean(serverUrl);
 
 export interface TestDatabase {
   url: string | undefined;
-  open(poolSize?: number): Promise<DatabaseHandle>;
+  open(poolSize?: number, bounds?: Partial<DatabaseBounds>): Promise<DatabaseHandle>;
   drop(): Promise<void>;
 }
 
@@ -38,8 +38,8 @@ export async function createTestDatabase(): Promise<TestDatabase & { handle: Dat
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const handles: DatabaseHandle[] = [];
-  const open = async (poolSize?: number) => {
-    const h = await openDatabase({ databaseUrl: url.toString(), poolSize });
+  const open = async (poolSize?: number, bounds?: Partial<DatabaseBounds>) => {
+    const h = await openDatabase({ databaseUrl: url.toString(), poolSize, bounds });
     handles.push(h);
     return h;
   };

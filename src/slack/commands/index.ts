@@ -12,6 +12,7 @@ import { hours, script } from "./scripts.ts";
 import { archive, launch, pause } from "./lifecycle.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
 import type { SlackRouter } from "../router.ts";
+import { busyReason } from "../failures.ts";
 
 /**
  * `/campaign <subcommand> …`: every subcommand the app knows, in the order help lists them.
@@ -95,10 +96,11 @@ async function answerCommand(
   const [first = "help", ...args] = text.split(/\s+/).filter(Boolean);
   const name = first.toLowerCase();
   const rest = text.slice(text.indexOf(first) + first.length).trim();
-  const organizer = await isOrganizer(services.db, services.settings.ORGANIZER_IDS, command.user_id);
   const spec = [help, ...subcommands].find((candidate) => candidate.name === name);
+  // Known before the first query, so a failure names the subcommand that was asked for.
+  if (spec) onSpec(spec);
+  const organizer = await isOrganizer(services.db, services.settings.ORGANIZER_IDS, command.user_id);
   if (!spec) return { text: `\`${first}\` is not a /campaign subcommand.\n${helpText(organizer)}` };
-  onSpec(spec);
   if (spec.audience === "organizer" && !organizer) {
     return {
       text:
@@ -126,10 +128,15 @@ async function answerCommand(
   return spec.run(ctx);
 }
 
-/** Never a stack trace in Slack: a short apology with a reference that the log carries too. */
+/**
+ * Never a stack trace in Slack: why, when a bounded wait ran out (busy database, slow or
+ * rate-limited Slack), else a short apology; with a reference that the log carries too.
+ */
 export function failureReply(services: SlackDeps, spec: CommandSpec, error: unknown): Reply {
   const ref = randomBytes(3).toString("hex");
   services.logger.error(`/campaign ${spec.name} failed (ref ${ref})`, error);
+  const busy = busyReason(error);
+  if (busy) return { text: `Sorry, \`/campaign ${spec.name}\` did not finish. ${busy} (ref ${ref})` };
   return {
     text:
       `Sorry, \`/campaign ${spec.name}\` failed on our side (ref ${ref}). ` +

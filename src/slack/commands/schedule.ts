@@ -1,5 +1,6 @@
 import { scheduleShift, zonedTimeToUtc } from "../../campaigns/shifts.ts";
 import { campaignFromArgs, reply, usageReply, type CommandSpec } from "./types.ts";
+import { busyReason } from "../failures.ts";
 
 function parseChannel(word: string | undefined): string | undefined {
   return word ? /^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(word)?.[1] : undefined;
@@ -41,9 +42,11 @@ export const schedule: CommandSpec = {
       return usageReply(schedule, `\`${minutesWord}\` is not a length from 15 to 720 minutes.`);
     const channel = channelWord === undefined ? channelId : parseChannel(channelWord);
     if (!channel) return usageReply(schedule, `\`${channelWord}\` is not a channel: pick it from the #-list.`);
-    const info = await services.slack.conversations
-      .info({ channel })
-      .catch((error: { data?: { error?: string } }) => ({ ok: false as const, error: error.data?.error ?? "unknown" }));
+    // A rate limit or timeout is not "no such channel": it goes on to the command's failure answer.
+    const info = await services.slack.conversations.info({ channel }).catch((error: { data?: { error?: string } }) => {
+      if (busyReason(error)) throw error;
+      return { ok: false as const, error: error.data?.error ?? "unknown" };
+    });
     if (!("channel" in info) || !info.channel)
       return reply(`I can't find <#${channel}>; pick a channel from the #-list.`);
     if (info.channel.is_member === false)
@@ -51,7 +54,11 @@ export const schedule: CommandSpec = {
         `Textbank is not in <#${channel}>: invite it with \`/invite @Textbank\` there, then schedule again.`,
       );
 
-    const user = await services.slack.users.info({ user: userId }).catch(() => undefined);
+    // Without the organizer's time zone the shift would start at another hour: busy Slack is a failure here too.
+    const user = await services.slack.users.info({ user: userId }).catch((error: unknown) => {
+      if (busyReason(error)) throw error;
+      return undefined;
+    });
     const zone = user?.user?.tz ?? "America/New_York";
     const startsAt = zonedTimeToUtc(
       { year: Number(d[1]), month: Number(d[2]), day: Number(d[3]), hour: Number(t[1]), minute: Number(t[2]) },

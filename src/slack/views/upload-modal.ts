@@ -104,7 +104,11 @@ export function registerUploadViews(app: SlackRouter, services: SlackDeps): void
     }
     // The modal closes at once; progress and the summary arrive in the organizer's DM.
     await ack();
-    void importSlackFile(services, { campaignSlug: slug, fileId, userId: parsed.data.user.id });
+    // Its first DM is outside its own catch: a Slack that is busy then must not become an
+    // unhandled rejection, which would end the process.
+    void importSlackFile(services, { campaignSlug: slug, fileId, userId: parsed.data.user.id }).catch(
+      (error: unknown) => services.logger.error("the upload could not start", error),
+    );
   });
 
   // Files over the modal's 10 MB: shared in the DM with the message `upload <slug>`.
