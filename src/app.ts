@@ -165,12 +165,15 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
   ];
 
   const mode = settings.SLACK_APP_TOKEN ? "socket" : "http";
+  // Slack's 3 s run from when it sent the request: handlers count their ack budget from arrival.
+  const customPropertiesExtractor = () => ({ receivedAt: Date.now() });
   const receiver =
     mode === "socket"
       ? new SocketModeReceiver({
           appToken: settings.SLACK_APP_TOKEN!,
           customRoutes,
           installerOptions: { port: settings.PORT, clientOptions },
+          customPropertiesExtractor,
           logger,
           logLevel: logger.getLevel(),
         })
@@ -178,6 +181,7 @@ export async function startTextbank(options: TextbankOptions): Promise<Textbank>
           signingSecret: settings.SLACK_SIGNING_SECRET!,
           endpoints: "/slack/events",
           customRoutes,
+          customPropertiesExtractor,
           logger,
           logLevel: logger.getLevel(),
           processBeforeResponse: false,

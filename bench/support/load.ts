@@ -9,7 +9,13 @@ export function percentile(sorted: number[], p: number): number {
 
 export function summarize(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), n: sorted.length };
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: Math.round((sorted.at(-1) ?? 0) * 10) / 10,
+    n: sorted.length,
+  };
 }
 
 export function signedSlackPost(url: string, secret: string, body: string, contentType: string): Promise<Response> {

@@ -55,13 +55,18 @@ export function helpText(organizer: boolean): string {
   return `*Textbank* — peer-to-peer texting from Slack.\n${lines.join("\n")}`;
 }
 
-/** If a subcommand has not answered by then, ack now and answer through response_url. */
-const ACK_BUDGET_MS = 2000;
+/**
+ * If a subcommand has not answered this long after the request arrived, ack now and answer
+ * through response_url. Counted from arrival, not from when the handler ran: at the start of a
+ * shift hundreds of requests arrive at once, and each waits its turn before its handler runs.
+ */
+export const commandTiming = { ackBudgetMs: 1000 };
 
 export function registerCommands(app: SlackRouter, services: SlackDeps): void {
-  app.command("/campaign", async ({ command, ack, respond }) => {
-    // The budget runs from the moment the request is handed to us, whatever the database does.
-    const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), ACK_BUDGET_MS).unref());
+  app.command("/campaign", async ({ command, ack, respond, context }) => {
+    const receivedAt = typeof context.receivedAt === "number" ? context.receivedAt : Date.now();
+    const budget = Math.max(0, commandTiming.ackBudgetMs - (Date.now() - receivedAt));
+    const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), budget).unref());
     const toMessage = (r: Reply) => ({
       response_type: r.inChannel ? ("in_channel" as const) : ("ephemeral" as const),
       text: r.text,
