@@ -62,13 +62,6 @@ export async function deliverMessage(deps: DeliverDeps, messageId: number): Prom
  */
 export async function sendClaimed(deps: DeliverDeps, message: OutgoingText): Promise<DeliveryOutcome> {
   const { db, sms } = deps;
-  // At the provider's door, immediately before the request: an opt-out recorded since the text
-  // was stored (one primary-key probe) stops it. 'auto' texts are the one opt-out confirmation
-  // and HELP answers, which carriers require even to an opted-out number.
-  if (message.kind !== "auto" && (await isOptedOut(db, message.to_phone))) {
-    await markFailed(db, message.id, message.contact_id, null, "opted_out");
-    return { kind: "opted_out" };
-  }
   const lastAttempt = message.attempts >= MAX_SEND_ATTEMPTS;
   if (message.attempts > 1) {
     // An earlier attempt may have reached the provider (a crash or timeout mid-call): look
@@ -87,6 +80,14 @@ export async function sendClaimed(deps: DeliverDeps, message: OutgoingText): Pro
     }
     // Past the limit, this was the look after an unanswered last attempt: nothing more is sent.
     if (message.attempts > MAX_SEND_ATTEMPTS) return fail(deps, message, message.error_code);
+  }
+  // At the provider's door, immediately before the request: an opt-out recorded since the text
+  // was stored (one primary-key probe) stops it. 'auto' texts are the one opt-out confirmation
+  // and HELP answers, which carriers require even to an opted-out number. After the look above:
+  // a text an earlier attempt already got to Twilio was sent, and is recorded as sent.
+  if (message.kind !== "auto" && (await isOptedOut(db, message.to_phone))) {
+    await markFailed(db, message.id, message.contact_id, null, "opted_out");
+    return { kind: "opted_out" };
   }
   const result = await sms.send({ to: message.to_phone, body: message.body, mediaUrls: message.media_urls });
   if (result.ok) {

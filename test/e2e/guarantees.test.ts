@@ -203,6 +203,36 @@ describe("guarantees under races and faults", () => {
     expect(h.twilio.attempts).toBe(before + 1);
   });
 
+  it("a text an unanswered attempt got to Twilio is recorded as sent even if the person opts out meanwhile", async () => {
+    const [who] = phones(1, 2025557560);
+    await seedCampaign(h.db, { slug: "sent-then-stop", contacts: [{ phone: who!, first_name: "Jo" }] });
+    const card = await startShift(h, "USENTSTOP", "sent-then-stop");
+    const late = h.twilio.holdNext({ dropConnection: true });
+    await pressAndWait(h, "USENTSTOP", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    await h.app.deliveries.idle();
+    late.release();
+    const texted = await h.twilio.waitForMessage((m) => m.to === who);
+    expect((await inbound(who!, "Stop texting me")).status).toBe(200);
+    await h.db
+      .updateTable("messages")
+      .set({ lease_until: new Date(Date.now() - 1000), updated_at: new Date(Date.now() - 60_000) })
+      .where("to_phone", "=", who!)
+      .where("kind", "=", "opening")
+      .execute();
+    expect(await h.app.deliveries.sweep(0)).toBe(1);
+    await h.app.deliveries.idle();
+    const row = await h.db
+      .selectFrom("messages")
+      .select(["status", "twilio_sid"])
+      .where("to_phone", "=", who!)
+      .where("kind", "=", "opening")
+      .executeTakeFirstOrThrow();
+    // It reached the person: the record says so (it was not "failed: opted out"), and nothing more went.
+    expect(row.twilio_sid).toBe(texted.sid);
+    expect(row.status).not.toBe("failed");
+    expect(h.twilio.messagesTo(who!).filter((m) => m.body.startsWith("Hi"))).toHaveLength(1);
+  });
+
   it("a retry after an ambiguous failure never takes an identical text from another campaign for its own", async () => {
     const [who] = phones(1, 2025557600);
     const opening = "Hi {first_name}, polls close at 8 tonight. Reply STOP to opt out.";
