@@ -38,14 +38,14 @@ export async function signedSlackRequest(
   secret: string,
   body: string,
   contentType: string,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
   const res = await request(url, {
     method: "POST",
     headers: signatureHeaders(secret, body, contentType),
     body,
     dispatcher: driverAgent,
   });
-  return { status: res.statusCode, text: await res.body.text() };
+  return { status: res.statusCode, text: await res.body.text(), headers: res.headers };
 }
 
 export function blockActionBody(

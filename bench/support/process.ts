@@ -24,7 +24,12 @@ function spawnWith(args: string[], env: Record<string, string>, ipc = false): Ch
   return spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    stdio: ["ignore", "ignore", process.env.BENCH_APP_LOG ? "inherit" : "ignore", ...(ipc ? (["ipc"] as const) : [])],
+    stdio: [
+      "ignore",
+      process.env.BENCH_APP_LOG ? "inherit" : "ignore",
+      process.env.BENCH_APP_LOG ? "inherit" : "ignore",
+      ...(ipc ? (["ipc"] as const) : []),
+    ],
   });
 }
 
