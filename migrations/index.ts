@@ -8,6 +8,7 @@ import * as m0006 from "./0006_message_states.ts";
 import * as m0007 from "./0007_opt_out_message.ts";
 import * as m0008 from "./0008_send_leases.ts";
 import * as m0009 from "./0009_early_statuses.ts";
+import * as m0010 from "./0010_import_staging.ts";
 import * as m0011 from "./0011_inbound_set_aside.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   "0007_opt_out_message": m0007,
   "0008_send_leases": m0008,
   "0009_early_statuses": m0009,
+  "0010_import_staging": m0010,
   "0011_inbound_set_aside": m0011,
 };

@@ -96,6 +96,21 @@ export interface ContactsTable {
   created_at: Timestamp;
 }
 
+/** An upload's valid rows on the embedded database, until the whole file has been read (0010). */
+export interface ImportStagingTable {
+  import_id: number;
+  row_number: number;
+  phone: string;
+  first_name: string | null;
+  last_name: string | null;
+  zip: string | null;
+  timezone: string | null;
+  tz_zones: string[];
+  tz_source: string;
+  external_id: string | null;
+  custom_fields: Json<Record<string, string>>;
+}
+
 export interface VolunteersTable {
   campaign_id: number;
   user_id: string;
@@ -228,6 +243,7 @@ export interface DB {
   campaigns: CampaignsTable;
   imports: ImportsTable;
   contacts: ContactsTable;
+  import_staging: ImportStagingTable;
   volunteers: VolunteersTable;
   conversations: ConversationsTable;
   messages: MessagesTable;

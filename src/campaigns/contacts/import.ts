@@ -1,6 +1,11 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { CountryCode } from "libphonenumber-js";
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { Database } from "../../db/database.ts";
 import type { CustomFieldColumn } from "../../db/schema.ts";
 import { resolveTimezones } from "../hours/timezones.ts";
@@ -36,10 +41,12 @@ export interface ImportInput {
 class Refused extends Error {}
 
 /**
- * Imports a contacts CSV into a campaign, all or nothing: every batch goes in inside one
- * transaction, so a refusal or failure part-way (a bad byte at 150 MB) leaves the campaign as
- * it was. One import per campaign at a time (imports_one_running). Duplicates are left to the
- * (campaign, phone) key; opted-out numbers come in marked opted_out and are never handed out.
+ * Imports a contacts CSV into a campaign, all or nothing: a refusal or failure part-way (a bad
+ * byte at 150 MB) leaves the campaign as it was — on PostgreSQL because the whole upload is one
+ * transaction, on the embedded database because the rows wait in a staging table until the
+ * whole file has been read (see StagingSink). One import per campaign at a time
+ * (imports_one_running). Duplicates are left to the (campaign, phone) key; opted-out numbers
+ * come in marked opted_out and are never handed out.
  */
 export async function importContacts(db: Database, input: ImportInput): Promise<ImportResult> {
   let importId: number;
@@ -70,44 +77,46 @@ export async function importContacts(db: Database, input: ImportInput): Promise<
     optedOut: 0,
     customColumns: [],
   };
-  try {
-    await inImportTransaction(db, input.pool, input.campaignId, importId, async (sink) => {
-      let custom: { key: string; header: string }[] = [];
-      let inFlight: Promise<void> = Promise.resolve();
-      for await (const event of parseContactsCsv(input.input, {
-        defaultCountry: input.defaultCountry,
-        batchSize: 5000,
-        onProgress: (bytes) => input.onProgress?.(bytes, summary.rows),
-      })) {
-        if (event.type === "fatal") throw new Refused(event.reason);
-        if (event.type === "header") custom = event.columns.custom.map(({ key, header }) => ({ key, header }));
-        if (event.type !== "batch") continue;
-        const good: { rowNumber: number; contact: ContactFields }[] = [];
-        for (const row of event.rows) {
-          summary.rows += 1;
-          if (row.ok) good.push(row);
-          else {
-            summary.invalid += 1;
-            if (summary.invalidRows.length < 20)
-              summary.invalidRows.push({ rowNumber: row.rowNumber, reason: row.reason });
-          }
-        }
-        // One write in flight while the next batch is parsed: Node parses as PostgreSQL writes.
-        await inFlight;
-        if (good.length) {
-          inFlight = sink.write(good);
-          inFlight.catch(() => undefined); // awaited (and rethrown) before the next batch
+  const work: ImportWork = async (sink, source) => {
+    let custom: { key: string; header: string }[] = [];
+    let inFlight: Promise<void> = Promise.resolve();
+    for await (const event of parseContactsCsv(source, {
+      defaultCountry: input.defaultCountry,
+      batchSize: input.pool ? 5000 : EMBEDDED_BATCH,
+      onProgress: (bytes) => input.onProgress?.(bytes, summary.rows),
+    })) {
+      if (event.type === "fatal") throw new Refused(event.reason);
+      if (event.type === "header") custom = event.columns.custom.map(({ key, header }) => ({ key, header }));
+      if (event.type !== "batch") continue;
+      const good: { rowNumber: number; contact: ContactFields }[] = [];
+      for (const row of event.rows) {
+        summary.rows += 1;
+        if (row.ok) good.push(row);
+        else {
+          summary.invalid += 1;
+          if (summary.invalidRows.length < 20)
+            summary.invalidRows.push({ rowNumber: row.rowNumber, reason: row.reason });
         }
       }
+      // One write in flight while the next batch is parsed: Node parses as the database writes.
       await inFlight;
-      if (summary.rows === 0) throw new Refused("The file has a header row but no contacts.");
-      const counts = await sink.finish(custom);
-      summary.imported = counts.imported;
-      summary.optedOut = counts.optedOut;
-      summary.duplicatesInCampaign = counts.alreadyInCampaign;
-      summary.duplicatesInFile = counts.valid - counts.imported - counts.alreadyInCampaign;
-      summary.customColumns = custom.map((c) => c.header);
-    });
+      if (good.length) {
+        inFlight = sink.write(good);
+        inFlight.catch(() => undefined); // awaited (and rethrown) before the next batch
+      }
+    }
+    await inFlight;
+    if (summary.rows === 0) throw new Refused("The file has a header row but no contacts.");
+    const counts = await sink.finish(custom);
+    summary.imported = counts.imported;
+    summary.optedOut = counts.optedOut;
+    summary.duplicatesInCampaign = counts.alreadyInCampaign;
+    summary.duplicatesInFile = counts.valid - counts.imported - counts.alreadyInCampaign;
+    summary.customColumns = custom.map((c) => c.header);
+  };
+  try {
+    if (input.pool) await inImportTransaction(input.pool, input.campaignId, importId, input.input, work);
+    else await inShortTransactions(db, input.campaignId, importId, input.input, work);
   } catch (error) {
     const reason =
       error instanceof Refused ? error.message : "The upload failed on our side and nothing was imported; try again.";
@@ -144,6 +153,9 @@ interface ContactSink {
   finish(custom: { key: string; header: string }[]): Promise<MergeCounts>;
 }
 
+type Source = Readable | AsyncIterable<Uint8Array>;
+type ImportWork = (sink: ContactSink, source: Source) => Promise<void>;
+
 function mergeCustomColumns(
   known: CustomFieldColumn[] | null,
   custom: { key: string; header: string }[],
@@ -152,42 +164,39 @@ function mergeCustomColumns(
   return [...have, ...custom.filter((c) => !have.some((k) => k.key === c.key))];
 }
 
-/**
- * One transaction for the whole upload: COPY through a staging table on PostgreSQL, batched
- * INSERTs on the embedded database (whose single connection has no COPY FROM STDIN).
- */
+/** PostgreSQL: one transaction for the whole upload, COPY straight from the download as it arrives. */
 async function inImportTransaction(
-  db: Database,
-  pool: Pool | undefined,
+  pool: Pool,
   campaignId: number,
   importId: number,
-  work: (sink: ContactSink) => Promise<void>,
+  source: Source,
+  work: ImportWork,
 ): Promise<void> {
-  if (!pool) {
-    await db.transaction().execute(async (tx) => work(new BatchSink(tx, campaignId, importId)));
-    return;
-  }
   const client = await pool.connect();
   let copy: CopySink | undefined;
   try {
     await client.query("BEGIN");
+    await client.query("SET LOCAL statement_timeout = 0"); // the COPY lasts as long as the upload: no pool bound
     copy = new CopySink(client, campaignId, importId);
     await copy.open();
-    await work({
-      write: (rows) => copy!.write(rows),
-      finish: async (custom) => {
-        const counts = await copy!.merge();
-        const { rows } = await client.query<{ custom_fields: CustomFieldColumn[] }>(
-          "SELECT custom_fields FROM campaigns WHERE id = $1 FOR UPDATE",
-          [campaignId],
-        );
-        await client.query("UPDATE campaigns SET custom_fields = $2, updated_at = now() WHERE id = $1", [
-          campaignId,
-          JSON.stringify(mergeCustomColumns(rows[0]?.custom_fields ?? null, custom)),
-        ]);
-        return counts;
+    await work(
+      {
+        write: (rows) => copy!.write(rows),
+        finish: async (custom) => {
+          const counts = await copy!.merge();
+          const { rows } = await client.query<{ custom_fields: CustomFieldColumn[] }>(
+            "SELECT custom_fields FROM campaigns WHERE id = $1 FOR UPDATE",
+            [campaignId],
+          );
+          await client.query("UPDATE campaigns SET custom_fields = $2, updated_at = now() WHERE id = $1", [
+            campaignId,
+            JSON.stringify(mergeCustomColumns(rows[0]?.custom_fields ?? null, custom)),
+          ]);
+          return counts;
+        },
       },
-    });
+      source,
+    );
     await client.query("COMMIT");
   } catch (error) {
     await copy?.abort();
@@ -198,44 +207,180 @@ async function inImportTransaction(
   }
 }
 
-/** The embedded database's path: one INSERT … SELECT unnest(…) per batch. */
-class BatchSink implements ContactSink {
+/**
+ * Rows per statement on the embedded database. Its one connection serves everything else too
+ * (Twilio's webhooks, Slack's clicks, /healthz), which waits for the statement under way: a
+ * small batch keeps that wait short at little cost to the upload.
+ */
+const EMBEDDED_BATCH = 1000;
+
+/**
+ * The embedded database: the file is downloaded to a temporary file first, so that no
+ * statement waits on the network, then staged and moved in short transactions (StagingSink),
+ * so that other queries take their turn between them.
+ */
+async function inShortTransactions(
+  db: Database,
+  campaignId: number,
+  importId: number,
+  source: Source,
+  work: ImportWork,
+): Promise<void> {
+  const sink = new StagingSink(db, campaignId, importId);
+  const dir = await mkdtemp(join(tmpdir(), "textbank-import-"));
+  try {
+    const file = join(dir, "upload.csv");
+    await pipeline(source, createWriteStream(file));
+    await work(sink, createReadStream(file));
+  } catch (error) {
+    await sink.discard();
+    throw error;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Valid rows are staged as they are parsed, a batch per statement, and nothing reaches contacts
+ * until the file has been read to the end: a refusal (a bad byte in the last row) deletes the
+ * staged rows, and the campaign never saw the file. Then the rows move into contacts a chunk
+ * per transaction, in file order, so a contact can be handed out before the last chunk is in;
+ * by then only a database failure can stop the upload, and it deletes again the upload's
+ * contacts that no one holds, so the organizer still sees it fail whole.
+ */
+class StagingSink implements ContactSink {
   private counts: MergeCounts = { imported: 0, optedOut: 0, alreadyInCampaign: 0, valid: 0 };
+  private pending: Promise<void> = Promise.resolve();
+  private moving = false;
 
   constructor(
-    private readonly tx: Database,
+    private readonly db: Database,
     private readonly campaignId: number,
     private readonly importId: number,
   ) {}
 
-  async write(rows: { rowNumber: number; contact: ContactFields }[]): Promise<void> {
-    await insertBatch(this.tx, this.campaignId, this.importId, rows, this.counts);
+  write(rows: { rowNumber: number; contact: ContactFields }[]): Promise<void> {
+    this.counts.valid += rows.length;
+    this.pending = stageBatch(this.db, this.importId, rows);
+    return this.pending;
   }
 
   async finish(custom: { key: string; header: string }[]): Promise<MergeCounts> {
-    const campaign = await this.tx
-      .selectFrom("campaigns")
-      .select("custom_fields")
-      .where("id", "=", this.campaignId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    const merged = mergeCustomColumns(campaign.custom_fields as CustomFieldColumn[], custom);
-    await this.tx
-      .updateTable("campaigns")
-      .set({ custom_fields: JSON.stringify(merged), updated_at: sql`now()` })
-      .where("id", "=", this.campaignId)
-      .execute();
+    this.moving = true;
+    let after = 0;
+    for (;;) {
+      await nextTurn();
+      const last = await this.db
+        .transaction()
+        .execute((tx) => moveChunk(tx, this.campaignId, this.importId, after, this.counts));
+      if (last === undefined) break;
+      after = last;
+    }
+    await this.db.transaction().execute(async (tx) => {
+      const campaign = await tx
+        .selectFrom("campaigns")
+        .select("custom_fields")
+        .where("id", "=", this.campaignId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const merged = mergeCustomColumns(campaign.custom_fields as CustomFieldColumn[], custom);
+      await tx
+        .updateTable("campaigns")
+        .set({ custom_fields: JSON.stringify(merged), updated_at: sql`now()` })
+        .where("id", "=", this.campaignId)
+        .execute();
+    });
     return this.counts;
+  }
+
+  /** Deletes what the upload left: staged rows, and once moving began, its contacts no one holds. */
+  async discard(): Promise<void> {
+    await this.pending.catch(() => undefined);
+    await deleteInChunks(
+      this.db,
+      sql`DELETE FROM import_staging WHERE import_id = ${this.importId} AND row_number IN
+            (SELECT row_number FROM import_staging WHERE import_id = ${this.importId} LIMIT ${EMBEDDED_BATCH})`,
+    );
+    if (this.moving)
+      await deleteInChunks(
+        this.db,
+        sql`DELETE FROM contacts WHERE id IN
+              (SELECT id FROM contacts WHERE campaign_id = ${this.campaignId} AND import_id = ${this.importId}
+                 AND status IN ('pool', 'opted_out') LIMIT ${EMBEDDED_BATCH})`,
+      );
   }
 }
 
-/** One statement per batch: arrays in, unnest, ON CONFLICT for duplicates, statuses back. */
-async function insertBatch(
+/**
+ * Waits for the event loop to take in what arrived meanwhile. PGlite answers without any I/O,
+ * so a loop of statements would otherwise run to its end before a webhook's request is even
+ * read, and the short transactions would leave no room at all.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Runs a DELETE of at most EMBEDDED_BATCH rows until it finds fewer: one short transaction each. */
+async function deleteInChunks(db: Database, statement: RawBuilder<unknown>): Promise<void> {
+  for (;;) {
+    await nextTurn();
+    const result = await statement.execute(db);
+    if (Number(result.numAffectedRows ?? 0) < EMBEDDED_BATCH) return;
+  }
+}
+
+/**
+ * Moves the staged rows after row `after` (one chunk) into contacts, in file order so the first
+ * of two equal numbers wins, and counts them. Returns the last row moved; undefined when none
+ * were left.
+ */
+async function moveChunk(
   tx: Database,
   campaignId: number,
   importId: number,
-  rows: { rowNumber: number; contact: ContactFields }[],
+  after: number,
   counts: MergeCounts,
+): Promise<number | undefined> {
+  const { rows } = await sql<{ moved: number; last: number | null; imported: number; opted: number }>`
+    WITH chunk AS (
+      SELECT * FROM import_staging WHERE import_id = ${importId} AND row_number > ${after}
+      ORDER BY row_number LIMIT ${EMBEDDED_BATCH}
+    ), inserted AS (
+      INSERT INTO contacts (campaign_id, phone, first_name, last_name, zip, timezone, tz_zones, tz_source,
+                            external_id, custom_fields, import_id, row_number, status)
+      SELECT ${campaignId}, phone, first_name, last_name, zip, timezone, tz_zones, tz_source,
+             external_id, custom_fields, import_id, row_number,
+             CASE WHEN EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = chunk.phone) THEN 'opted_out' ELSE 'pool' END
+      FROM chunk ORDER BY row_number
+      ON CONFLICT (campaign_id, phone) DO NOTHING
+      RETURNING status
+    )
+    SELECT (SELECT count(*)::int FROM chunk) AS moved, (SELECT max(row_number) FROM chunk) AS last,
+           (SELECT count(*)::int FROM inserted) AS imported,
+           (SELECT count(*)::int FROM inserted WHERE status = 'opted_out') AS opted`.execute(tx);
+  const { moved, last, imported, opted } = rows[0]!;
+  if (last === null) return undefined;
+  counts.imported += imported;
+  counts.optedOut += opted;
+  if (moved > imported) {
+    // Numbers already in the campaign before this upload; the other conflicts repeat the file.
+    const existing = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM contacts
+      WHERE campaign_id = ${campaignId} AND import_id IS DISTINCT FROM ${importId}
+        AND phone IN (SELECT phone FROM import_staging
+                      WHERE import_id = ${importId} AND row_number > ${after} AND row_number <= ${last})`.execute(tx);
+    counts.alreadyInCampaign += Math.min(existing.rows[0]!.n, moved - imported);
+  }
+  await sql`DELETE FROM import_staging
+            WHERE import_id = ${importId} AND row_number > ${after} AND row_number <= ${last}`.execute(tx);
+  return last;
+}
+
+/** One statement per batch: arrays in, unnest, time zones resolved on the way. */
+async function stageBatch(
+  db: Database,
+  importId: number,
+  rows: { rowNumber: number; contact: ContactFields }[],
 ): Promise<void> {
   const cols = {
     phone: [] as string[],
@@ -262,27 +407,13 @@ async function insertBatch(
     cols.custom.push(JSON.stringify(contact.customFields));
     cols.row.push(rowNumber);
   }
-  const { rows: inserted } = await sql<{ status: string }>`
-    INSERT INTO contacts (campaign_id, phone, first_name, last_name, zip, timezone, tz_zones, tz_source, external_id,
-                          custom_fields, import_id, row_number, status)
-    SELECT ${campaignId}, u.phone, u.first, u.last, u.zip, u.tz, string_to_array(u.zones, ','), u.source, u.ext,
-           u.custom::jsonb, ${importId}, u.rn,
-           CASE WHEN EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = u.phone) THEN 'opted_out' ELSE 'pool' END
+  await sql`
+    INSERT INTO import_staging (import_id, row_number, phone, first_name, last_name, zip, timezone, tz_zones, tz_source,
+                                external_id, custom_fields)
+    SELECT ${importId}, u.rn, u.phone, u.first, u.last, u.zip, u.tz, string_to_array(u.zones, ','), u.source, u.ext,
+           u.custom::jsonb
     FROM unnest(${cols.phone}::text[], ${cols.first}::text[], ${cols.last}::text[], ${cols.zip}::text[],
                 ${cols.tz}::text[], ${cols.zones}::text[], ${cols.source}::text[], ${cols.ext}::text[],
                 ${cols.custom}::text[], ${cols.row}::int[])
-         AS u(phone, first, last, zip, tz, zones, source, ext, custom, rn)
-    ON CONFLICT (campaign_id, phone) DO NOTHING
-    RETURNING status`.execute(tx);
-  counts.valid += rows.length;
-  counts.imported += inserted.length;
-  counts.optedOut += inserted.filter((r) => r.status === "opted_out").length;
-  const conflicts = rows.length - inserted.length;
-  if (conflicts > 0) {
-    const existing = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM contacts
-      WHERE campaign_id = ${campaignId} AND phone = ANY(${cols.phone}::text[])
-        AND import_id IS DISTINCT FROM ${importId}`.execute(tx);
-    counts.alreadyInCampaign += Math.min(existing.rows[0]!.n, conflicts);
-  }
+         AS u(phone, first, last, zip, tz, zones, source, ext, custom, rn)`.execute(db);
 }
