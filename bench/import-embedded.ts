@@ -11,9 +11,9 @@ import { FakeSlack } from "../test/support/fake-slack.ts";
 import { FakeTwilio } from "../test/support/fake-twilio.ts";
 import { waitFor } from "../test/support/http-util.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
-import { twilioSignature } from "../test/support/signing.ts";
-import { emit, percentile, signedSlackPost } from "./support/load.ts";
+import { commandBody, emit, percentile, signedSlackPost, signedTwilioPost } from "./support/load.ts";
 import { round, spawnApp } from "./support/process.ts";
+import { benchAppEnv } from "./support/app.ts";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
@@ -37,19 +37,13 @@ slack.addFile({
   size: statSync(csvPath).size,
 });
 const port = await freePort();
-const app = spawnApp({
-  SLACK_BOT_TOKEN: slack.botToken,
-  SLACK_SIGNING_SECRET: SECRET,
-  SLACK_API_URL: slack.apiUrl,
-  TWILIO_ACCOUNT_SID: twilio.accountSid,
-  TWILIO_AUTH_TOKEN: twilio.authToken,
-  TWILIO_FROM_NUMBER: twilio.fromNumber,
-  TWILIO_API_URL: twilio.url,
-  PUBLIC_URL,
-  DATA_DIR: join(dir, "data"),
-  PORT: String(port),
-  ORGANIZER_IDS: ORGANIZER,
-});
+const app = spawnApp(
+  benchAppEnv({ slack, twilio }, SECRET, {
+    DATA_DIR: join(dir, "data"),
+    PORT: String(port),
+    ORGANIZER_IDS: ORGANIZER,
+  }),
+);
 await waitHealthy(port, Date.now(), 120_000);
 const slackUrl = `http://127.0.0.1:${port}/slack/events`;
 await command("create bench Bench");
@@ -122,15 +116,10 @@ async function webhooksUntil(done: Promise<unknown>) {
       Body: `hello ${counts.sent}`,
       NumMedia: "0",
     };
-    const signature = twilioSignature(twilio.authToken, `${PUBLIC_URL}/twilio/sms`, params);
     const sentAt = performance.now();
     counts.sent++;
     inFlight.push(
-      fetch(`http://127.0.0.1:${port}/twilio/sms`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
-        body: new URLSearchParams(params).toString(),
-      })
+      signedTwilioPost(`http://127.0.0.1:${port}/twilio/sms`, twilio.authToken, params, PUBLIC_URL)
         .then(async (res) => {
           await res.arrayBuffer();
           const ms = performance.now() - sentAt;
@@ -193,15 +182,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function command(text: string): Promise<void> {
-  const body = new URLSearchParams({
-    command: "/campaign",
-    text,
-    user_id: ORGANIZER,
-    channel_id: "C1",
-    team_id: "T0001",
-    response_url: slack.responseUrl(),
-    trigger_id: "t",
-  }).toString();
+  const body = commandBody(ORGANIZER, text, slack.responseUrl());
   await (await signedSlackPost(slackUrl, SECRET, body, "application/x-www-form-urlencoded")).text();
 }
 

@@ -16,7 +16,7 @@ import pg from "pg";
 import copyStreams from "pg-copy-streams";
 import { Harness, ORGANIZER } from "../test/support/harness.ts";
 import { waitFor } from "../test/support/http-util.ts";
-import { emit, signedSlackPost } from "./support/load.ts";
+import { commandBody, emit, signedSlackPost } from "./support/load.ts";
 import { spawnApp } from "./support/process.ts";
 import { benchDatabase } from "./support/database.ts";
 import { FakeSlack } from "../test/support/fake-slack.ts";
@@ -153,15 +153,7 @@ if (label === "postgres") {
     signedSlackPost(
       url,
       secret,
-      new URLSearchParams({
-        command: "/campaign",
-        text,
-        user_id: ORGANIZER,
-        channel_id: "C1",
-        team_id: "T0001",
-        response_url: slack.responseUrl(),
-        trigger_id: "t",
-      }).toString(),
+      commandBody(ORGANIZER, text, slack.responseUrl()),
       "application/x-www-form-urlencoded",
     ).then((r) => r.text());
   await command("create bench Bench");

@@ -6,11 +6,11 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import pg from "pg";
 import { FakeTwilio } from "../test/support/fake-twilio.ts";
-import { twilioSignature } from "../test/support/signing.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
+import { benchAppEnv } from "./support/app.ts";
 import { benchDatabase } from "./support/database.ts";
 import { spawnApp, spawnNode, waitForListen, round } from "./support/process.ts";
-import { emit, summarize } from "./support/load.ts";
+import { emit, signedTwilioPost, summarize } from "./support/load.ts";
 import { SlackProcess } from "./support/slack-process.ts";
 
 const RATES = (process.env.BENCH_RATES ?? "50,100,200,400").split(",").map(Number);
@@ -46,14 +46,9 @@ async function drive(port: number, rate: number, seconds: number, phones: string
       Body: `reply ${sidCounter}`,
       NumMedia: "0",
     };
-    const signature = twilioSignature(twilio.authToken, `${PUBLIC_URL}/twilio/sms`, params);
     const t0 = performance.now();
     inFlight.push(
-      fetch(`http://127.0.0.1:${port}/twilio/sms`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
-        body: new URLSearchParams(params).toString(),
-      })
+      signedTwilioPost(`http://127.0.0.1:${port}/twilio/sms`, twilio.authToken, params, PUBLIC_URL)
         .then(async (res) => {
           await res.arrayBuffer();
           if (res.status === 200) latencies.push(performance.now() - t0);
@@ -105,18 +100,12 @@ await floorDb.drop();
 // --- Textbank ------------------------------------------------------------------------------
 const database = await benchDatabase("inbound");
 const appPort = await freePort();
-const app = spawnApp({
-  SLACK_BOT_TOKEN: slack.botToken,
-  SLACK_SIGNING_SECRET: "bench",
-  SLACK_API_URL: slack.apiUrl,
-  TWILIO_ACCOUNT_SID: twilio.accountSid,
-  TWILIO_AUTH_TOKEN: twilio.authToken,
-  TWILIO_FROM_NUMBER: twilio.fromNumber,
-  TWILIO_API_URL: twilio.url,
-  PUBLIC_URL,
-  DATABASE_URL: database.url,
-  PORT: String(appPort),
-});
+const app = spawnApp(
+  benchAppEnv({ slack, twilio }, "bench", {
+    DATABASE_URL: database.url,
+    PORT: String(appPort),
+  }),
+);
 await waitHealthy(appPort, Date.now(), 120_000);
 await seedConversations(database.url);
 slack.rateLimit("chat.postMessage", 0.2);

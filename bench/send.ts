@@ -4,7 +4,6 @@
 // with the same receiver that acks the same request and posts a static card to response_url.
 // Each line also prints CPU milliseconds per operation (app, PostgreSQL, this driver with its
 // fake servers) and commits per send: on a shared machine they move far less than rates do.
-import pg from "pg";
 import { FakeSlack, type ResponseUrlPost, type SlackCall } from "../test/support/fake-slack.ts";
 import { FakeTwilio } from "../test/support/fake-twilio.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
@@ -12,6 +11,7 @@ import { buttonsOf, type CardButton } from "../test/support/cards.ts";
 import { blockActionBody, emit, signedSlackRequest, summarize } from "./support/load.ts";
 
 import { benchDatabase } from "./support/database.ts";
+import { benchAppEnv, seedActiveCampaign } from "./support/app.ts";
 import { perOperation, readCpu } from "./support/cpu.ts";
 import { round, spawnApp, spawnNode, waitForListen } from "./support/process.ts";
 
@@ -108,22 +108,11 @@ if (!SKIP_FLOOR) {
 const database = await benchDatabase("send");
 const appPort = await freePort();
 const app = spawnApp(
-  {
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    TWILIO_ACCOUNT_SID: twilio.accountSid,
-    TWILIO_AUTH_TOKEN: twilio.authToken,
-    TWILIO_FROM_NUMBER: twilio.fromNumber,
-    TWILIO_API_URL: twilio.url,
-    PUBLIC_URL: "https://textbank.example.org",
-    DATABASE_URL: database.url,
-    PORT: String(appPort),
-  },
+  benchAppEnv({ slack, twilio }, SECRET, { DATABASE_URL: database.url, PORT: String(appPort) }),
   profile,
 );
 await waitHealthy(appPort, Date.now(), 120_000);
-await seed(database.url, CONTACTS);
+await seedActiveCampaign(database.url, { slug: "bench", count: CONTACTS, areaCode: "202", zone: "America/New_York" });
 // CPU is counted from the first card on (the shift starts are not sends).
 let appBefore: ReturnType<typeof readCpu> | undefined;
 const shiftAcks: number[] = [];
@@ -200,20 +189,3 @@ await database.drop();
 await slack.stop();
 await twilio.stop();
 process.exit(0);
-
-async function seed(url: string, count: number): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const { rows } = await client.query(
-    `INSERT INTO campaigns (slug, title, state, opening_message, hours_start, hours_end, created_by)
-     VALUES ('bench', 'Bench campaign', 'active', 'Hi {first_name}, this is {texter_name} with {campaign}. Can we count on your vote? Reply STOP to opt out.', 0, 24, 'UBENCH')
-     RETURNING id`,
-  );
-  const campaignId = rows[0].id as number;
-  await client.query(
-    `INSERT INTO contacts (campaign_id, phone, first_name, tz_zones, tz_source)
-     SELECT $1, '+1202' || lpad(g::text, 7, '0'), 'Voter' || g, ARRAY['America/New_York'], 'zip' FROM generate_series(1, $2) g`,
-    [campaignId, count],
-  );
-  await client.end();
-}

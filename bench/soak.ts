@@ -20,10 +20,10 @@ import pg from "pg";
 import { FakeSlack, type ResponseUrlPost, type SlackCall } from "../test/support/fake-slack.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
 import { buttonsOf, type CardButton } from "../test/support/cards.ts";
-import { twilioSignature } from "../test/support/signing.ts";
 import { classifyInbound } from "../src/campaigns/opt-outs/keywords.ts";
-import { blockActionBody, emit, signedSlackRequest, summarize } from "./support/load.ts";
+import { blockActionBody, commandBody, emit, signedSlackRequest, signedTwilioPost, summarize } from "./support/load.ts";
 import { benchDatabase } from "./support/database.ts";
+import { benchAppEnv, seedActiveCampaign } from "./support/app.ts";
 import { TwilioProcess } from "./support/twilio-process.ts";
 import type { TwilioReport } from "./support/twilio-server.ts";
 import { round, spawnApp, spawnNode, waitForListen } from "./support/process.ts";
@@ -109,27 +109,21 @@ emit({ bench: "soak", what: "floor (bare Bolt, static card)", requestsPerSecond:
 // --- three instances behind a load balancer ---------------------------------------------
 const database = await benchDatabase("soak");
 const ports = await Promise.all(Array.from({ length: INSTANCES }, () => freePort()));
-const env = (port: number) => ({
-  SLACK_BOT_TOKEN: slack.botToken,
-  SLACK_SIGNING_SECRET: SECRET,
-  SLACK_API_URL: slack.apiUrl,
-  TWILIO_ACCOUNT_SID: twilio.accountSid,
-  TWILIO_AUTH_TOKEN: twilio.authToken,
-  TWILIO_FROM_NUMBER: twilio.fromNumber,
-  TWILIO_API_URL: twilio.url,
-  PUBLIC_URL,
-  ORGANIZER_IDS: ORGANIZER,
-  DATABASE_URL: database.url,
-  // Three instances share PostgreSQL's 100 connections (each also has its workers' pools).
-  DATABASE_POOL_SIZE: "10",
-  PORT: String(port),
-});
+const env = (port: number) =>
+  benchAppEnv({ slack, twilio }, SECRET, {
+    PUBLIC_URL,
+    ORGANIZER_IDS: ORGANIZER,
+    DATABASE_URL: database.url,
+    // Three instances share PostgreSQL's 100 connections (each also has its workers' pools).
+    DATABASE_POOL_SIZE: "10",
+    PORT: String(port),
+  });
 const instances: (ChildProcess | undefined)[] = [];
 instances[0] = spawnApp(env(ports[0]!));
 await waitHealthy(ports[0]!, Date.now(), 120_000); // the first one migrates
 for (let i = 1; i < INSTANCES; i++) instances[i] = spawnApp(env(ports[i]!));
 await Promise.all(ports.map((port) => waitHealthy(port, Date.now(), 120_000)));
-await seed(database.url, CONTACTS);
+await seedActiveCampaign(database.url, { slug: "soak", count: CONTACTS, areaCode: "303", zone: "America/Denver" });
 slack.rateLimitFraction.set("chat.postMessage", 0.05);
 slack.rateLimitFraction.set("chat.update", 0.05);
 
@@ -241,16 +235,8 @@ async function startShift(user: string): Promise<CardButton | undefined> {
       dmWaiters.set(user, resolve);
       setTimeout(() => resolve(undefined), PATIENCE_MS).unref();
     });
-    const form = new URLSearchParams({
-      command: "/campaign",
-      text: "shift soak",
-      user_id: user,
-      channel_id: "C1",
-      team_id: "T0001",
-      response_url: `${slack.url}/response/shift-${user}-${seq++}`,
-      trigger_id: "t",
-    });
-    if (!(await slackRequest(form.toString(), "shift"))) {
+    const form = commandBody(user, "shift soak", `${slack.url}/response/shift-${user}-${seq++}`);
+    if (!(await slackRequest(form, "shift"))) {
       await sleep(1000);
       continue;
     }
@@ -324,14 +310,9 @@ for (const phrase of STOP_PHRASES) {
 async function inbound(phone: string, body: string): Promise<number | undefined> {
   const sid = `SMsoak${String(++inboundSeq).padStart(28, "0")}`;
   const params = { MessageSid: sid, AccountSid: twilio.accountSid, From: phone, To: twilio.fromNumber, Body: body };
-  const signature = twilioSignature(twilio.authToken, PUBLIC_URL + "/twilio/sms", params);
   for (let tries = 0; tries < 20; tries++) {
     try {
-      const res = await fetch(`${lbUrl}/twilio/sms`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
-        body: new URLSearchParams(params).toString(),
-      });
+      const res = await signedTwilioPost(`${lbUrl}/twilio/sms`, twilio.authToken, params, PUBLIC_URL);
       await res.arrayBuffer();
       if (res.ok) {
         const answeredAt = Date.now();
@@ -520,23 +501,3 @@ lb.close();
 await slack.stop();
 await twilio.stop();
 process.exit(0);
-
-async function seed(url: string, count: number): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const { rows } = await client.query(
-    `INSERT INTO campaigns (slug, title, state, opening_message, hours_start, hours_end, created_by)
-     VALUES ('soak', 'Soak campaign', 'active',
-             'Hi {first_name}, this is {texter_name} with {campaign}. Can we count on your vote? Reply STOP to opt out.',
-             0, 24, 'USOAK')
-     RETURNING id`,
-  );
-  const id = rows[0].id as number;
-  await client.query(
-    `INSERT INTO contacts (campaign_id, phone, first_name, tz_zones, tz_source)
-     SELECT $1, '+1303' || lpad(g::text, 7, '0'), 'Voter' || g, ARRAY['America/Denver'], 'zip'
-     FROM generate_series(1, $2) g`,
-    [id, count],
-  );
-  await client.end();
-}

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { twilioSignature } from "../../test/support/signing.ts";
 import { Agent, request } from "undici";
 
 export function percentile(sorted: number[], p: number): number {
@@ -86,4 +87,32 @@ export function blockActionBody(
 
 export function emit(record: Record<string, unknown>): void {
   console.log(JSON.stringify(record));
+}
+
+/** A `/campaign …` slash command as Slack posts it, form-encoded. */
+export function commandBody(user: string, text: string, responseUrl: string): string {
+  return new URLSearchParams({
+    command: "/campaign",
+    text,
+    user_id: user,
+    channel_id: "C1",
+    team_id: "T0001",
+    response_url: responseUrl,
+    trigger_id: "t",
+  }).toString();
+}
+
+/** A Twilio webhook POST to `url`, signed as Twilio signs it for the app's PUBLIC_URL and the same path. */
+export function signedTwilioPost(
+  url: string,
+  authToken: string,
+  params: Record<string, string>,
+  publicUrl = "https://textbank.example.org",
+): Promise<Response> {
+  const signature = twilioSignature(authToken, publicUrl + new URL(url).pathname, params);
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+    body: new URLSearchParams(params).toString(),
+  });
 }

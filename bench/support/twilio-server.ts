@@ -3,7 +3,7 @@
 // the soak's faults while they are on, and calls back statuses as Twilio does: some before it
 // answers the create, the rest a few seconds later. Driven over IPC by twilio-process.ts.
 import { FakeTwilio, type TwilioMessageRequest } from "../../test/support/fake-twilio.ts";
-import { twilioSignature } from "../../test/support/signing.ts";
+import { signedTwilioPost } from "./load.ts";
 
 export type TwilioProcessMessage =
   { type: "faults"; on: boolean } | { type: "report"; from: number } | { type: "stop" };
@@ -34,12 +34,7 @@ twilio.chaos = () => {
 let callbacks = 0;
 async function statusCallback(message: TwilioMessageRequest, status: string): Promise<void> {
   const params = { MessageSid: message.sid, AccountSid: twilio.accountSid, MessageStatus: status, To: message.to };
-  const signature = twilioSignature(twilio.authToken, publicUrl + "/twilio/status", params);
-  await fetch(`${callbackBase}/twilio/status`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
-    body: new URLSearchParams(params).toString(),
-  })
+  await signedTwilioPost(`${callbackBase}/twilio/status`, twilio.authToken, params, publicUrl)
     .then((res) => res.arrayBuffer())
     .then(() => (callbacks += 1))
     .catch(() => undefined);
