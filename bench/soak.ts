@@ -16,6 +16,7 @@
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage } from "node:http";
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import pg from "pg";
 import { FakeSlack, type ResponseUrlPost, type SlackCall } from "../test/support/fake-slack.ts";
 import { freePort, waitHealthy } from "../test/support/process.ts";
@@ -343,6 +344,10 @@ async function contactsReplying(): Promise<void> {
   }
 }
 
+// The driver's own event loop: when it lags, every latency it measures is that much longer.
+const driverLag = monitorEventLoopDelay({ resolution: 20 });
+driverLag.enable();
+
 // --- run ----------------------------------------------------------------------------------------
 twilio.faults(true);
 const started = Date.now();
@@ -441,6 +446,11 @@ emit({
   slack429s: slack.calls.filter((c) => c.status === 429).length,
   statusCallbacks: callbacks,
   thinkMs: THINK_MS,
+  driverLoopDelayMs: {
+    p50: round(driverLag.percentile(50) / 1e6),
+    p99: round(driverLag.percentile(99) / 1e6),
+    max: round(driverLag.max / 1e6),
+  },
   ackMs: summarize(acks),
   warmUpAckMs: summarize(warmUpAcks),
   requestsLostToKills: lostRequests,
