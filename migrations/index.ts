@@ -10,6 +10,7 @@ import * as m0008 from "./0008_send_leases.ts";
 import * as m0009 from "./0009_early_statuses.ts";
 import * as m0010 from "./0010_import_staging.ts";
 import * as m0011 from "./0011_inbound_set_aside.ts";
+import * as m0012 from "./0012_surveys.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "0009_early_statuses": m0009,
   "0010_import_staging": m0010,
   "0011_inbound_set_aside": m0011,
+  "0012_surveys": m0012,
 };

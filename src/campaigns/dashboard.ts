@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
-import type { CampaignState } from "../db/schema.ts";
+import type { CampaignState, SurveyQuestion } from "../db/schema.ts";
+import { activeQuestions } from "./surveys/survey-input.ts";
+import { surveyTallies, type QuestionTally } from "./surveys/surveys.ts";
 
 export interface CampaignSummary {
   id: number;
@@ -12,6 +14,8 @@ export interface CampaignSummary {
   replied: number;
   optOuts: number;
   waiting: number;
+  /** The tally of the survey's first question, when the campaign has a survey. */
+  firstQuestion?: QuestionTally;
 }
 
 /** One row per campaign (most recent first), for the organizer's App Home. */
@@ -24,8 +28,8 @@ export async function campaignSummaries(
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .where("state", "<>", "archived")
     .executeTakeFirstOrThrow();
-  const { rows } = await sql<CampaignSummary>`
-    SELECT k.id, k.slug, k.title, k.state,
+  const { rows } = await sql<CampaignSummary & { survey_questions: SurveyQuestion[] }>`
+    SELECT k.id, k.slug, k.title, k.state, k.survey_questions,
       (SELECT count(*)::int FROM contacts c WHERE c.campaign_id = k.id) AS contacts,
       (SELECT count(*)::int FROM messages m WHERE m.campaign_id = k.id AND m.kind = 'opening') AS sent,
       (SELECT count(*)::int FROM conversations v
@@ -36,7 +40,15 @@ export async function campaignSummaries(
     FROM campaigns k WHERE k.state <> 'archived'
     ORDER BY CASE k.state WHEN 'active' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END, k.created_at DESC
     LIMIT ${limit}`.execute(db);
-  return { rows, total: total.n };
+  const summaries = await Promise.all(
+    rows.map(async ({ survey_questions: questions, ...row }): Promise<CampaignSummary> => {
+      const first = activeQuestions(questions)[0];
+      if (!first) return row;
+      const [tally] = await surveyTallies(db, row.id, questions, first.id);
+      return tally ? { ...row, firstQuestion: tally } : row;
+    }),
+  );
+  return { rows: summaries, total: total.n };
 }
 
 export interface VolunteerHome {

@@ -4,6 +4,7 @@ import Papa from "papaparse";
 import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { CustomFieldColumn } from "../db/schema.ts";
+import { exportedQuestions } from "./surveys/surveys.ts";
 
 /**
  * A cell a spreadsheet would run as a formula (=, +, -, @, tab, carriage return first) is
@@ -44,15 +45,17 @@ function csvLines(rows: (string | number | null)[][]): string {
 /**
  * One row per contact, read in keyset pages of 5,000 so memory stays flat at any size:
  * names, phone, ZIP, custom fields as their own columns, volunteer, opening status and
- * error, times, replies, last reply, current outcome tag, opted out.
+ * error, times, replies, last reply, current outcome tag, opted out, then the current answer to
+ * each survey question (a removed one too while answers to it are kept) and the notes.
  */
 export async function exportContacts(db: Database, campaignId: number, path: string): Promise<number> {
   const campaign = await db
     .selectFrom("campaigns")
-    .select(["custom_fields"])
+    .select(["custom_fields", "survey_questions"])
     .where("id", "=", campaignId)
     .executeTakeFirstOrThrow();
   const custom = (campaign.custom_fields as CustomFieldColumn[]) ?? [];
+  const questions = await exportedQuestions(db, campaignId, campaign.survey_questions ?? []);
   const sink = fileSink(path);
   await sink.write(
     csvLines([
@@ -72,6 +75,8 @@ export async function exportContacts(db: Database, campaignId: number, path: str
         "last_reply",
         "outcome",
         "opted_out",
+        ...questions.map((q) => (q.removed ? `${q.label} (removed)` : q.label)),
+        "notes",
       ],
     ]),
   );
@@ -95,6 +100,8 @@ export async function exportContacts(db: Database, campaignId: number, path: str
       last_reply: string | null;
       outcome: string | null;
       opted_out: boolean;
+      conversation_id: number | null;
+      notes: string | null;
     }>`
       SELECT c.id, c.external_id, c.first_name, c.last_name, c.phone, c.zip, c.custom_fields,
              coalesce(o.sent_by, v.volunteer_id) AS volunteer, o.status, o.error_code, o.created_at AS sent_at,
@@ -103,13 +110,18 @@ export async function exportContacts(db: Database, campaignId: number, path: str
              (SELECT r.body FROM messages r WHERE r.conversation_id = v.id AND r.direction = 'in'
                ORDER BY r.id DESC LIMIT 1) AS last_reply,
              v.current_tag AS outcome,
-             EXISTS (SELECT 1 FROM opt_outs x WHERE x.phone = c.phone) AS opted_out
+             EXISTS (SELECT 1 FROM opt_outs x WHERE x.phone = c.phone) AS opted_out,
+             v.id AS conversation_id,
+             (SELECT string_agg(n.user_id || ' (' || to_char(n.created_at AT TIME ZONE 'UTC',
+                'YYYY-MM-DD"T"HH24:MI"Z"') || '): ' || n.body, E'\n' ORDER BY n.id)
+               FROM conversation_notes n WHERE n.conversation_id = v.id) AS notes
       FROM contacts c
       LEFT JOIN messages o ON o.contact_id = c.id AND o.campaign_id = c.campaign_id AND o.kind = 'opening'
       LEFT JOIN conversations v ON v.contact_id = c.id AND v.campaign_id = c.campaign_id
       WHERE c.campaign_id = ${campaignId} AND c.id > ${after}
       ORDER BY c.id LIMIT ${BATCH}`.execute(db);
     if (rows.length === 0) break;
+    const answers = questions.length ? await pageAnswers(db, rows) : new Map<number, Map<number, string>>();
     await sink.write(
       csvLines(
         rows.map((r) => [
@@ -128,6 +140,8 @@ export async function exportContacts(db: Database, campaignId: number, path: str
           r.last_reply,
           r.outcome,
           r.opted_out ? "yes" : "no",
+          ...questions.map((q) => (r.conversation_id && answers.get(r.conversation_id)?.get(q.id)) || ""),
+          r.notes,
         ]),
       ),
     );
@@ -136,6 +150,32 @@ export async function exportContacts(db: Database, campaignId: number, path: str
   }
   await sink.close();
   return count;
+}
+
+/**
+ * The current survey answers of a page's conversations, in one statement. Not a subquery in the
+ * page's own statement: that raised its estimated cost past PostgreSQL's JIT threshold, and
+ * compiling each page cost more than reading it (bench:organizer).
+ */
+async function pageAnswers(
+  db: Database,
+  rows: { conversation_id: number | null }[],
+): Promise<Map<number, Map<number, string>>> {
+  const ids = rows.flatMap((r) => (r.conversation_id === null ? [] : [r.conversation_id]));
+  const byConversation = new Map<number, Map<number, string>>();
+  if (ids.length === 0) return byConversation;
+  const found = await db
+    .selectFrom("survey_answers")
+    .select(["conversation_id", "question_id", "answer"])
+    .where("conversation_id", "in", ids)
+    .where("replaced_at", "is", null)
+    .execute();
+  for (const row of found) {
+    const answers = byConversation.get(row.conversation_id) ?? new Map<number, string>();
+    answers.set(row.question_id, row.answer);
+    byConversation.set(row.conversation_id, answers);
+  }
+  return byConversation;
 }
 
 /** Every message of the campaign, oldest first: direction, time, text, status, error code. */

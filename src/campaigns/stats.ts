@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
+import { surveyTallies, type QuestionTally } from "./surveys/surveys.ts";
 
 export interface CampaignStats {
   contacts: number;
@@ -17,6 +18,8 @@ export interface CampaignStats {
   oldestWaitSince: Date | null;
   tags: { tag: string; count: number }[];
   volunteers: { userId: string; sent: number; replies: number; tagged: number }[];
+  /** Each survey question's current answers; its share of contacts answering is `answered / sent`. */
+  survey: QuestionTally[];
 }
 
 /**
@@ -24,7 +27,7 @@ export interface CampaignStats {
  * index-backed slice of the campaign, so the numbers agree exactly with the rows.
  */
 export async function campaignStats(db: Database, campaignId: number): Promise<CampaignStats> {
-  const [contacts, messages, failedByCode, conversations, tags, sentBy, repliesBy] = await Promise.all([
+  const [contacts, messages, failedByCode, conversations, tags, sentBy, repliesBy, survey] = await Promise.all([
     sql<{ contacts: number; handed_out: number; opt_outs: number }>`
       SELECT count(*)::int AS contacts,
              count(*) FILTER (WHERE c.status IN ('held', 'sent', 'failed'))::int AS handed_out,
@@ -57,6 +60,12 @@ export async function campaignStats(db: Database, campaignId: number): Promise<C
              count(DISTINCT v.id) FILTER (WHERE v.current_tag IS NOT NULL)::int AS tagged
       FROM conversations v LEFT JOIN messages m ON m.conversation_id = v.id AND m.direction = 'in'
       WHERE v.campaign_id = ${campaignId} AND v.volunteer_id IS NOT NULL GROUP BY v.volunteer_id`.execute(db),
+    db
+      .selectFrom("campaigns")
+      .select("survey_questions")
+      .where("id", "=", campaignId)
+      .executeTakeFirst()
+      .then((row) => surveyTallies(db, campaignId, row?.survey_questions ?? [])),
   ]);
   const c = contacts.rows[0]!;
   const m = messages.rows[0]!;
@@ -76,6 +85,7 @@ export async function campaignStats(db: Database, campaignId: number): Promise<C
     oldestWaitSince: v.oldest,
     tags: tags.rows,
     volunteers: mergeVolunteers(sentBy.rows, repliesBy.rows),
+    survey,
   };
 }
 

@@ -26,6 +26,8 @@ export type MessageKind = "opening" | "reply" | "canned" | "auto" | "inbound";
 export interface CannedReply {
   title: string;
   text: string;
+  /** Survey answers recorded when this reply is sent (`[Question=Answer]` in the script, 0012). */
+  answers?: { question: string; answer: string }[];
 }
 export interface CustomFieldColumn {
   key: string;
@@ -52,6 +54,8 @@ export interface CampaignsTable {
   custom_fields: Json<CustomFieldColumn[]>;
   stale_reply_minutes: Generated<number>;
   auto_release_stale: Generated<boolean>;
+  /** Active questions in order, then removed ones (kept to label their answers), 0012. */
+  survey_questions: Json<SurveyQuestion[]>;
   created_by: string;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -255,6 +259,8 @@ export interface DB {
   slack_outbox: SlackOutboxTable;
   shifts: ShiftsTable;
   job_runs: JobRunsTable;
+  survey_answers: SurveyAnswersTable;
+  conversation_notes: ConversationNotesTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;
@@ -264,3 +270,33 @@ export type Contact = Selectable<ContactsTable>;
 export type NewContact = Insertable<ContactsTable>;
 export type Message = Selectable<MessagesTable>;
 export type Conversation = Selectable<ConversationsTable>;
+
+/** A survey question; `id` never changes once given, and is never reused within the campaign (0012). */
+export interface SurveyQuestion {
+  id: number;
+  label: string;
+  answers: string[];
+  /** Removed from the survey: no longer shown, but its recorded answers keep their label. */
+  removed?: boolean;
+}
+
+/** Every answer ever chosen; the current one per conversation and question has no replaced_at (0012). */
+export interface SurveyAnswersTable {
+  id: Generated<number>;
+  campaign_id: number;
+  conversation_id: number;
+  question_id: number;
+  answer: string;
+  user_id: string;
+  source: "button" | "canned";
+  created_at: Timestamp;
+  replaced_at: NullableTimestamp;
+}
+
+export interface ConversationNotesTable {
+  id: Generated<number>;
+  conversation_id: number;
+  user_id: string;
+  body: string;
+  created_at: Timestamp;
+}

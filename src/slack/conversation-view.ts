@@ -1,4 +1,5 @@
 import type { ConversationDetail } from "../campaigns/conversations/conversations.ts";
+import { activeQuestions } from "../campaigns/surveys/survey-input.ts";
 import type { ConversationView } from "./blocks/conversation.ts";
 
 /** The thread parent's data from a loaded conversation. */
@@ -17,5 +18,6 @@ export function conversationView(detail: ConversationDetail): ConversationView {
     currentTag: conversation.current_tag,
     optedOut: detail.optedOut,
     volunteerId: conversation.volunteer_id,
+    survey: { campaignId: campaign.id, questions: activeQuestions(campaign.survey_questions), answers: detail.answers },
   };
 }

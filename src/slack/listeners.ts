@@ -5,6 +5,7 @@ import { tellClickFailure } from "./failures.ts";
 import { registerCommands } from "./commands/index.ts";
 import { registerCardActions } from "./actions/card.ts";
 import { registerConversationActions } from "./actions/conversation.ts";
+import { registerSurveyActions } from "./actions/survey.ts";
 import { registerThreadReplies } from "./events/thread-replies.ts";
 import { registerHome } from "./events/home.ts";
 import { registerUploadViews } from "./views/upload-modal.ts";
@@ -21,6 +22,7 @@ export function registerListeners(app: App, services: SlackDeps): void {
   registerCommands(on, services);
   registerCardActions(on, services);
   registerConversationActions(on, services);
+  registerSurveyActions(on, services);
   registerThreadReplies(on, services);
   registerHome(on, services);
   registerUploadViews(on, services);

@@ -107,6 +107,7 @@ describe("the organizer's view: stats and export", () => {
       "last_reply",
       "outcome",
       "opted_out",
+      "notes",
     ]);
     const first = contacts.find((r) => r.Ward === "W0")!;
     expect(first.first_name).toBe('\'=HYPERLINK("x")');

@@ -116,13 +116,14 @@ describe("the script modal", () => {
     await h?.stop();
   });
 
-  it("opens the modal with the three boxes, the campaign's merge fields and Slack's limits respected", async () => {
+  it("opens the modal with the four boxes, the campaign's merge fields and Slack's limits respected", async () => {
     const view = await openModal();
     expect(view.title.text.length).toBeLessThanOrEqual(24);
     expect(view.blocks.filter((b) => b.type === "input").map((b) => b.label?.text)).toEqual([
       "Opening message",
       "Canned replies",
       "Outcome tags",
+      "Survey questions",
     ]);
     const opening = view.blocks.find((b) => b.block_id === "opening")!;
     expect(opening.element).toMatchObject({

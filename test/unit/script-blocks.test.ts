@@ -77,20 +77,37 @@ function preview(
 const blocksText = (blocks: unknown) => JSON.stringify(blocks);
 
 describe("scriptModal", () => {
-  it("has the three boxes keyed by the block ids errors use, prefilled with the saved script", () => {
+  it("has the four boxes keyed by the block ids errors use, prefilled with the saved script", () => {
     const view = scriptModal(
       {
         ...smallCampaign,
         opening_message: "Hi {first_name}",
-        canned_replies: [{ title: "Where", text: "Main St" }],
+        canned_replies: [
+          { title: "Where", text: "Main St" },
+          { title: "Early", text: "Great!", answers: [{ question: "Plan", answer: "Early" }] },
+        ],
         outcome_tags: ["Yes", "No"],
+        survey_questions: [
+          { id: 2, label: "Plan", answers: ["Early", "Late"] },
+          { id: 1, label: "Gone", answers: ["A", "B"], removed: true },
+        ],
       },
       preview("Hi {first_name}"),
       { c: 7 },
     );
     const inputs = (view.blocks as AnyBlock[]).filter((b) => b.type === "input");
-    expect(inputs.map((b) => b.block_id)).toEqual([SCRIPT_BLOCKS.opening, SCRIPT_BLOCKS.canned, SCRIPT_BLOCKS.tags]);
-    expect(inputs.map((b) => b.element?.initial_value)).toEqual(["Hi {first_name}", "Where: Main St", "Yes, No"]);
+    expect(inputs.map((b) => b.block_id)).toEqual([
+      SCRIPT_BLOCKS.opening,
+      SCRIPT_BLOCKS.canned,
+      SCRIPT_BLOCKS.tags,
+      SCRIPT_BLOCKS.survey,
+    ]);
+    expect(inputs.map((b) => b.element?.initial_value)).toEqual([
+      "Hi {first_name}",
+      "Where: Main St\nEarly: Great! [Plan=Early]",
+      "Yes, No",
+      "Plan: Early | Late",
+    ]);
     expect(inputs[0]!.element!.max_length).toBe(1600);
     expect(JSON.parse(view.private_metadata!)).toEqual({ c: 7 });
     expectWithinSlackLimits(view);

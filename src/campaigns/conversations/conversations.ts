@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Database } from "../../db/database.ts";
 import type { Campaign, Contact, Conversation } from "../../db/schema.ts";
 import { isOptedOut } from "../opt-outs/opt-outs.ts";
+import { currentAnswers, type CurrentAnswers } from "../surveys/surveys.ts";
 
 export interface ConversationDetail {
   conversation: Conversation;
@@ -9,6 +10,8 @@ export interface ConversationDetail {
   contact: Contact;
   opening: string;
   optedOut: boolean;
+  /** The current survey answer per question id. */
+  answers: CurrentAnswers;
 }
 
 export async function loadConversation(db: Database, id: number): Promise<ConversationDetail | undefined> {
@@ -25,7 +28,9 @@ export async function loadConversation(db: Database, id: number): Promise<Conver
       .executeTakeFirst(),
   ]);
   const optedOut = await isOptedOut(db, contact.phone);
-  return { conversation, campaign, contact, opening: opening?.body ?? "", optedOut };
+  // Only a campaign with a survey pays for the read of its answers.
+  const answers = campaign.survey_questions?.length ? await currentAnswers(db, id) : new Map<number, string>();
+  return { conversation, campaign, contact, opening: opening?.body ?? "", optedOut, answers };
 }
 
 export async function findConversationByThread(

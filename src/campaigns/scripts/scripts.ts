@@ -5,8 +5,16 @@
  */
 import { sql } from "kysely";
 import type { Database } from "../../db/database.ts";
-import type { Campaign, CannedReply, Contact } from "../../db/schema.ts";
+import type { Campaign, CannedReply, Contact, SurveyQuestion } from "../../db/schema.ts";
 import { BUILTIN_MERGE_FIELDS, normalizeFieldName } from "../fields.ts";
+import {
+  activeQuestions,
+  mergeQuestions,
+  parseSurveyQuestions,
+  resolveCannedAnswers,
+  splitCannedAnswers,
+  type QuestionInput,
+} from "../surveys/survey-input.ts";
 import { parseCannedReplies, parseOutcomeTags } from "./script-input.ts";
 import { parseTemplate, type ParsedTemplate } from "./template.ts";
 
@@ -17,12 +25,16 @@ export interface ScriptInput {
   opening: string;
   canned: string;
   tags: string;
+  /** Survey questions, one per line; undefined (a form without the box) leaves them as they are. */
+  survey?: string;
 }
 
 export interface Script {
   opening: string;
   cannedReplies: CannedReply[];
   tags: string[];
+  /** The questions as typed, in order; undefined leaves the saved ones unchanged. */
+  survey?: QuestionInput[];
 }
 
 export type ScriptErrors = Partial<Record<keyof ScriptInput, string>>;
@@ -128,12 +140,21 @@ function summarize(problems: string[]): string {
   return problems.length > 3 ? `${shown} (and ${problems.length - 3} more problems)` : shown;
 }
 
-/** Checks what the organizer typed; errors are keyed by the box they belong to. */
+/**
+ * Checks what the organizer typed; errors are keyed by the box they belong to. A canned reply's
+ * `[Question=Answer]` is checked against the questions of the same submission, or the saved
+ * ones (`savedQuestions`) when the form has no survey box.
+ */
 export function validateScript(
   input: ScriptInput,
   fields: readonly MergeField[],
+  savedQuestions: readonly SurveyQuestion[] = [],
 ): { ok: true; script: Script } | { ok: false; errors: ScriptErrors } {
   const errors: ScriptErrors = {};
+
+  const survey = input.survey === undefined ? undefined : parseSurveyQuestions(input.survey);
+  if (survey && !survey.ok) errors.survey = summarize(survey.errors.map((e) => `${e}.`));
+  const questions: readonly QuestionInput[] = survey?.ok ? survey.questions : activeQuestions(savedQuestions);
 
   const opening = input.opening.trim();
   if (!opening) errors.opening = "Write the opening message: it is the first text every contact gets.";
@@ -147,14 +168,24 @@ export function validateScript(
   }
 
   const canned = parseCannedReplies(input.canned);
+  const cannedReplies: CannedReply[] = [];
   if (!canned.ok) errors.canned = summarize(canned.errors.map((e) => `${e}.`));
   else {
     // parseCannedReplies keeps one reply per non-blank line, in order: that gives each its line.
     const lines = input.canned.split(/\r?\n/).flatMap((text, i) => (text.trim() ? [i + 1] : []));
-    const problems = canned.replies.flatMap((reply, index) => {
+    const problems = canned.replies.flatMap((parsedReply, index) => {
+      const line = lines[index] ?? index + 1;
+      const split = splitCannedAnswers(parsedReply.text);
+      const reply = { title: parsedReply.title, text: split.text };
+      if (!reply.text) return [`Reply "${reply.title}" (line ${line}) has no text before its [Question=Answer].`];
+      // With the survey box wrong its questions are unknown: that box's error says why.
+      if (survey && !survey.ok && split.answers.length) return [];
+      const recorded = resolveCannedAnswers(split.answers, questions);
+      if (!recorded.ok) return [`Reply "${reply.title}" (line ${line}): ${recorded.problem}.`];
+      if (recorded.answers.length) cannedReplies[index] = { ...reply, answers: recorded.answers };
+      else cannedReplies[index] = reply;
       const problem = templateProblem(reply.text, fields);
       const length = characters(reply.text);
-      const line = lines[index] ?? index + 1;
       if (problem) return [`Reply "${reply.title}" (line ${line}): ${problem}`];
       if (length > MAX_TEXT_LENGTH)
         return [
@@ -169,23 +200,44 @@ export function validateScript(
   if (!tags.ok) errors.tags = `${tags.error}.`;
 
   if (!canned.ok || !tags.ok || Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, script: { opening, cannedReplies: canned.replies, tags: tags.tags } };
+  return {
+    ok: true,
+    script: { opening, cannedReplies, tags: tags.tags, ...(survey?.ok ? { survey: survey.questions } : {}) },
+  };
 }
 
-/** Saves the script unless the campaign is gone or archived; says whether it saved. */
+/**
+ * Saves the script unless the campaign is gone or archived; says whether it saved. New survey
+ * questions are merged into the saved ones under the campaign's row lock, so two saves at once
+ * never hand out the same question id.
+ */
 export async function saveScript(db: Database, campaignId: number, script: Script): Promise<boolean> {
-  const result = await db
-    .updateTable("campaigns")
-    .set({
-      opening_message: script.opening,
-      canned_replies: JSON.stringify(script.cannedReplies),
-      outcome_tags: JSON.stringify(script.tags),
-      updated_at: sql`now()`,
-    })
-    .where("id", "=", campaignId)
-    .where("state", "!=", "archived")
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  const columns = {
+    opening_message: script.opening,
+    canned_replies: JSON.stringify(script.cannedReplies),
+    outcome_tags: JSON.stringify(script.tags),
+    updated_at: sql<Date>`now()`,
+  };
+  const update = (tx: Database, extra: { survey_questions?: string } = {}) =>
+    tx
+      .updateTable("campaigns")
+      .set({ ...columns, ...extra })
+      .where("id", "=", campaignId)
+      .where("state", "!=", "archived")
+      .executeTakeFirst();
+  const survey = script.survey;
+  if (!survey) return Number((await update(db)).numUpdatedRows) > 0;
+  return db.transaction().execute(async (tx) => {
+    const saved = await tx
+      .selectFrom("campaigns")
+      .select("survey_questions")
+      .where("id", "=", campaignId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!saved) return false;
+    const merged = mergeQuestions(saved.survey_questions ?? [], survey);
+    return Number((await update(tx, { survey_questions: JSON.stringify(merged) })).numUpdatedRows) > 0;
+  });
 }
 
 /** Builtins stored in their own columns; every other field lives in contacts.custom_fields. */

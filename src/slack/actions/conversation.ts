@@ -13,6 +13,7 @@ import { isOrganizer } from "../../campaigns/organizers.ts";
 import { recordOptOut } from "../../campaigns/opt-outs/opt-outs.ts";
 import { parseTemplate, renderTemplate } from "../../campaigns/scripts/template.ts";
 import { mergeValues } from "../../campaigns/scripts/merge-values.ts";
+import { recordCannedAnswers } from "../../campaigns/surveys/surveys.ts";
 import type { SlackDeps } from "../deps.ts";
 import { CONVERSATION_ACTIONS, conversationParent } from "../blocks/conversation.ts";
 import { conversationView } from "../conversation-view.ts";
@@ -113,6 +114,17 @@ export function registerConversationActions(app: SlackRouter, services: SlackDep
           thread_ts: body.container.thread_ts ?? body.container.message_ts,
           text: `Sent “${reply.title}”: ${text}`,
         } as never).catch(() => undefined);
+        // Only a reply that was sent records its survey answers (a double click records once).
+        if (reply.answers?.length) {
+          const changed = await recordCannedAnswers(services.db, {
+            campaignId: detail.campaign.id,
+            conversationId: detail.conversation.id,
+            questions: detail.campaign.survey_questions ?? [],
+            answers: reply.answers,
+            userId: body.user.id,
+          });
+          if (changed) await redraw(respond, detail.conversation.id);
+        }
       } else if (result.reason === "opted_out") {
         await respond({
           response_type: "ephemeral",

@@ -1,5 +1,6 @@
 import type { KnownBlock } from "@slack/types";
-import type { CannedReply } from "../../db/schema.ts";
+import type { CannedReply, SurveyQuestion } from "../../db/schema.ts";
+import { addNoteButton, surveyBlocks } from "./survey.ts";
 import { escapeText, maskPhone, maskPhonesIn, truncate } from "./text.ts";
 
 export const CONVERSATION_ACTIONS = { canned: "conv_canned", tag: "conv_tag", optOut: "conv_optout" } as const;
@@ -16,11 +17,14 @@ export interface ConversationView {
   currentTag: string | null;
   optedOut: boolean;
   volunteerId: string | null;
+  /** The survey questions still asked, and the current answer per question id (none: no survey rows). */
+  survey?: { campaignId: number; questions: readonly SurveyQuestion[]; answers: ReadonlyMap<number, string> };
 }
 
 /**
- * The parent of a conversation's thread: who, the opening message, the canned replies and one
- * button per outcome tag (the current one marked). Replies go in the thread below it.
+ * The parent of a conversation's thread: who, the opening message, the canned replies, one
+ * button per outcome tag (the current one marked), a row per survey question, Add note and
+ * Opt out. Replies go in the thread below it.
  */
 export function conversationParent(view: ConversationView): { text: string; blocks: KnownBlock[] } {
   const who = `${escapeText(view.contactName || "(no name)")} ${maskPhone(view.phone)}`;
@@ -68,32 +72,45 @@ export function conversationParent(view: ConversationView): { text: string; bloc
       })),
     });
   }
+  if (view.survey)
+    blocks.push(
+      ...surveyBlocks({
+        conversationId: view.conversationId,
+        campaignId: view.survey.campaignId,
+        questions: view.survey.questions,
+        current: view.survey.answers,
+      }),
+    );
   const footer = [
     view.currentTag ? `Outcome: *${escapeText(view.currentTag)}*` : "No outcome yet",
     view.volunteerId ? `texted by <@${view.volunteerId}>` : "",
     "Reply in this thread to text them back.",
   ].filter(Boolean);
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: footer.join(" · ") }] });
-  if (!view.optedOut) {
-    blocks.push({
-      type: "actions",
-      block_id: `optout:${view.conversationId}`,
-      elements: [
-        {
-          type: "button",
-          action_id: CONVERSATION_ACTIONS.optOut,
-          text: { type: "plain_text", text: "Opt out" },
-          value: JSON.stringify({ c: view.conversationId }),
-          confirm: {
-            title: { type: "plain_text", text: "Opt this number out?" },
-            text: { type: "plain_text", text: "Nobody in any campaign will text this number again." },
-            confirm: { type: "plain_text", text: "Opt out" },
-            deny: { type: "plain_text", text: "Cancel" },
-          },
-        },
-      ],
-    });
-  }
+  // A note can still be added once the number has opted out; only texting stops.
+  blocks.push({
+    type: "actions",
+    block_id: `optout:${view.conversationId}`,
+    elements: [
+      addNoteButton(view.conversationId),
+      ...(view.optedOut
+        ? []
+        : [
+            {
+              type: "button" as const,
+              action_id: CONVERSATION_ACTIONS.optOut,
+              text: { type: "plain_text" as const, text: "Opt out" },
+              value: JSON.stringify({ c: view.conversationId }),
+              confirm: {
+                title: { type: "plain_text" as const, text: "Opt this number out?" },
+                text: { type: "plain_text" as const, text: "Nobody in any campaign will text this number again." },
+                confirm: { type: "plain_text" as const, text: "Opt out" },
+                deny: { type: "plain_text" as const, text: "Cancel" },
+              },
+            },
+          ]),
+    ],
+  });
   return { text: `${view.contactName || "A contact"} replied (${view.campaignTitle})`, blocks };
 }
 

@@ -10,6 +10,14 @@ function progressBar(done: number, total: number): string {
   return "█".repeat(filled) + "░".repeat(width - filled);
 }
 
+/** The survey's first question on one line: each answer's count and how many answered. */
+function firstQuestionLine(c: CampaignSummary): string {
+  const q = c.firstQuestion;
+  if (!q) return "";
+  const answers = q.answers.map((a) => `${escapeText(a.answer)} ${a.count.toLocaleString("en-US")}`).join(" · ");
+  return `\n*${escapeText(q.label)}:* ${answers} (${q.answered.toLocaleString("en-US")} answered)`;
+}
+
 /** Every campaign (up to what 100 blocks hold) with progress, reply rate, opt-outs and actions. */
 export function organizerHome(campaigns: CampaignSummary[], total: number): View {
   const blocks: KnownBlock[] = [{ type: "header", text: { type: "plain_text", text: "Campaigns" } }];
@@ -24,7 +32,8 @@ export function organizerHome(campaigns: CampaignSummary[], total: number): View
           `*${escapeText(c.title)}* \`${c.slug}\` · ${c.state}\n` +
             `\`${progressBar(c.sent, c.contacts)}\` ` +
             `${c.sent.toLocaleString("en-US")} / ${c.contacts.toLocaleString("en-US")} texted\n` +
-            `Reply rate ${rate}% · ${c.optOuts} opt-outs · ${c.waiting} waiting for an answer`,
+            `Reply rate ${rate}% · ${c.optOuts} opt-outs · ${c.waiting} waiting for an answer` +
+            firstQuestionLine(c),
           3000,
         ),
       },

@@ -2,18 +2,27 @@ import type { KnownBlock, View } from "@slack/types";
 import type { ScriptPreview } from "../../campaigns/scripts/preview.ts";
 import { availableFields, listFields, MAX_TEXT_LENGTH } from "../../campaigns/scripts/scripts.ts";
 import { MAX_OUTCOME_TAGS } from "../../campaigns/scripts/script-input.ts";
+import {
+  cannedReplyLine,
+  MAX_ANSWER_TEXT,
+  MAX_ANSWERS,
+  MAX_QUESTION_LABEL,
+  MAX_QUESTIONS,
+  surveyQuestionsText,
+} from "../../campaigns/surveys/survey-input.ts";
 import type { Campaign } from "../../db/schema.ts";
 import { cutText, escapeText, MAX_SECTION_TEXT, truncate } from "./text.ts";
 
 export const SCRIPT_CALLBACK = "campaign_script";
 export const SCRIPT_SAVED_CALLBACK = "campaign_script_saved";
 /** Block ids are the keys of `response_action: "errors"`, so each names its box. */
-export const SCRIPT_BLOCKS = { opening: "opening", canned: "canned", tags: "tags" } as const;
+export const SCRIPT_BLOCKS = { opening: "opening", canned: "canned", tags: "tags", survey: "survey" } as const;
 /** The boxes keep action_id "value" (tests and saved payloads use it); block ids tell them apart. */
 export const SCRIPT_ACTIONS = {
   opening: "value",
   canned: "value",
   tags: "value",
+  survey: "value",
   editAgain: "script_edit_again",
 } as const;
 
@@ -41,7 +50,11 @@ export function encodeScriptMetadata(meta: ScriptModalMetadata): string {
     : JSON.stringify({ c: meta.c, ...(meta.t ? { t: cutText(meta.t, 80) } : {}) });
 }
 
-type ScriptCampaign = Pick<Campaign, "title" | "opening_message" | "canned_replies" | "outcome_tags" | "custom_fields">;
+type ScriptCampaign = Pick<
+  Campaign,
+  "title" | "opening_message" | "canned_replies" | "outcome_tags" | "custom_fields"
+> &
+  Partial<Pick<Campaign, "survey_questions">>;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 const mrkdwnSection = (text: string): KnownBlock => ({
@@ -107,7 +120,8 @@ export function scriptModal(
   meta: ScriptModalMetadata,
   heading = "Saved opening",
 ): View {
-  const canned = (campaign.canned_replies ?? []).map((r) => `${r.title}: ${r.text}`).join("\n");
+  const canned = (campaign.canned_replies ?? []).map(cannedReplyLine).join("\n");
+  const survey = surveyQuestionsText(campaign.survey_questions);
   const tags = (campaign.outcome_tags ?? []).join(", ");
   const initial = (text: string | null | undefined, max: number) => (text ? { initial_value: cutText(text, max) } : {});
   return {
@@ -147,7 +161,8 @@ export function scriptModal(
           type: "plain_text",
           text:
             "One per line, as Title: text. The title becomes a button (up to 75 characters); " +
-            "the text may use merge fields.",
+            "the text may use merge fields. End a line with [Question=Answer] to record that survey " +
+            "answer when the reply is sent.",
         },
         element: {
           type: "plain_text_input",
@@ -173,6 +188,27 @@ export function scriptModal(
           ...initial(tags, MAX_INPUT_LENGTH),
         },
       },
+      {
+        type: "input",
+        block_id: SCRIPT_BLOCKS.survey,
+        optional: true,
+        label: { type: "plain_text", text: "Survey questions" },
+        hint: {
+          type: "plain_text",
+          text:
+            `One per line, as Question: Answer | Answer | … (up to ${MAX_QUESTIONS} questions, ` +
+            `2 to ${MAX_ANSWERS} answers each; a question up to ${MAX_QUESTION_LABEL} characters, ` +
+            `an answer up to ${MAX_ANSWER_TEXT}). Answers already recorded stay when you edit.`,
+        },
+        element: {
+          type: "plain_text_input",
+          action_id: SCRIPT_ACTIONS.survey,
+          multiline: true,
+          max_length: MAX_INPUT_LENGTH,
+          placeholder: { type: "plain_text", text: "Vote plan: Early | Election Day | By mail | Not voting" },
+          ...initial(survey, MAX_INPUT_LENGTH),
+        },
+      },
       { type: "divider" },
       ...previewBlocks(preview, heading),
     ],
@@ -190,11 +226,12 @@ function nextStep(campaign: Pick<Campaign, "slug" | "state">, contacts: number |
 export function scriptSavedView(
   campaign: Pick<Campaign, "id" | "slug" | "title" | "state">,
   preview: ScriptPreview,
-  counts: { canned: number; tags: number },
+  counts: { canned: number; tags: number; questions?: number },
 ): View {
   const summary =
     `:white_check_mark: Saved the script of *${escapeText(campaign.title)}*: the opening message, ` +
     `${plural(counts.canned, "canned reply", "canned replies")} and ${plural(counts.tags, "outcome tag")}.` +
+    (counts.questions ? ` The survey asks ${plural(counts.questions, "question")}.` : "") +
     (preview.warnings.length ? " The warnings below don't stop a launch, but are worth a look." : "");
   return {
     type: "modal",

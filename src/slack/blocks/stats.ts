@@ -36,6 +36,7 @@ export function statsBlocks(title: string, stats: CampaignStats, now: Date): { t
     type: "section",
     text: { type: "mrkdwn", text: truncate(`*Outcome tags*\n${tags || "none yet"}`, 3000) },
   });
+  blocks.push(...surveySections(stats));
   blocks.push({
     type: "section",
     text: { type: "mrkdwn", text: truncate(`*Volunteers*\n${volunteers || "none yet"}`, 3000) },
@@ -44,4 +45,31 @@ export function statsBlocks(title: string, stats: CampaignStats, now: Date): { t
     text: `Stats for ${title}: ${n(stats.sent)} sent, ${n(stats.replies)} replies, ${n(stats.optOuts)} opt-outs`,
     blocks,
   };
+}
+
+/** Slack takes 50 blocks a message: the survey gets at most this many, one per question. */
+const MAX_SURVEY_SECTIONS = 20;
+
+/**
+ * One section per survey question: how many texted contacts answered it (and what share), then
+ * each answer's count. Answers no longer offered and removed questions still count, marked so.
+ */
+function surveySections(stats: CampaignStats): KnownBlock[] {
+  const shown = stats.survey.slice(0, MAX_SURVEY_SECTIONS);
+  const sections = shown.map((question): KnownBlock => {
+    const share = stats.sent ? pct(question.answered / stats.sent) : pct(0);
+    const answers = question.answers
+      .map((a) => `${escapeText(a.answer)}${a.offered ? "" : " (no longer offered)"}: ${n(a.count)}`)
+      .join(" · ");
+    const heading =
+      `*${escapeText(question.label)}*${question.removed ? " (removed from the survey)" : ""} · ` +
+      `answered by ${n(question.answered)} of ${n(stats.sent)} texted contacts (${share})`;
+    return { type: "section", text: { type: "mrkdwn", text: truncate(`${heading}\n${answers}`, 3000) } };
+  });
+  if (stats.survey.length > shown.length)
+    sections.push({
+      type: "context",
+      elements: [{ type: "mrkdwn", text: `…and ${stats.survey.length - shown.length} more questions in the export.` }],
+    });
+  return sections;
 }

@@ -10,7 +10,7 @@ import { campaignFromArgs, reply, type CommandSpec } from "./types.ts";
 export const stats: CommandSpec = {
   name: "stats",
   usage: "stats <slug>",
-  summary: "sent, delivered, failed, replies, reply rate, opt-outs, tags, per volunteer",
+  summary: "sent, delivered, failed, replies, reply rate, opt-outs, tags, survey answers, per volunteer",
   audience: "organizer",
   async run(ctx) {
     const { services } = ctx;

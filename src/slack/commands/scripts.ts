@@ -6,7 +6,7 @@ import { campaignFromArgs, reply, usageReply, type CommandSpec } from "./types.t
 export const script: CommandSpec = {
   name: "script",
   usage: "script <slug>",
-  summary: "opening message, canned replies and outcome tags (a modal)",
+  summary: "opening message, canned replies, outcome tags and survey questions (a modal)",
   audience: "organizer",
   async run(ctx) {
     const { campaign, problem } = await campaignFromArgs(ctx, script);

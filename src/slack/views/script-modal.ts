@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { View } from "@slack/types";
 import { z } from "zod";
 import { availableFields, saveScript, validateScript } from "../../campaigns/scripts/scripts.ts";
+import { activeQuestions } from "../../campaigns/surveys/survey-input.ts";
 import type { Campaign } from "../../db/schema.ts";
 import type { SlackDeps } from "../deps.ts";
 import { SCRIPT_ACTIONS, SCRIPT_BLOCKS, SCRIPT_CALLBACK, scriptNoticeView, scriptSavedView } from "../blocks/script.ts";
@@ -36,6 +37,7 @@ const submission = z.object({
         [SCRIPT_BLOCKS.opening]: z.object({ [SCRIPT_ACTIONS.opening]: inputValue }),
         [SCRIPT_BLOCKS.canned]: z.object({ [SCRIPT_ACTIONS.canned]: inputValue }).optional(),
         [SCRIPT_BLOCKS.tags]: z.object({ [SCRIPT_ACTIONS.tags]: inputValue }).optional(),
+        [SCRIPT_BLOCKS.survey]: z.object({ [SCRIPT_ACTIONS.survey]: inputValue }).optional(),
       }),
     }),
   }),
@@ -73,8 +75,10 @@ async function answerSubmission(services: SlackDeps, body: unknown): Promise<Sub
     opening: values.opening[SCRIPT_ACTIONS.opening].value ?? "",
     canned: values.canned?.[SCRIPT_ACTIONS.canned].value ?? "",
     tags: values.tags?.[SCRIPT_ACTIONS.tags].value ?? "",
+    // A form opened before the survey box existed has no such block: its questions stay as saved.
+    survey: values.survey ? (values.survey[SCRIPT_ACTIONS.survey].value ?? "") : undefined,
   };
-  const result = validateScript(input, availableFields(campaign));
+  const result = validateScript(input, availableFields(campaign), campaign.survey_questions ?? []);
   if (!result.ok) {
     return { response_action: "errors", errors: result.errors };
   }
@@ -84,13 +88,17 @@ async function answerSubmission(services: SlackDeps, body: unknown): Promise<Sub
       errors: { [SCRIPT_BLOCKS.opening]: "This campaign was archived or removed meanwhile; nothing was saved." },
     };
   }
-  const { opening, cannedReplies, tags } = result.script;
+  const { opening, cannedReplies, tags, survey } = result.script;
   // Past the budget the saved view says it is still counting: the answer cannot wait longer.
   const counted = await withinBudget(countsFor(services, campaign.id, opening, meta), previewTiming.submitBudgetMs);
   const preview = await previewFor(services, campaign, opening, counted ?? meta);
   return {
     response_action: "update",
-    view: scriptSavedView(campaign, preview, { canned: cannedReplies.length, tags: tags.length }),
+    view: scriptSavedView(campaign, preview, {
+      canned: cannedReplies.length,
+      tags: tags.length,
+      questions: survey?.length ?? activeQuestions(campaign.survey_questions).length,
+    }),
   };
 }
 
