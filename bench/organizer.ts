@@ -1,7 +1,8 @@
 // npm run bench:organizer — /campaign stats and /campaign export on a 1,000,000-contact
 // campaign (200,000 texted, 20,000 replies, tags and opt-outs) on PostgreSQL. The floor, in
 // the same run: a bare count(*) over the campaign's contacts, and COPY (SELECT …) TO STDOUT
-// of the same rows.
+// of the same rows. Then the survey case (issue 18): 3 questions answered on 100,000 of the
+// conversations (with some history and notes), stats and export again, and what the questions add.
 import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,6 +86,57 @@ emit({
   messagesSeconds: round(messagesSeconds),
   rssBeforeMB: Math.round(before / 1e6),
   peakRssMB: Math.round(peak / 1e6),
+  floorCopySeconds: round(copySeconds),
+});
+
+// The survey case: three questions, 100,000 conversations answered on all three, one in ten of
+// those answers changed once (history rows), and a note on 10,000 conversations.
+await client.query(`UPDATE campaigns SET survey_questions = $1::jsonb WHERE id = 1`, [
+  JSON.stringify([
+    { id: 1, label: "Vote plan", answers: ["Early", "Election Day", "By mail", "Not voting"] },
+    { id: 2, label: "Support", answers: ["Yes", "Lean yes", "Undecided", "Lean no", "No", "Refused"] },
+    { id: 3, label: "Ride", answers: ["Yes", "No"] },
+  ]),
+]);
+await client.query(`INSERT INTO survey_answers (campaign_id, conversation_id, question_id, answer, user_id, source,
+    replaced_at)
+  SELECT 1, v.id, q, 'Early', v.volunteer_id, 'button', now() FROM conversations v, generate_series(1, 3) q
+  WHERE v.id % 2 = 0 AND v.id % 20 = 0`);
+await client.query(`INSERT INTO survey_answers (campaign_id, conversation_id, question_id, answer, user_id, source)
+  SELECT 1, v.id, q, (ARRAY[ARRAY['Early', 'Election Day', 'By mail', 'Not voting', 'Early', 'Early'],
+                            ARRAY['Yes', 'Lean yes', 'Undecided', 'Lean no', 'No', 'Refused'],
+                            ARRAY['Yes', 'No', 'Yes', 'No', 'Yes', 'No']])[q][1 + v.id % 6],
+         v.volunteer_id, 'button'
+  FROM conversations v, generate_series(1, 3) q WHERE v.id % 2 = 0`);
+await client.query(`INSERT INTO conversation_notes (conversation_id, user_id, body)
+  SELECT v.id, v.volunteer_id, 'Prefers texts after 6pm; ask about a ride.' FROM conversations v WHERE v.id % 20 = 0`);
+await client.query("VACUUM ANALYZE");
+const answered = await client.query<{ n: string; current: string }>(
+  `SELECT count(DISTINCT conversation_id) AS n, count(*) FILTER (WHERE replaced_at IS NULL) AS current
+   FROM survey_answers`,
+);
+const q0 = performance.now();
+const surveyStats = await campaignStats(handle.db, 1);
+const surveyStatsSeconds = (performance.now() - q0) / 1000;
+emit({
+  bench: "organizer",
+  what: "stats with survey",
+  answeredConversations: Number(answered.rows[0]!.n),
+  currentAnswers: Number(answered.rows[0]!.current),
+  questions: surveyStats.survey.length,
+  seconds: round(surveyStatsSeconds),
+  addedSeconds: round(surveyStatsSeconds - statsSeconds),
+  floorCountSeconds: round(floorCount),
+});
+const x0 = performance.now();
+await exportContacts(handle.db, 1, join(dir, "contacts-survey.csv"));
+const surveyExportSeconds = (performance.now() - x0) / 1000;
+emit({
+  bench: "organizer",
+  what: "export with survey",
+  contactsSeconds: round(surveyExportSeconds),
+  addedSeconds: round(surveyExportSeconds - contactsSeconds),
+  contactsMB: round(statSync(join(dir, "contacts-survey.csv")).size / 1e6),
   floorCopySeconds: round(copySeconds),
 });
 rmSync(dir, { recursive: true, force: true });
