@@ -1,7 +1,7 @@
 // npm run bench:organizer — /campaign stats and /campaign export on a 1,000,000-contact
 // campaign (200,000 texted, 20,000 replies, tags and opt-outs) on PostgreSQL. The floor, in
 // the same run: a bare count(*) over the campaign's contacts, and COPY (SELECT …) TO STDOUT
-// of the same rows. Then the survey case (issue 18): 3 questions answered on 100,000 of the
+// of the same rows. Then the survey case: 3 questions answered on 100,000 of the
 // conversations (with some history and notes), stats and export again, and what the questions add.
 import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 
 /**
- * Surveys (issue 18). The questions live on the campaign next to the rest of its script, so a
+ * Surveys. The questions live on the campaign next to the rest of its script, so a
  * save writes them in the same UPDATE; each keeps a stable id, and a removed one stays listed
  * (flagged) so its recorded answers still have a label in stats and the export.
  *
