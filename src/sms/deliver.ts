@@ -81,6 +81,10 @@ export async function sendClaimed(deps: DeliverDeps, message: OutgoingText): Pro
     // Past the limit, this was the look after an unanswered last attempt: nothing more is sent.
     if (message.attempts > MAX_SEND_ATTEMPTS) return fail(deps, message, message.error_code);
   }
+  // Still this attempt's text? A hand-over can wait in a busy sending thread past its lease, and
+  // by then the sweep may have given the text to another attempt: this one then sends nothing.
+  // Renewed here, the lease covers the request that follows (its deadline is shorter).
+  if (!(await renewLease(db, message))) return { kind: "not_mine" };
   // At the provider's door, immediately before the request: an opt-out recorded since the text
   // was stored (one primary-key probe) stops it. 'auto' texts are the one opt-out confirmation
   // and HELP answers, which carriers require even to an opted-out number. After the look above:
@@ -152,6 +156,21 @@ async function fail(deps: DeliverDeps, message: OutgoingText, code: number | nul
   );
   await tellFailure(deps, message.id, code);
   return { kind: "failed", code, explanation };
+}
+
+/** True when `message` is still this attempt's to send (same attempt, lease not run out), with the lease renewed. */
+async function renewLease(db: Database, message: OutgoingText): Promise<boolean> {
+  const row = await db
+    .updateTable("messages")
+    .set({ lease_until: sql`now() + make_interval(secs => ${SEND_LEASE_SECONDS})` })
+    .where("id", "=", message.id)
+    .where("attempts", "=", message.attempts)
+    .where("status", "=", "submitting")
+    .where("twilio_sid", "is", null)
+    .where("lease_until", ">", sql<Date>`now()`)
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The text stays 'submitting' under its lease; returns when the lease ends. */

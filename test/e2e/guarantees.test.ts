@@ -233,6 +233,30 @@ describe("guarantees under races and faults", () => {
     expect(h.twilio.messagesTo(who!).filter((m) => m.body.startsWith("Hi"))).toHaveLength(1);
   });
 
+  it("a hand-over that waited past its lease sends nothing: the text went out on another attempt", async () => {
+    const [who] = phones(1, 2025557570);
+    await seedCampaign(h.db, { slug: "stale-claim", contacts: [{ phone: who!, first_name: "Kai" }] });
+    const card = await startShift(h, "USTALE", "stale-claim");
+    const before = h.twilio.attempts;
+    const hold = h.twilio.holdNext();
+    await pressAndWait(h, "USTALE", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    await waitFor(() => h.twilio.attempts > before, { what: "the held request" });
+    // The text as the Send handed it to the sending thread, attempt 1 and its lease.
+    const handedOver = await h.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("to_phone", "=", who!)
+      .where("kind", "=", "opening")
+      .executeTakeFirstOrThrow();
+    hold.release();
+    await h.twilio.waitForMessage((m) => m.to === who);
+    await h.app.deliveries.idle();
+    // A copy of that hand-over, reaching a busy thread only now, must not text the person again.
+    await h.app.deliveries.deliver(handedOver.id, handedOver);
+    await h.app.deliveries.idle();
+    expect(h.twilio.messagesTo(who!)).toHaveLength(1);
+  });
+
   it("a retry after an ambiguous failure never takes an identical text from another campaign for its own", async () => {
     const [who] = phones(1, 2025557600);
     const opening = "Hi {first_name}, polls close at 8 tonight. Reply STOP to opt out.";
