@@ -11,6 +11,7 @@ import * as m0009 from "./0009_early_statuses.ts";
 import * as m0010 from "./0010_import_staging.ts";
 import * as m0011 from "./0011_inbound_set_aside.ts";
 import * as m0012 from "./0012_surveys.ts";
+import * as m0013 from "./0013_in_flight_index.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   "0010_import_staging": m0010,
   "0011_inbound_set_aside": m0011,
   "0012_surveys": m0012,
+  "0013_in_flight_index": m0013,
 };

@@ -46,14 +46,42 @@ export async function storeInbound(db: Database, sms: InboundSms): Promise<numbe
     const rows = await queryPrepared<{ id: number }>(db, STORE_INBOUND, values, { lane: "ingest" });
     return rows[0]?.id;
   }
-  return db.transaction().execute(async (tx) => {
+  const id = await db.transaction().execute(async (tx) => {
     const rows = await queryPrepared<{ id: number }>(tx, STORE_INBOUND, values);
-    const id = rows[0]?.id;
-    if (id !== undefined) {
-      await recordOptOut(tx, { phone: sms.from, source: "sms", keyword: intent.keyword, messageId: id });
+    const stored = rows[0]?.id;
+    if (stored !== undefined) {
+      await recordOptOut(tx, { phone: sms.from, source: "sms", keyword: intent.keyword, messageId: stored });
     }
-    return id;
+    return stored;
   });
+  await untilNothingInFlight(db, sms.from);
+  return id;
+}
+
+/** How long an opt-out's answer may wait for texts already at Twilio's door (Twilio waits 15 s). */
+export const IN_FLIGHT_WAIT_MS = 5000;
+
+/**
+ * A text whose opt-out check passed just before the opt-out committed may still be on its way
+ * to Twilio. The opt-out is answered only once no text to the number is mid-request (each then
+ * either reached Twilio or met the opt-out at the door), so nothing reaches Twilio for a number
+ * after its opt-out was answered; an attempt Twilio never answered holds its row for its lease,
+ * so the wait is capped.
+ */
+async function untilNothingInFlight(db: Database, phone: string): Promise<void> {
+  const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+  for (;;) {
+    const inFlight = await db
+      .selectFrom("messages")
+      .select("id")
+      .where("to_phone", "=", phone)
+      .where("status", "=", "submitting")
+      .where("kind", "!=", "auto")
+      .limit(1)
+      .executeTakeFirst();
+    if (!inFlight || Date.now() >= deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** Every webhook runs it, so it is prepared once per connection (see db/prepared.ts). */

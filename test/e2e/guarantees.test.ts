@@ -68,6 +68,28 @@ describe("guarantees under races and faults", () => {
     expect(optOut).toMatchObject({ source: "sms" });
   });
 
+  it("an opt-out is answered only once a text already past the opt-out check has reached Twilio", async () => {
+    const [who] = phones(1, 2025557150);
+    await seedCampaign(h.db, { slug: "in-flight", contacts: [{ phone: who!, first_name: "Lee" }] });
+    const card = await startShift(h, "UINFLIGHT", "in-flight");
+    const before = h.twilio.attempts;
+    const hold = h.twilio.holdNext();
+    await pressAndWait(h, "UINFLIGHT", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
+    await waitFor(() => h.twilio.attempts > before, { what: "the text to be on its way to Twilio" });
+    let answeredAt = 0;
+    const stop = inbound(who!, "Stop texting me").then((res) => ((answeredAt = Date.now()), res));
+    await waitFor(
+      async () =>
+        (await h.db.selectFrom("opt_outs").select("phone").where("phone", "=", who!).executeTakeFirst()) !== undefined,
+      { what: "the opt-out to be recorded" },
+    );
+    hold.release();
+    expect((await stop).status).toBe(200);
+    const texted = await h.twilio.waitForMessage((m) => m.to === who);
+    // Twilio had the text before the person was told they are opted out, never after.
+    expect(answeredAt).toBeGreaterThanOrEqual(texted.at);
+  });
+
   it("four 'please stop' texts in a conversation get one confirmation", async () => {
     const [who] = phones(1, 2025557200);
     await seedCampaign(h.db, { slug: "stop-once", contacts: [{ phone: who!, first_name: "Cy" }] });
