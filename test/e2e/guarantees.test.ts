@@ -15,16 +15,7 @@ import { phones, seedCampaign } from "../support/seed.ts";
  */
 describe("guarantees under races and faults", () => {
   let h: Harness;
-  let sid = 0;
-  const inbound = (from: string, body: string) =>
-    h.twilioWebhook("/twilio/sms", {
-      MessageSid: `SMguarantee${String(++sid).padStart(24, "0")}`,
-      AccountSid: h.twilio.accountSid,
-      From: from,
-      To: h.twilio.fromNumber,
-      Body: body,
-      NumMedia: "0",
-    });
+  const inbound = (from: string, body: string) => h.inboundSms(from, body);
 
   beforeAll(async () => {
     h = await Harness.start({ processReplies: false });
@@ -213,11 +204,7 @@ describe("guarantees under races and faults", () => {
     late.release();
     await h.twilio.waitForMessage((m) => m.to === who);
     // The lease runs out (moved here rather than waited for): the look finds Twilio's message.
-    await h.db
-      .updateTable("messages")
-      .set({ lease_until: new Date(Date.now() - 1000), updated_at: new Date(Date.now() - 60_000) })
-      .where("to_phone", "=", who!)
-      .execute();
+    await h.expireSendLeases(who!);
     expect(await h.app.deliveries.sweep(0)).toBe(1);
     await h.app.deliveries.idle();
     expect(h.twilio.messagesTo(who!)).toHaveLength(1);
@@ -235,12 +222,7 @@ describe("guarantees under races and faults", () => {
     late.release();
     const texted = await h.twilio.waitForMessage((m) => m.to === who);
     expect((await inbound(who!, "Stop texting me")).status).toBe(200);
-    await h.db
-      .updateTable("messages")
-      .set({ lease_until: new Date(Date.now() - 1000), updated_at: new Date(Date.now() - 60_000) })
-      .where("to_phone", "=", who!)
-      .where("kind", "=", "opening")
-      .execute();
+    await h.expireSendLeases(who!, "opening");
     expect(await h.app.deliveries.sweep(0)).toBe(1);
     await h.app.deliveries.idle();
     const row = await h.db
@@ -405,17 +387,8 @@ describe("an inbound text that cannot be processed", () => {
     await sql`CREATE TRIGGER refuse_processing BEFORE UPDATE ON messages FOR EACH ROW
       WHEN (NEW.processed_at IS NOT NULL AND NEW.body LIKE 'unprocessable%')
       EXECUTE FUNCTION refuse_processing()`.execute(h.db);
-    const text = (from: string, body: string, n: number) =>
-      h.twilioWebhook("/twilio/sms", {
-        MessageSid: `SMsetaside${String(n).padStart(24, "0")}`,
-        AccountSid: h.twilio.accountSid,
-        From: from,
-        To: h.twilio.fromNumber,
-        Body: body,
-        NumMedia: "0",
-      });
-    expect((await text(bad!, "unprocessable: call me at 5pm", 1)).status).toBe(200);
-    expect((await text(good!, "count me in", 2)).status).toBe(200);
+    expect((await h.inboundSms(bad!, "unprocessable: call me at 5pm")).status).toBe(200);
+    expect((await h.inboundSms(good!, "count me in")).status).toBe(200);
     const warnings = () =>
       h.slack
         .callsTo("chat.postMessage")
@@ -452,19 +425,10 @@ describe("texts from numbers in no conversation", () => {
   afterAll(async () => {
     await h?.stop();
   });
-  const inbound = (from: string, body: string, i: number) =>
-    h.twilioWebhook("/twilio/sms", {
-      MessageSid: `SMflood${String(i).padStart(27, "0")}`,
-      AccountSid: h.twilio.accountSid,
-      From: from,
-      To: h.twilio.fromNumber,
-      Body: body,
-      NumMedia: "0",
-    });
 
   it("a flood of texts from numbers in no conversation is two posts a minute per organizer, not one per text", async () => {
     const before = h.slack.callsTo("chat.postMessage").filter((c) => c.args.channel === ORGANIZER).length;
-    for (let i = 0; i < 12; i++) await inbound(`+1312555${String(7000 + i)}`, `wrong number ${i}`, i);
+    for (let i = 0; i < 12; i++) await h.inboundSms(`+1312555${String(7000 + i)}`, `wrong number ${i}`);
     expect(await processLeftoverInbound(h.app.inboundDeps, 0)).toBe(12);
     // The minute the texts came in has ended: its summary is due.
     const later = new Date(Date.now() + 61_000);

@@ -346,11 +346,7 @@ describe("shifts and sending (Twilio)", () => {
     await pressAndWait(h, "UTRANS", buttonsOf(card.blocks)[CARD_ACTIONS.send]!);
     await waitFor(() => h.twilio.messagesTo(dropped!).length === 1, { what: "the dropped text to reach Twilio" });
     await h.app.deliveries.idle();
-    await h.db
-      .updateTable("messages")
-      .set({ lease_until: new Date(Date.now() - 1000), updated_at: new Date(Date.now() - 60_000) })
-      .where("to_phone", "=", dropped!)
-      .execute();
+    await h.expireSendLeases(dropped!);
     await h.app.deliveries.sweep(0);
     await waitFor(
       async () => {

@@ -189,6 +189,34 @@ export class Harness {
     await Promise.all([this.slack.stop(), this.twilio.stop()]);
   }
 
+  private inboundCount = 0;
+
+  /** A text from `from` to our number, as Twilio's inbound webhook posts it, each with a sid of its own. */
+  inboundSms(from: string, body: string, extra: { port?: number } = {}): Promise<SignedResponse> {
+    return this.twilioWebhook(
+      "/twilio/sms",
+      {
+        MessageSid: `SMharness${String(++this.inboundCount).padStart(25, "0")}`,
+        AccountSid: this.twilio.accountSid,
+        From: from,
+        To: this.twilio.fromNumber,
+        Body: body,
+        NumMedia: "0",
+      },
+      extra,
+    );
+  }
+
+  /** Moves the clock past the send lease of the texts to `phone` (of `kind`, if given), as if 60 s had gone by. */
+  async expireSendLeases(phone: string, kind?: "opening"): Promise<void> {
+    let update = this.db
+      .updateTable("messages")
+      .set({ lease_until: new Date(Date.now() - 1000), updated_at: new Date(Date.now() - 60_000) })
+      .where("to_phone", "=", phone);
+    if (kind) update = update.where("kind", "=", kind);
+    await update.execute();
+  }
+
   /** POSTs a body to /slack/events signed with the app's signing secret (or `secret`). */
   async postSlack(
     body: string,
