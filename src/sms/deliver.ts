@@ -56,11 +56,24 @@ export async function deliverMessage(deps: DeliverDeps, messageId: number): Prom
 }
 
 /**
+ * Sends a text another thread claimed and handed over (the Send statement stores openings in
+ * 'submitting' with the first attempt counted and its lease taken). The hand-over can wait in a
+ * busy sending thread past its lease, and by then the sweep may have given the text to another
+ * attempt: so the lease is renewed first, only if the text is still this attempt's (same attempt,
+ * no sid, lease not run out), and otherwise nothing is sent. Renewed, the lease covers the
+ * request that follows (its deadline is shorter).
+ */
+export async function sendHandedOver(deps: DeliverDeps, message: OutgoingText): Promise<DeliveryOutcome> {
+  if (!(await renewLease(deps.db, message))) return { kind: "not_mine" };
+  return sendClaimed(deps, message);
+}
+
+/**
  * Sends a message already in 'submitting' with this attempt counted and its lease taken (the
  * Send statement stores openings that way). Every path ends in a sid, a failure, or — below the
  * attempt limit — a retry later; never a loop.
  */
-export async function sendClaimed(deps: DeliverDeps, message: OutgoingText): Promise<DeliveryOutcome> {
+async function sendClaimed(deps: DeliverDeps, message: OutgoingText): Promise<DeliveryOutcome> {
   const { db, sms } = deps;
   const lastAttempt = message.attempts >= MAX_SEND_ATTEMPTS;
   if (message.attempts > 1) {
@@ -81,10 +94,6 @@ export async function sendClaimed(deps: DeliverDeps, message: OutgoingText): Pro
     // Past the limit, this was the look after an unanswered last attempt: nothing more is sent.
     if (message.attempts > MAX_SEND_ATTEMPTS) return fail(deps, message, message.error_code);
   }
-  // Still this attempt's text? A hand-over can wait in a busy sending thread past its lease, and
-  // by then the sweep may have given the text to another attempt: this one then sends nothing.
-  // Renewed here, the lease covers the request that follows (its deadline is shorter).
-  if (!(await renewLease(db, message))) return { kind: "not_mine" };
   // At the provider's door, immediately before the request: an opt-out recorded since the text
   // was stored (one primary-key probe) stops it. 'auto' texts are the one opt-out confirmation
   // and HELP answers, which carriers require even to an opted-out number. After the look above:

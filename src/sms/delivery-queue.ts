@@ -3,7 +3,7 @@ import {
   deliverMessage,
   dueForRetry,
   retryDelayMs,
-  sendClaimed,
+  sendHandedOver,
   type DeliverDeps,
   type DeliveryOutcome,
 } from "./deliver.ts";
@@ -38,7 +38,7 @@ export class DeliveryQueue implements Deliveries {
   private async attempt(messageId: number, claimed?: OutgoingText): Promise<DeliveryOutcome | undefined> {
     if (this.stopped) return undefined;
     try {
-      const outcome = claimed ? await sendClaimed(this.deps, claimed) : await deliverMessage(this.deps, messageId);
+      const outcome = claimed ? await sendHandedOver(this.deps, claimed) : await deliverMessage(this.deps, messageId);
       if (outcome.kind === "retry_later" && outcome.afterMs !== undefined) this.later(messageId, outcome.afterMs);
       else if (outcome.kind === "retry_later") {
         const attempts = await this.deps.db
