@@ -18,10 +18,13 @@ import { decideAfterFailure } from "./failures.ts";
  * this file decides when to try again.
  *
  * Duplicates versus losses: Slack has no idempotency key for chat.postMessage, so a post whose
- * answer never arrives (a timeout, a dropped connection, a crash before the row is marked) may
- * or may not be in Slack. With the client's retries off that is the only window, and the lease
- * (30 s) outlives the request timeout (15 s), so two workers never hold one item. In that window
- * we retry: a rare repeated line in a thread beats a contact's reply no volunteer ever sees.
+ * answer never arrives (a timeout, a 500, a dropped connection, a crash before the row is marked)
+ * may or may not be in Slack. With the client's retries off that is the only window, and the
+ * lease (30 s) outlives the request timeout (15 s), so two workers never hold one item. Every
+ * post carries its dedupe key in Slack's message metadata, so before trying an item again the
+ * worker looks in the thread (or the channel's latest messages) for a post with that key and,
+ * when it finds one, records it instead of posting a second. When Slack cannot be asked (no
+ * history scope, an unknown channel) we post: a rare repeated line beats a reply nobody sees.
  */
 
 type Db = Kysely<DB>;
@@ -96,6 +99,11 @@ interface ClaimedItem {
   payload: Record<string, unknown> & { [META]?: OutboxMeta };
   attempts: number;
 }
+
+/** The metadata event type every post carries; its payload holds the item's dedupe key. */
+export const POST_EVENT_TYPE = "textbank_post";
+/** How far back a retry looks for its earlier post: pages of 200 messages. */
+const LOOKUP_PAGES = 3;
 
 const LEASE_SECONDS = 30;
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -332,14 +340,40 @@ export class Outbox {
     }
     const startedAt = Date.now();
     this.lastPostAt.set(item.channel, startedAt);
+    if (item.method === "chat.postMessage") {
+      payload.metadata = { event_type: POST_EVENT_TYPE, event_payload: { key: item.dedupe_key } };
+      if (item.attempts > 1) {
+        // An earlier attempt may have posted without our hearing back: look before posting again.
+        let earlier: { ts: string; channel: string } | undefined;
+        try {
+          earlier = await this.findEarlierPost(channel, payload.thread_ts as string | undefined, item.dedupe_key);
+        } catch (error) {
+          if (decideAfterFailure(error, item.attempts).kind !== "give_up") return this.handleFailure(item, error);
+          // Slack will not say (no history scope, say): post, accepting a rare repeat.
+          this.logger.warn(`${this.name}: could not look for an earlier post of ${item.dedupe_key}`, error);
+        }
+        if (earlier) {
+          this.logger.info(`${this.name}: ${item.dedupe_key} was already posted; recorded, not posted again`);
+          return this.recordPosted(item, meta, earlier.ts, earlier.channel, startedAt);
+        }
+      }
+    }
     let result: { ts?: string; message_ts?: string; channel?: string };
     try {
       result = (await this.client.apiCall(item.method, { ...payload, channel })) as typeof result;
     } catch (error) {
       return this.handleFailure(item, error);
     }
-    const ts = result.ts ?? result.message_ts ?? "";
-    const postedChannel = result.channel ?? channel;
+    await this.recordPosted(item, meta, result.ts ?? result.message_ts ?? "", result.channel ?? channel, startedAt);
+  }
+
+  private async recordPosted(
+    item: ClaimedItem,
+    meta: OutboxMeta | undefined,
+    ts: string,
+    postedChannel: string,
+    startedAt: number,
+  ): Promise<void> {
     await this.markPosted(item, ts, { ...meta, postedChannel }, Math.max(0, startedAt + this.interval - Date.now()));
     for (const hook of this.hooks) {
       if (!item.dedupe_key.startsWith(hook.prefix)) continue;
@@ -349,6 +383,44 @@ export class Outbox {
         this.logger.error(`${this.name}: onPosted hook for ${item.dedupe_key} failed`, error);
       }
     }
+  }
+
+  /**
+   * A post carrying `key` in its metadata: in the thread when the item is a thread reply,
+   * otherwise among the channel's latest messages (a retry comes within minutes of the first
+   * attempt). A user id is first turned into the id of the app's DM with that user.
+   */
+  private async findEarlierPost(
+    target: string,
+    threadTs: string | undefined,
+    key: string,
+  ): Promise<{ ts: string; channel: string } | undefined> {
+    let channel = target;
+    if (/^[UW]/.test(target)) {
+      const opened = (await this.client.apiCall("conversations.open", { users: target })) as {
+        channel?: { id?: string };
+      };
+      channel = opened.channel?.id ?? target;
+    }
+    type Page = {
+      messages?: { ts?: string; metadata?: { event_type?: string; event_payload?: { key?: unknown } } }[];
+      response_metadata?: { next_cursor?: string };
+    };
+    let cursor: string | undefined;
+    for (let page = 0; page < LOOKUP_PAGES; page++) {
+      const args = { channel, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
+      const answer = (await this.client.apiCall(
+        threadTs ? "conversations.replies" : "conversations.history",
+        threadTs ? { ...args, ts: threadTs } : args,
+      )) as Page;
+      const found = answer.messages?.find(
+        (m) => m.metadata?.event_type === POST_EVENT_TYPE && m.metadata.event_payload?.key === key,
+      );
+      if (found?.ts) return { ts: found.ts, channel };
+      cursor = answer.response_metadata?.next_cursor;
+      if (!cursor) return undefined;
+    }
+    return undefined;
   }
 
   /**

@@ -368,6 +368,46 @@ describe("Slack outbox", () => {
     expect(logger.lines.join("\n")).not.toContain("2025550123");
   });
 
+  it.each(["500", "drop"] as const)(
+    "a post Slack made but whose answer was lost (%s) is recorded on the retry, not posted twice",
+    async (how) => {
+      const hooked: string[] = [];
+      await enqueuePost(db, { dedupeKey: "lost-parent:1", channel: "UVOL9", payload: { text: "parent" } });
+      await enqueuePost(db, {
+        dedupeKey: "lost-reply:1",
+        channel: "UVOL9",
+        payload: { text: "Maria: yes I'll vote", thread_ts: { fromOutbox: "lost-parent:1" } },
+      });
+      slack.loseNextPostAnswers(2, how); // the parent's answer, then the reply's
+      const outbox = startOutbox();
+      outbox.onPosted("lost-parent:", (_item, at) => void hooked.push(at.ts));
+      await outbox.drain(20_000);
+      // Each appears once in the DM, the reply in its parent's thread…
+      const dm = slack.messagesIn("DVOL9");
+      expect(dm.map((m) => m.text)).toEqual(["parent", "Maria: yes I'll vote"]);
+      expect(dm[1]!.thread_ts).toBe(dm[0]!.ts);
+      // …and the rows hold the ts Slack gave the posts it made, as the parent's hook was told.
+      const rows = await db
+        .selectFrom("slack_outbox")
+        .select(["dedupe_key", "state", "posted_ts"])
+        .orderBy("id")
+        .execute();
+      expect(rows).toEqual([
+        { dedupe_key: "lost-parent:1", state: "posted", posted_ts: dm[0]!.ts },
+        { dedupe_key: "lost-reply:1", state: "posted", posted_ts: dm[1]!.ts },
+      ]);
+      expect(hooked).toEqual([dm[0]!.ts]);
+    },
+  );
+
+  it("a retry Slack cannot be asked about (no history scope) posts again rather than lose the post", async () => {
+    await enqueuePost(db, { dedupeKey: "noscope:1", channel: "C_NOSCOPE", payload: { text: "reply" } });
+    slack.loseNextPostAnswers(1);
+    slack.failNext("conversations.history", 200, { error: "missing_scope" });
+    await startOutbox().drain(20_000);
+    expect(slack.messagesIn("C_NOSCOPE").map((m) => m.text)).toEqual(["reply", "reply"]);
+  });
+
   it("retries 5xx with back-off and counts the attempts", async () => {
     slack.failNext("chat.postMessage", 500, { count: 2 });
     await enqueuePost(db, { dedupeKey: "flaky:1", channel: "C_FLAKY", payload: { text: "eventually" } });

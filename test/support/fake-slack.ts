@@ -33,6 +33,14 @@ export interface FakeUser {
   is_bot?: boolean;
 }
 
+/** A message the fake accepted with chat.postMessage, as conversations.history/replies return it. */
+export interface StoredMessage {
+  ts: string;
+  thread_ts?: string;
+  text?: unknown;
+  metadata?: unknown;
+}
+
 export interface FakeFile {
   id: string;
   name: string;
@@ -60,6 +68,10 @@ export class FakeSlack extends EventEmitter {
   readonly botUserId = "UBOT";
   private failures = new Map<string, Failure>();
   private delays = new Map<string, { ms: number; remaining: number }>();
+  /** chat.postMessage calls to post, and then answer with a 500 or a dropped connection. */
+  private lostAnswers: { remaining: number; how: "500" | "drop" } = { remaining: 0, how: "500" };
+  /** Every message posted, by channel (D… for a DM), in posting order. */
+  readonly messages = new Map<string, StoredMessage[]>();
   /** Fraction (0–1) of calls per method answered with 429 Retry-After 1, at random. */
   readonly rateLimitFraction = new Map<string, number>();
   private server: Server | undefined;
@@ -112,6 +124,21 @@ export class FakeSlack extends EventEmitter {
    */
   delayNext(method: string, { ms = Number.POSITIVE_INFINITY, count = 1 }: { ms?: number; count?: number } = {}): void {
     this.delays.set(method, { ms, remaining: count });
+  }
+
+  /**
+   * The next `count` chat.postMessage calls are posted (they appear in the channel) but their
+   * answer is lost: a 500, or the connection dropped — as when Slack fails after posting or the
+   * app dies before the answer arrives.
+   */
+  loseNextPostAnswers(count = 1, how: "500" | "drop" = "500"): void {
+    this.lostAnswers = { remaining: count, how };
+  }
+
+  /** The messages in one channel, or in one thread of it (the parent first). */
+  messagesIn(channel: string, threadTs?: string): StoredMessage[] {
+    const all = this.messages.get(channel) ?? [];
+    return threadTs === undefined ? all : all.filter((m) => m.ts === threadTs || m.thread_ts === threadTs);
   }
 
   addUser(user: FakeUser): void {
@@ -227,6 +254,18 @@ export class FakeSlack extends EventEmitter {
         .end(JSON.stringify({ ok: false, error: "ratelimited" }));
       return;
     }
+    if (method === "chat.postMessage" && this.lostAnswers.remaining > 0 && token === this.botToken) {
+      this.lostAnswers.remaining -= 1;
+      this.answer(method, args); // posted…
+      call.status = this.lostAnswers.how === "500" ? 500 : 0;
+      this.emit("call", call);
+      if (this.lostAnswers.how === "drop") res.socket?.destroy();
+      else
+        res
+          .writeHead(500, { "content-type": "application/json" })
+          .end(JSON.stringify({ ok: false, error: "internal_error" }));
+      return; // …and the answer is lost
+    }
     call.status = 200;
     this.emit("call", call);
     if (token !== this.botToken && !(method === "apps.connections.open" && token?.startsWith("xapp-"))) {
@@ -254,12 +293,27 @@ export class FakeSlack extends EventEmitter {
         const channel = String(args.channel);
         const dm = channel.startsWith("U") ? `D${channel.slice(1)}` : channel;
         const ts = this.nextTs();
+        const stored: StoredMessage = { ts, text: args.text, metadata: parseJson(args.metadata) };
+        if (typeof args.thread_ts === "string") stored.thread_ts = args.thread_ts;
+        const list = this.messages.get(dm) ?? [];
+        list.push(stored);
+        this.messages.set(dm, list);
         return {
           ok: true,
           channel: dm,
           ts,
           message: { ts, text: args.text, blocks: args.blocks, thread_ts: args.thread_ts },
         };
+      }
+      case "conversations.history": {
+        // Newest first; top-level messages only. Metadata only when asked for, as Slack does.
+        const top = this.messagesIn(String(args.channel)).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+        return this.page([...top].reverse(), args);
+      }
+      case "conversations.replies": {
+        const thread = this.messagesIn(String(args.channel), String(args.ts));
+        if (thread.length === 0) return { ok: false, error: "thread_not_found" };
+        return this.page(thread, args);
       }
       case "chat.update":
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
@@ -311,6 +365,23 @@ export class FakeSlack extends EventEmitter {
     }
   }
 
+  /** One page (`limit`, `cursor`) of messages, with metadata only under include_all_metadata. */
+  private page(list: StoredMessage[], args: Record<string, unknown>): Record<string, unknown> {
+    const limit = Math.min(Number(args.limit ?? 100) || 100, 1000);
+    const start = Number(args.cursor ?? 0) || 0;
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === "true";
+    const messages = list
+      .slice(start, start + limit)
+      .map(({ metadata, ...m }) => (withMetadata && metadata ? { ...m, metadata } : m));
+    const more = start + limit < list.length;
+    return {
+      ok: true,
+      messages,
+      has_more: more,
+      response_metadata: { next_cursor: more ? String(start + limit) : "" },
+    };
+  }
+
   fileObject(file: FakeFile): Record<string, unknown> {
     const size = file.size ?? (Buffer.isBuffer(file.content) ? file.content.length : 0);
     const url = file.downloadUrl ?? `${this.url}/files/${file.id}`;
@@ -344,5 +415,15 @@ export class FakeSlack extends EventEmitter {
 
   private json(res: ServerResponse, value: unknown): void {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(value));
+  }
+}
+
+/** Form-encoded calls carry objects as JSON strings; JSON calls carry them as they are. */
+function parseJson(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
   }
 }
