@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { SlackDeps } from "../deps.ts";
 import * as campaigns from "./campaigns.ts";
+import { copy } from "./copy.ts";
 import { organizers } from "./organizers.ts";
 import { join, shift } from "./shifts.ts";
 import { reassign, release, stale } from "./people.ts";
@@ -20,6 +21,7 @@ import { busyReason } from "../failures.ts";
  */
 export const subcommands: CommandSpec[] = [
   campaigns.create,
+  copy,
   campaigns.list,
   upload,
   script,
