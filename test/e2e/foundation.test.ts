@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commandTiming } from "../../src/slack/commands/index.ts";
 import { Harness, ORGANIZER } from "../support/harness.ts";
+import { phones, seedCampaign } from "../support/seed.ts";
 import { twilioSignature } from "../support/signing.ts";
 
 const VOLUNTEER = "UVOLUNTEER";
@@ -149,5 +151,40 @@ describe("foundation: commands, signatures, health", () => {
     const again = await h.twilioWebhook("/twilio/sms", params);
     expect(again.status).toBe(200);
     expect(await h.db.selectFrom("messages").selectAll().execute()).toHaveLength(1);
+  });
+});
+
+describe("acks while subcommands queue", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("a subcommand that must wait for a turn is acked at once and answered through response_url", async () => {
+    // A burst of shift starts must not hold the acks of what arrives meanwhile: past the
+    // instance's limit, a subcommand waits its turn and Slack gets its ack at once.
+    await seedCampaign(h.db, { slug: "turns", contacts: phones(2).map((phone) => ({ phone, first_name: "Ana" })) });
+    const limit = commandTiming.concurrent;
+    commandTiming.concurrent = 1;
+    try {
+      h.slack.delayNext("chat.postMessage", { ms: 1500 }); // the shift's card post is slow
+      const before = h.slack.callsTo("chat.postMessage").length;
+      const first = h.commandAnswer(VOLUNTEER, "shift turns");
+      await h.slack.waitForCall("chat.postMessage", (c) => h.slack.callsTo("chat.postMessage").indexOf(c) >= before);
+      // help is quick, but the one turn is taken: acked empty while the shift is still under way…
+      const second = await h.command(ORGANIZER, "help");
+      expect(second.status).toBe(200);
+      expect(second.text).toBe("");
+      expect(h.slack.responses.some((post) => second.responseUrl.endsWith(post.id))).toBe(false);
+      // …and answered once its turn comes.
+      const later = await h.slack.waitForResponse(second.responseUrl);
+      expect(String(later.body.text)).toContain("/campaign create <slug> [title…]");
+      expect((await first).text).toContain("Your shift on *Campaign turns* has started");
+    } finally {
+      commandTiming.concurrent = limit;
+    }
   });
 });

@@ -10,6 +10,7 @@ import { exportCsv, stats } from "./reports.ts";
 import { schedule } from "./schedule.ts";
 import { upload } from "../views/upload-modal.ts";
 import { hours, script } from "./scripts.ts";
+import { followup } from "./followup.ts";
 import { archive, launch, pause } from "./lifecycle.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
 import type { SlackRouter } from "../router.ts";
@@ -31,6 +32,7 @@ export const subcommands: CommandSpec[] = [
   archive,
   join,
   shift,
+  followup,
   stats,
   exportCsv,
   schedule,
@@ -61,28 +63,59 @@ export function helpText(organizer: boolean): string {
  * If a subcommand has not answered this long after the request arrived, ack now and answer
  * through response_url. Counted from arrival, not from when the handler ran: at the start of a
  * shift hundreds of requests arrive at once, and each waits its turn before its handler runs.
+ *
+ * At most `concurrent` subcommands run at once on an instance; the rest wait their turn, and a
+ * request that has to wait is acked at once. Three hundred shift starts in one second would
+ * otherwise all query at once, and the Send presses and acks arriving meanwhile would queue
+ * behind them (for the database's connections and for the event loop).
  */
-export const commandTiming = { ackBudgetMs: 1000 };
+export const commandTiming = { ackBudgetMs: 1000, concurrent: 8 };
+
+/** A first-come, first-served limit on how many subcommands run at once (memory of this instance only). */
+class Turns {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  get free(): boolean {
+    return this.running < commandTiming.concurrent;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= commandTiming.concurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running += 1;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next)
+        next(); // the turn passes on directly
+      else this.running -= 1;
+    }
+  }
+}
 
 export function registerCommands(app: SlackRouter, services: SlackDeps): void {
+  const turns = new Turns();
   app.command("/campaign", async ({ command, ack, respond, context }) => {
     const receivedAt = typeof context.receivedAt === "number" ? context.receivedAt : Date.now();
-    const budget = Math.max(0, commandTiming.ackBudgetMs - (Date.now() - receivedAt));
-    const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), budget).unref());
+    const budget = turns.free ? Math.max(0, commandTiming.ackBudgetMs - (Date.now() - receivedAt)) : 0;
     const toMessage = (r: Reply) => ({
       response_type: r.inChannel ? ("in_channel" as const) : ("ephemeral" as const),
       text: r.text,
       ...(r.blocks ? { blocks: r.blocks } : {}),
     });
     let spec: CommandSpec | undefined;
-    const outcome = answerCommand(services, command, respond, (found) => (spec = found)).then(
-      (r) => ({ r }),
-      (error: unknown) => ({ r: failureReply(services, spec ?? help, error) as Reply | undefined }),
-    );
-    const settled = await Promise.race([outcome, timer]);
-    if (settled !== "late") {
-      await ack(settled.r ? toMessage(settled.r) : undefined);
-      return;
+    const outcome = turns
+      .run(() => answerCommand(services, command, respond, (found) => (spec = found)))
+      .then(
+        (r) => ({ r }),
+        (error: unknown) => ({ r: failureReply(services, spec ?? help, error) as Reply | undefined }),
+      );
+    if (budget > 0) {
+      const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), budget).unref());
+      const settled = await Promise.race([outcome, timer]);
+      if (settled !== "late") {
+        await ack(settled.r ? toMessage(settled.r) : undefined);
+        return;
+      }
     }
     await ack();
     const { r } = await outcome;
