@@ -12,6 +12,7 @@ import * as m0010 from "./0010_import_staging.ts";
 import * as m0011 from "./0011_inbound_set_aside.ts";
 import * as m0012 from "./0012_surveys.ts";
 import * as m0013 from "./0013_in_flight_index.ts";
+import * as m0014 from "./0014_opt_out_audit.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   "0011_inbound_set_aside": m0011,
   "0012_surveys": m0012,
   "0013_in_flight_index": m0013,
+  "0014_opt_out_audit": m0014,
 };

@@ -176,6 +176,8 @@ export interface OptOutsTable {
   /** The inbound text that created it, when it came by text. */
   message_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
+  /** Who put the number on the list in Slack (an organizer, a volunteer's button); NULL for texts, carriers (0014). */
+  actor: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface EarlyStatusesTable {
@@ -191,6 +193,8 @@ export interface OptOutEventsTable {
   action: "out" | "in";
   source: string;
   created_at: Timestamp;
+  /** The Slack user who made this change, when a person in Slack did (0014). */
+  actor: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OutcomeEventsTable {

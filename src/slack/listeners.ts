@@ -10,6 +10,8 @@ import { registerThreadReplies } from "./events/thread-replies.ts";
 import { registerHome } from "./events/home.ts";
 import { registerUploadViews } from "./views/upload-modal.ts";
 import { registerScriptViews } from "./views/script-modal.ts";
+import { registerOptOutActions } from "./actions/optouts.ts";
+import { registerOptOutImportViews } from "./views/optouts-import.ts";
 
 /**
  * Every Slack listener the app has, by surface. A feature adds its `register…` call here:
@@ -27,6 +29,8 @@ export function registerListeners(app: App, services: SlackDeps): void {
   registerHome(on, services);
   registerUploadViews(on, services);
   registerScriptViews(on, services);
+  registerOptOutActions(on, services);
+  registerOptOutImportViews(on, services);
   // Bolt gets one listener per kind of request (see router.ts).
   router.mount(app);
 }

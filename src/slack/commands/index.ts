@@ -4,13 +4,13 @@ import type { SlackDeps } from "../deps.ts";
 import * as campaigns from "./campaigns.ts";
 import { copy } from "./copy.ts";
 import { organizers } from "./organizers.ts";
+import { optouts } from "./optouts.ts";
 import { join, shift } from "./shifts.ts";
 import { reassign, release, stale } from "./people.ts";
 import { exportCsv, stats } from "./reports.ts";
 import { schedule } from "./schedule.ts";
 import { upload } from "../views/upload-modal.ts";
 import { hours, script } from "./scripts.ts";
-import { followup } from "./followup.ts";
 import { archive, launch, pause } from "./lifecycle.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
 import type { SlackRouter } from "../router.ts";
@@ -32,7 +32,6 @@ export const subcommands: CommandSpec[] = [
   archive,
   join,
   shift,
-  followup,
   stats,
   exportCsv,
   schedule,
@@ -40,6 +39,7 @@ export const subcommands: CommandSpec[] = [
   release,
   stale,
   organizers,
+  optouts,
 ];
 
 const help: CommandSpec = {

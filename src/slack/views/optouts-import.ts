@@ -1,0 +1,167 @@
+import { Readable } from "node:stream";
+import type { View } from "@slack/types";
+import { z } from "zod";
+import { isOrganizer } from "../../campaigns/organizers.ts";
+import { importOptOuts } from "../../campaigns/opt-outs/manage.ts";
+import { firstDelivery } from "../../campaigns/slack-events.ts";
+import type { SlackDeps } from "../deps.ts";
+import { optOutImportText } from "../blocks/optouts.ts";
+import { isSlackFileUrl } from "../uploads.ts";
+import type { SlackRouter } from "../router.ts";
+
+export const OPTOUT_IMPORT_CALLBACK = "optouts_import";
+
+export function optOutImportModal(): View {
+  return {
+    type: "modal",
+    callback_id: OPTOUT_IMPORT_CALLBACK,
+    title: { type: "plain_text", text: "Import opt-outs" },
+    submit: { type: "plain_text", text: "Import" },
+    close: { type: "plain_text", text: "Cancel" },
+    blocks: [
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text:
+            "Every number in the file goes on the workspace's opt-out list: nobody in any campaign will " +
+            "text it again. Any column of phone numbers counts: one headed `phone`, `mobile`, `cell`, " +
+            "`number` or `… phone`, or else the column that holds phone numbers; other columns are ignored.",
+        },
+      },
+      {
+        type: "input",
+        block_id: "csv",
+        label: { type: "plain_text", text: "Opt-out CSV" },
+        element: { type: "file_input", action_id: "file", filetypes: ["csv", "txt", "tsv"], max_files: 1 },
+      },
+      {
+        type: "context",
+        elements: [
+          {
+            type: "mrkdwn",
+            text: "Larger than 10 MB? Share the file in your DM with Textbank with the message `optouts import`.",
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * Fetches a Slack file and adds its numbers to the opt-out list, telling the organizer in
+ * their DM: one message, updated at least every 10% or 5 seconds, ending with the counts.
+ */
+export async function importOptOutFile(services: SlackDeps, input: { fileId: string; userId: string }): Promise<void> {
+  const { slack, logger } = services;
+  const dm = await slack.chat.postMessage({ channel: input.userId, text: "Reading your opt-out file…" });
+  const update = (text: string) =>
+    slack.chat
+      .update({ channel: dm.channel!, ts: dm.ts!, text })
+      .catch((error: unknown) => logger.warn("progress update failed", error));
+  try {
+    const info = await slack.files.info({ file: input.fileId });
+    const file = info.file;
+    const url = file?.url_private_download ?? file?.url_private;
+    if (!file || !url) return void (await update("Slack did not give me that file; share it again."));
+    if (!isSlackFileUrl(url, services.settings.SLACK_API_URL!)) {
+      return void (await update(
+        "That file is not stored on Slack (it links elsewhere), so I won't fetch it. Upload the CSV itself.",
+      ));
+    }
+    const res = await fetch(url, { headers: { authorization: `Bearer ${services.settings.SLACK_BOT_TOKEN}` } });
+    if (!res.ok || !res.body)
+      return void (await update(`Slack answered ${res.status} for that file; nothing was imported. Share it again.`));
+    if ((res.headers.get("content-type") ?? "").includes("text/html")) {
+      return void (await update(
+        "Slack sent a web page instead of the file (a sign-in page?); nothing was imported. " +
+          "Check the app has files:read and share again.",
+      ));
+    }
+    const name = file.name ?? "your file";
+    const size = file.size ?? 0;
+    let lastUpdate = Date.now();
+    let lastPercent = 0;
+    const result = await importOptOuts(services.db, {
+      input: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+      defaultCountry: services.settings.DEFAULT_COUNTRY,
+      actor: input.userId,
+      onProgress: (bytes, rows) => {
+        const percent = size ? Math.floor((bytes / size) * 100) : 0;
+        if (percent - lastPercent >= 10 || Date.now() - lastUpdate >= 5000) {
+          lastPercent = percent;
+          lastUpdate = Date.now();
+          void update(
+            `Importing *${name}* into the opt-out list: ` +
+              `${size ? `${percent}%` : `${(bytes / 1e6).toFixed(1)} MB`} read, ` +
+              `${rows.toLocaleString("en-US")} rows so far…`,
+          );
+        }
+      },
+    });
+    await update(optOutImportText(name, result));
+  } catch (error) {
+    logger.error("opt-out import failed", error);
+    await update(
+      "The opt-out import failed on our side; numbers read before the failure stay on the list. " +
+        "Try again in a moment: numbers already added are counted as already on the list.",
+    );
+  }
+}
+
+const submission = z.object({
+  user: z.object({ id: z.string() }),
+  view: z.object({
+    state: z.object({
+      values: z.record(
+        z.string(),
+        z.record(z.string(), z.object({ files: z.array(z.object({ id: z.string() })).optional() }).loose()),
+      ),
+    }),
+  }),
+});
+
+export function registerOptOutImportViews(app: SlackRouter, services: SlackDeps): void {
+  app.view(OPTOUT_IMPORT_CALLBACK, async ({ ack, body }) => {
+    const parsed = submission.safeParse(body);
+    const fileId = parsed.success ? parsed.data.view.state.values.csv?.file?.files?.[0]?.id : undefined;
+    if (!parsed.success || !fileId) {
+      await ack({ response_action: "errors", errors: { csv: "Choose a CSV file to import." } });
+      return;
+    }
+    const userId = parsed.data.user.id;
+    if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, userId))) {
+      await ack({ response_action: "errors", errors: { csv: "Only organizers can change the opt-out list." } });
+      return;
+    }
+    // The modal closes at once; progress and the counts arrive in the organizer's DM.
+    await ack();
+    void importOptOutFile(services, { fileId, userId }).catch((error: unknown) =>
+      services.logger.error("the opt-out import could not start", error),
+    );
+  });
+
+  // Files over the modal's 10 MB: shared in the DM with the message `optouts import`.
+  app.event("message", async ({ event, body }) => {
+    const message = event as unknown as {
+      subtype?: string;
+      channel_type?: string;
+      user?: string;
+      text?: string;
+      files?: { id: string }[];
+    };
+    if (message.subtype !== "file_share" || message.channel_type !== "im" || !message.user) return;
+    if (!/^\s*(?:\/campaign\s+)?optouts\s+import\s*$/i.test(message.text ?? "")) return;
+    if (!(await firstDelivery(services.db, (body as { event_id?: string }).event_id))) return;
+    if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, message.user))) {
+      await services.slack.chat.postMessage({
+        channel: message.user,
+        text: "Only organizers can change the opt-out list.",
+      });
+      return;
+    }
+    const file = message.files?.[0];
+    if (!file) return;
+    await importOptOutFile(services, { fileId: file.id, userId: message.user });
+  });
+}
