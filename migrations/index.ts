@@ -13,6 +13,7 @@ import * as m0011 from "./0011_inbound_set_aside.ts";
 import * as m0012 from "./0012_surveys.ts";
 import * as m0013 from "./0013_in_flight_index.ts";
 import * as m0014 from "./0014_opt_out_audit.ts";
+import * as m0016 from "./0016_followups.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   "0012_surveys": m0012,
   "0013_in_flight_index": m0013,
   "0014_opt_out_audit": m0014,
+  "0016_followups": m0016,
 };

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import { surveyTallies, type QuestionTally } from "./surveys/surveys.ts";
+import { roundStats, type RoundStats } from "./followups/rounds.ts";
 
 export interface CampaignStats {
   contacts: number;
@@ -20,6 +21,8 @@ export interface CampaignStats {
   volunteers: { userId: string; sent: number; replies: number; tagged: number }[];
   /** Each survey question's current answers; its share of contacts answering is `answered / sent`. */
   survey: QuestionTally[];
+  /** Each follow-up round: contacts covered, follow-ups sent, contacts who replied after theirs. */
+  rounds: RoundStats[];
 }
 
 /**
@@ -27,7 +30,7 @@ export interface CampaignStats {
  * index-backed slice of the campaign, so the numbers agree exactly with the rows.
  */
 export async function campaignStats(db: Database, campaignId: number): Promise<CampaignStats> {
-  const [contacts, messages, failedByCode, conversations, tags, sentBy, repliesBy, survey] = await Promise.all([
+  const [contacts, messages, failedByCode, conversations, tags, sentBy, repliesBy, survey, rounds] = await Promise.all([
     sql<{ contacts: number; handed_out: number; opt_outs: number }>`
       SELECT count(*)::int AS contacts,
              count(*) FILTER (WHERE c.status IN ('held', 'sent', 'failed'))::int AS handed_out,
@@ -66,6 +69,7 @@ export async function campaignStats(db: Database, campaignId: number): Promise<C
       .where("id", "=", campaignId)
       .executeTakeFirst()
       .then((row) => surveyTallies(db, campaignId, row?.survey_questions ?? [])),
+    roundStats(db, campaignId),
   ]);
   const c = contacts.rows[0]!;
   const m = messages.rows[0]!;
@@ -86,6 +90,7 @@ export async function campaignStats(db: Database, campaignId: number): Promise<C
     tags: tags.rows,
     volunteers: mergeVolunteers(sentBy.rows, repliesBy.rows),
     survey,
+    rounds,
   };
 }
 

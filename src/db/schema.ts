@@ -21,7 +21,7 @@ export type MessageStatus =
   | "failed"
   | "received"
   | "read";
-export type MessageKind = "opening" | "reply" | "canned" | "auto" | "inbound";
+export type MessageKind = "opening" | "reply" | "canned" | "auto" | "inbound" | "followup";
 
 export interface CannedReply {
   title: string;
@@ -166,6 +166,8 @@ export interface MessagesTable {
   /** Inbound: failed processing attempts; set aside (no more tries, organizers told) after a few. */
   process_failures: Generated<number>;
   set_aside_at: NullableTimestamp;
+  /** A follow-up's round (kind 'followup' only; one per contact and round, 0016). */
+  round_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface OptOutsTable {
@@ -265,6 +267,8 @@ export interface DB {
   job_runs: JobRunsTable;
   survey_answers: SurveyAnswersTable;
   conversation_notes: ConversationNotesTable;
+  followup_rounds: FollowupRoundsTable;
+  followups: FollowupsTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;
@@ -304,3 +308,34 @@ export interface ConversationNotesTable {
   body: string;
   created_at: Timestamp;
 }
+
+/** A follow-up round: numbered per campaign, its message template and who it covers (0016). */
+export interface FollowupRoundsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  round: number;
+  /** As typed: `no-reply`, `tag:<tag>` or `answer:<question>=<answer>`. */
+  audience: string;
+  message: string;
+  covered: number;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export type FollowupStatus = "pool" | "held" | "sent" | "opted_out";
+
+/** One contact of a round, handed out and held like an opening contact (0016). */
+export interface FollowupsTable {
+  id: Generated<number>;
+  round_id: number;
+  campaign_id: number;
+  contact_id: number;
+  conversation_id: number;
+  status: ColumnType<FollowupStatus, FollowupStatus | undefined, FollowupStatus>;
+  held_by: string | null;
+  held_at: NullableTimestamp;
+  last_skipped_by: string | null;
+}
+
+export type FollowupRound = Selectable<FollowupRoundsTable>;
+export type Followup = Selectable<FollowupsTable>;

@@ -3,8 +3,12 @@ import { nextCard } from "../campaigns/sending/next-card.ts";
 import type { SlackDeps } from "./deps.ts";
 import { contactCard, noContactCard, type CardMessage } from "./blocks/card.ts";
 import { ensureVolunteer } from "./volunteers.ts";
+import { nextFollowupCard } from "./followup-cards.ts";
 
-/** Claims (or re-shows) the volunteer's next contact and renders the card for it. */
+/**
+ * Claims (or re-shows) the volunteer's next contact and renders the card for it. Follow-ups
+ * waiting in the campaign come first (nextFollowupCard); without any, this costs no extra read.
+ */
 export async function nextCardMessage(
   services: SlackDeps,
   campaign: Campaign,
@@ -13,6 +17,8 @@ export async function nextCardMessage(
   options: { holdsNothing?: boolean } = {},
 ): Promise<CardMessage> {
   const { displayName } = await ensureVolunteer(services, campaign.id, userId);
+  const followup = await nextFollowupCard(services, campaign, userId, displayName, notice, options);
+  if (followup) return followup;
   const next = await nextCard(services.db, {
     campaign,
     userId,

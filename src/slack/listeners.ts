@@ -12,6 +12,8 @@ import { registerUploadViews } from "./views/upload-modal.ts";
 import { registerScriptViews } from "./views/script-modal.ts";
 import { registerOptOutActions } from "./actions/optouts.ts";
 import { registerOptOutImportViews } from "./views/optouts-import.ts";
+import { registerFollowupCardActions } from "./actions/followup-card.ts";
+import { registerFollowupViews } from "./views/followup-modal.ts";
 
 /**
  * Every Slack listener the app has, by surface. A feature adds its `register…` call here:
@@ -23,6 +25,7 @@ export function registerListeners(app: App, services: SlackDeps): void {
   const on = router.registry;
   registerCommands(on, services);
   registerCardActions(on, services);
+  registerFollowupCardActions(on, services);
   registerConversationActions(on, services);
   registerSurveyActions(on, services);
   registerThreadReplies(on, services);
@@ -31,6 +34,7 @@ export function registerListeners(app: App, services: SlackDeps): void {
   registerScriptViews(on, services);
   registerOptOutActions(on, services);
   registerOptOutImportViews(on, services);
+  registerFollowupViews(on, services);
   // Bolt gets one listener per kind of request (see router.ts).
   router.mount(app);
 }

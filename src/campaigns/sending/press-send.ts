@@ -6,6 +6,7 @@ import type { HeldCard } from "./held-cards.ts";
 import { contactWindowOpen, renderOpening, windowOf } from "./next-card.ts";
 import type { OutgoingText } from "./outgoing.ts";
 import { sendOpening } from "./send-opening.ts";
+import { followupsWaiting } from "../followups/hand-out.ts";
 import { isHeldBy, loadContactWithCampaign, whyNotSent, type PressedCard, type SendRefusal } from "./send-refusal.ts";
 
 export interface PressSendInput extends PressedCard {
@@ -63,9 +64,11 @@ async function trySend(
   if (campaign.state !== "active" || !contactWindowOpen(contact, campaign, input.now)) return undefined;
   const body = renderOpening(campaign, contact, input.texterName);
   if (!body.trim()) return undefined;
-  const nextZones = (await cachedPoolZoneSets(db, campaign.id)).find((zones) =>
-    isWithinWindow(zones, windowOf(campaign), input.now),
-  );
+  // Follow-ups waiting come before the next opening: then the statement claims no next contact
+  // and the caller's next card (nextCardMessage) hands out a follow-up first.
+  const nextZones = (await followupsWaiting(db, campaign.id))
+    ? undefined
+    : (await cachedPoolZoneSets(db, campaign.id)).find((zones) => isWithinWindow(zones, windowOf(campaign), input.now));
   const result = await sendOpening(db, {
     contact,
     campaign,

@@ -37,6 +37,7 @@ export function statsBlocks(title: string, stats: CampaignStats, now: Date): { t
     text: { type: "mrkdwn", text: truncate(`*Outcome tags*\n${tags || "none yet"}`, 3000) },
   });
   blocks.push(...surveySections(stats));
+  if (stats.rounds?.length) blocks.push(roundsSection(stats));
   blocks.push({
     type: "section",
     text: { type: "mrkdwn", text: truncate(`*Volunteers*\n${volunteers || "none yet"}`, 3000) },
@@ -72,4 +73,14 @@ function surveySections(stats: CampaignStats): KnownBlock[] {
       elements: [{ type: "mrkdwn", text: `…and ${stats.survey.length - shown.length} more questions in the export.` }],
     });
   return sections;
+}
+
+/** One line per follow-up round: who it covers, how many were sent, how many replied after it. */
+function roundsSection(stats: CampaignStats): KnownBlock {
+  const lines = stats.rounds.map(
+    (r) =>
+      `Follow-up ${r.round} (\`${escapeText(r.audience)}\`): covered ${n(r.covered)} · sent ${n(r.sent)} · ` +
+      `replies ${n(r.replies)}`,
+  );
+  return { type: "section", text: { type: "mrkdwn", text: truncate(`*Follow-up rounds*\n${lines.join("\n")}`, 3000) } };
 }

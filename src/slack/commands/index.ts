@@ -11,6 +11,7 @@ import { exportCsv, stats } from "./reports.ts";
 import { schedule } from "./schedule.ts";
 import { upload } from "../views/upload-modal.ts";
 import { hours, script } from "./scripts.ts";
+import { followup } from "./followup.ts";
 import { archive, launch, pause } from "./lifecycle.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
 import type { SlackRouter } from "../router.ts";
@@ -32,6 +33,7 @@ export const subcommands: CommandSpec[] = [
   archive,
   join,
   shift,
+  followup,
   stats,
   exportCsv,
   schedule,
