@@ -14,6 +14,7 @@ import * as m0012 from "./0012_surveys.ts";
 import * as m0013 from "./0013_in_flight_index.ts";
 import * as m0014 from "./0014_opt_out_audit.ts";
 import * as m0016 from "./0016_followups.ts";
+import * as m0017 from "./0017_campaign_replies.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   "0013_in_flight_index": m0013,
   "0014_opt_out_audit": m0014,
   "0016_followups": m0016,
+  "0017_campaign_replies": m0017,
 };

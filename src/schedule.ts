@@ -5,6 +5,7 @@ import { pruneRuns } from "./jobs/run-once.ts";
 import { prunePosted } from "./outbox/outbox.ts";
 import { pruneSlackEvents } from "./campaigns/slack-events.ts";
 import { pruneEarlyStatuses } from "./campaigns/messages/status.ts";
+import { pruneHelpReplies } from "./campaigns/opt-outs/replies.ts";
 import { postUnknownSummaries, processLeftoverInbound, type InboundDeps } from "./relay/inbound.ts";
 import type { SlackDeps } from "./slack/deps.ts";
 import { autoReleaseStale, postKickoffs, postRecaps, postReminders } from "./slack/shift-posts.ts";
@@ -66,7 +67,8 @@ export function appJobs(deps: { slack: SlackDeps; inbound: InboundDeps; deliveri
         (await prunePosted(slack.db, 7)) +
         (await pruneSlackEvents(slack.db, 2)) +
         (await pruneRuns(slack.db, 2)) +
-        (await pruneEarlyStatuses(slack.db, 2)),
+        (await pruneEarlyStatuses(slack.db, 2)) +
+        (await pruneHelpReplies(slack.db, 2)),
     },
   ];
 }

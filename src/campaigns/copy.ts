@@ -1,6 +1,6 @@
 /**
  * `/campaign copy`: a new draft with another campaign's configuration (script, canned replies,
- * tags, survey questions, texting hours, stale-reply and HELP settings) and none of its people:
+ * tags, survey questions, texting hours, stale-reply settings, opt-out and HELP replies) and none of its people:
  * no contacts, volunteers, conversations or answers. No Slack here.
  */
 import type { Database } from "../db/database.ts";
@@ -50,6 +50,7 @@ export async function copyCampaign(
         outcome_tags: JSON.stringify(source.outcome_tags ?? []),
         survey_questions: JSON.stringify(activeQuestions(source.survey_questions)),
         help_text: source.help_text,
+        opt_out_reply: source.opt_out_reply,
         hours_start: source.hours_start,
         hours_end: source.hours_end,
         stale_reply_minutes: source.stale_reply_minutes,

@@ -48,7 +48,10 @@ export interface CampaignsTable {
   opening_message: string | null;
   canned_replies: Json<CannedReply[]>;
   outcome_tags: Json<string[]>;
+  /** The HELP reply as the organizer wrote it (merge fields allowed, up to 320); null: the default (0017). */
   help_text: string | null;
+  /** The opt-out reply as the organizer wrote it (merge fields allowed, up to 320); null: the default (0017). */
+  opt_out_reply: string | null;
   hours_start: Generated<number>;
   hours_end: Generated<number>;
   custom_fields: Json<CustomFieldColumn[]>;
@@ -189,6 +192,15 @@ export interface EarlyStatusesTable {
   received_at: Timestamp;
 }
 
+/** One HELP answer per number and UTC day: the key is the rule (0017). */
+export interface HelpRepliesTable {
+  phone: string;
+  day: ColumnType<Date | string, Date | string, Date | string>;
+  /** The inbound HELP text that was answered. */
+  message_id: number | null;
+  created_at: Timestamp;
+}
+
 export interface OptOutEventsTable {
   id: Generated<number>;
   phone: string;
@@ -260,6 +272,7 @@ export interface DB {
   opt_outs: OptOutsTable;
   early_statuses: EarlyStatusesTable;
   opt_out_events: OptOutEventsTable;
+  help_replies: HelpRepliesTable;
   outcome_events: OutcomeEventsTable;
   slack_events: SlackEventsTable;
   slack_outbox: SlackOutboxTable;

@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { lockAndMatchInbound, strayTextsByMinute } from "../campaigns/conversations/match.ts";
-import { classifyInbound, OPT_OUT_CONFIRMATION } from "../campaigns/opt-outs/keywords.ts";
+import { classifyInbound } from "../campaigns/opt-outs/keywords.ts";
 import { optOutCreatedBy, recordOptIn, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
+import { autoReplyText, claimHelpReply } from "../campaigns/opt-outs/replies.ts";
 import { queueReply, loadConversation } from "../campaigns/conversations/conversations.ts";
 import type { InboundSms } from "../campaigns/inbound.ts";
 import type { Deliveries } from "../campaigns/sending/outgoing.ts";
@@ -179,14 +180,20 @@ export async function processInbound(services: InboundDeps, messageId: number): 
         });
       }
     }
-    // Twilio confirms its own keywords; we confirm the others once, and answer HELP.
-    if ((intent.kind === "opt_out" && newOptOut && !intent.twilioConfirms) || intent.kind === "help") {
-      const campaign = await tx
-        .selectFrom("campaigns")
-        .select(["help_text", "title"])
-        .where("id", "=", match.campaignId)
-        .executeTakeFirstOrThrow();
-      const text = intent.kind === "help" ? helpText(campaign.help_text, campaign.title) : OPT_OUT_CONFIRMATION;
+    // Twilio answers its own keywords; we send the campaign's opt-out reply for the others, once
+    // (only the text that created the opt-out), and its HELP reply at most once a day per number.
+    const reply =
+      intent.kind === "opt_out" && newOptOut && !intent.twilioConfirms
+        ? "opt_out"
+        : intent.kind === "help" && (await claimHelpReply(tx, sms.from, message.id))
+          ? "help"
+          : undefined;
+    if (reply) {
+      const text = await autoReplyText(tx, reply, {
+        campaignId: match.campaignId,
+        contactId: match.contactId,
+        volunteerId: match.volunteerId,
+      });
       const queued = await queueReplyIn(
         tx,
         match.conversationId,
@@ -268,10 +275,6 @@ async function countFailure(services: InboundDeps, messageId: number): Promise<v
     services.logger.error(`inbound text ${messageId} set aside after ${INBOUND_TRIES} failed tries; organizers told`);
     services.outbox.kick();
   }
-}
-
-function helpText(campaignHelp: string | null, title: string): string {
-  return campaignHelp?.trim() || `${title}: volunteers texting about this campaign. Reply STOP to opt out.`;
 }
 
 async function queueReplyIn(

@@ -10,6 +10,8 @@ const CANNED = "Ward: You vote in {ward|your ward}.\nEarly voter: Great, early v
 const TAGS = "Yes, No, Maybe";
 const FIRST_SURVEY = "Vote plan: Early | Election Day | By mail\nSupport: Yes | No";
 const SURVEY = "Vote plan: Early | Election Day | By mail\nRide: Yes | No";
+const OPT_OUT_REPLY = "Done, {first_name}: no more texts from {campaign}.";
+const HELP_REPLY = "{campaign}: volunteer texts. Reply STOP to opt out.";
 
 type View = { blocks: { block_id?: string; element?: { initial_value?: string } }[] };
 
@@ -39,6 +41,8 @@ describe("/campaign copy: a new draft with another campaign's configuration and 
             canned: { value: box(fields.canned) },
             tags: { value: box(fields.tags) },
             survey: { value: box(fields.survey) },
+            optOutReply: { value: box(OPT_OUT_REPLY) },
+            helpReply: { value: box(HELP_REPLY) },
           },
         },
       },
@@ -51,7 +55,14 @@ describe("/campaign copy: a new draft with another campaign's configuration and 
     await waitFor(() => h.slack.callsTo("views.open").length > before, { what: "views.open" });
     const view = h.slack.callsTo("views.open").at(-1)!.args.view as View;
     const initial = (id: string) => view.blocks.find((b) => b.block_id === id)?.element?.initial_value;
-    return { opening: initial("opening"), canned: initial("canned"), tags: initial("tags"), survey: initial("survey") };
+    return {
+      opening: initial("opening"),
+      canned: initial("canned"),
+      tags: initial("tags"),
+      survey: initial("survey"),
+      optOutReply: initial("optOutReply"),
+      helpReply: initial("helpReply"),
+    };
   };
   const campaignRow = (slug: string) =>
     h.db.selectFrom("campaigns").selectAll().where("slug", "=", slug).executeTakeFirst();
@@ -118,6 +129,8 @@ describe("/campaign copy: a new draft with another campaign's configuration and 
     expect(copied.canned).toBe(CANNED);
     expect(copied.tags).toBe(TAGS);
     expect(copied.survey).toBe(SURVEY);
+    expect(copied.optOutReply).toBe(OPT_OUT_REPLY);
+    expect(copied.helpReply).toBe(HELP_REPLY);
     expect(await h.commandText(ORGANIZER, "hours source-2")).toContain("texts from 10:00 to 19:00");
     expect(await h.commandText(ORGANIZER, "stale source-2")).toBe(
       "Replies in *Source Drive (copy)* count as stale after 30 minutes; they move by themselves.",
@@ -132,7 +145,8 @@ describe("/campaign copy: a new draft with another campaign's configuration and 
       opening_message: source.opening_message,
       canned_replies: source.canned_replies,
       outcome_tags: ["Yes", "No", "Maybe"],
-      help_text: source.help_text,
+      help_text: HELP_REPLY,
+      opt_out_reply: OPT_OUT_REPLY,
       hours_start: 10,
       hours_end: 19,
       stale_reply_minutes: 30,

@@ -49,6 +49,14 @@ describe("pruning old bookkeeping", () => {
       ])
       .execute();
 
+    await h.db
+      .insertInto("help_replies")
+      .values([
+        { phone: "+12025550001", day: sql<string>`current_date - 5`, message_id: null },
+        { phone: "+12025550001", day: sql<string>`current_date`, message_id: null },
+      ])
+      .execute();
+
     expect(await h.app.runJob("prune-old-rows")).toBe(true);
     // Once per slot across instances: a second run in the same hour does nothing.
     expect(await h.app.runJob("prune-old-rows")).toBe(false);
@@ -61,5 +69,8 @@ describe("pruning old bookkeeping", () => {
     expect(await keys("job_runs", "run_key")).toEqual(["new"]);
     expect(await keys("slack_outbox", "dedupe_key")).toEqual(["new-posted", "old-pending"]);
     expect(await keys("early_statuses", "sid")).toEqual(["SMnew"]);
+    // Only today's HELP answer is needed for the once-a-day rule.
+    const help = await h.db.selectFrom("help_replies").select("phone").where("phone", "=", "+12025550001").execute();
+    expect(help).toHaveLength(1);
   });
 });

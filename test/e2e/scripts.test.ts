@@ -116,7 +116,7 @@ describe("the script modal", () => {
     await h?.stop();
   });
 
-  it("opens the modal with the four boxes, the campaign's merge fields and Slack's limits respected", async () => {
+  it("opens the modal with the six boxes, the campaign's merge fields and Slack's limits respected", async () => {
     const view = await openModal();
     expect(view.title.text.length).toBeLessThanOrEqual(24);
     expect(view.blocks.filter((b) => b.type === "input").map((b) => b.label?.text)).toEqual([
@@ -124,6 +124,8 @@ describe("the script modal", () => {
       "Canned replies",
       "Outcome tags",
       "Survey questions",
+      "Opt-out reply",
+      "HELP reply",
     ]);
     const opening = view.blocks.find((b) => b.block_id === "opening")!;
     expect(opening.element).toMatchObject({

@@ -193,6 +193,8 @@ describe("surveys: questions in the script, answers and notes on the thread pare
       "Canned replies",
       "Outcome tags",
       "Survey questions",
+      "Opt-out reply",
+      "HELP reply",
     ]);
     expect(inputs.find((b) => b.block_id === "survey")!.hint!.text).toContain("Question: Answer | Answer");
     expect(inputs.find((b) => b.block_id === "canned")!.hint!.text).toContain("[Question=Answer]");

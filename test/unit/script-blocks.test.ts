@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { View } from "@slack/types";
 import { previewOpening, type ScriptPreview } from "../../src/campaigns/scripts/preview.ts";
 import { availableFields } from "../../src/campaigns/scripts/scripts.ts";
+import { DEFAULT_HELP_REPLY, DEFAULT_OPT_OUT_REPLY } from "../../src/campaigns/opt-outs/reply-texts.ts";
 import {
   encodeScriptMetadata,
   previewBlocks,
@@ -15,7 +16,8 @@ type AnyBlock = {
   block_id?: string;
   text?: { type: string; text: string };
   elements?: { text?: string }[];
-  element?: { max_length?: number; initial_value?: string };
+  element?: { max_length?: number; initial_value?: string; placeholder?: { text: string } };
+  optional?: boolean;
   accessory?: { text: { text: string }; value: string };
   label?: { text: string };
   hint?: { text: string };
@@ -38,6 +40,7 @@ function expectWithinSlackLimits(view: View): void {
     if (block.element?.initial_value !== undefined)
       expect(block.element.initial_value.length).toBeLessThanOrEqual(block.element.max_length ?? 3000);
     expect(block.element?.max_length ?? 0).toBeLessThanOrEqual(3000);
+    expect(block.element?.placeholder?.text.length ?? 0).toBeLessThanOrEqual(150);
     expect(block.label?.text.length ?? 0).toBeLessThanOrEqual(2000);
     expect(block.hint?.text.length ?? 0).toBeLessThanOrEqual(2000);
     if (block.accessory) {
@@ -77,7 +80,7 @@ function preview(
 const blocksText = (blocks: unknown) => JSON.stringify(blocks);
 
 describe("scriptModal", () => {
-  it("has the four boxes keyed by the block ids errors use, prefilled with the saved script", () => {
+  it("has the six boxes keyed by the block ids errors use, prefilled with the saved script", () => {
     const view = scriptModal(
       {
         ...smallCampaign,
@@ -91,6 +94,8 @@ describe("scriptModal", () => {
           { id: 2, label: "Plan", answers: ["Early", "Late"] },
           { id: 1, label: "Gone", answers: ["A", "B"], removed: true },
         ],
+        opt_out_reply: "Bye {first_name|friend}. Reply START to come back.",
+        help_text: null,
       },
       preview("Hi {first_name}"),
       { c: 7 },
@@ -101,14 +106,23 @@ describe("scriptModal", () => {
       SCRIPT_BLOCKS.canned,
       SCRIPT_BLOCKS.tags,
       SCRIPT_BLOCKS.survey,
+      SCRIPT_BLOCKS.optOutReply,
+      SCRIPT_BLOCKS.helpReply,
     ]);
     expect(inputs.map((b) => b.element?.initial_value)).toEqual([
       "Hi {first_name}",
       "Where: Main St\nEarly: Great! [Plan=Early]",
       "Yes, No",
       "Plan: Early | Late",
+      "Bye {first_name|friend}. Reply START to come back.",
+      undefined,
     ]);
     expect(inputs[0]!.element!.max_length).toBe(1600);
+    // The automatic replies: optional, up to 320 characters, the default shown as the placeholder.
+    expect(inputs.slice(4).map((b) => [b.optional, b.element?.max_length, b.element?.placeholder?.text])).toEqual([
+      [true, 320, DEFAULT_OPT_OUT_REPLY],
+      [true, 320, DEFAULT_HELP_REPLY],
+    ]);
     expect(JSON.parse(view.private_metadata!)).toEqual({ c: 7 });
     expectWithinSlackLimits(view);
   });
@@ -128,6 +142,8 @@ describe("scriptModal", () => {
         text: "y".repeat(200),
       })),
       outcome_tags: Array.from({ length: 10 }, (_, i) => `Tag ${i}`.padEnd(75, "z")),
+      opt_out_reply: "é".repeat(320),
+      help_text: "h".repeat(320),
     };
     const missing = Object.fromEntries(customFields.map((f) => [f.key, 123_456]));
     const longOpening =

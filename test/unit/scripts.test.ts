@@ -68,6 +68,28 @@ describe("validateScript", () => {
     );
   });
 
+  it("checks the opt-out and HELP replies like the opening, up to 320 characters; empty means the default", () => {
+    const base = { opening: "Hi", canned: "", tags: "" };
+    // A form without the boxes leaves the saved replies alone; empty boxes go back to the defaults.
+    expect(validateScript(base, fields)).toEqual({ ok: true, script: { opening: "Hi", cannedReplies: [], tags: [] } });
+    expect(validateScript({ ...base, optOutReply: "  ", helpReply: "" }, fields)).toMatchObject({
+      ok: true,
+      script: { optOutReply: null, helpReply: null },
+    });
+    expect(
+      validateScript({ ...base, optOutReply: " Bye {First Name|friend} ", helpReply: "😀".repeat(320) }, fields),
+    ).toMatchObject({ ok: true, script: { optOutReply: "Bye {First Name|friend}", helpReply: "😀".repeat(320) } });
+    const result = validateScript({ ...base, optOutReply: "x".repeat(321), helpReply: "{Frist Name}: {oops" }, fields);
+    expect(!result.ok && result.errors).toEqual({
+      optOutReply: "The opt-out reply is 321 characters; it can have at most 320.",
+      helpReply: 'Unclosed "{" at character 15.',
+    });
+    const unknown = validateScript({ ...base, helpReply: "{Frist Name}" }, fields);
+    expect(!unknown.ok && unknown.errors.helpReply).toMatch(
+      /^No uploaded column provides \{Frist Name\} \(did you mean \{first_name\}\?\)\. Fields you can use:/,
+    );
+  });
+
   it("keeps only the first few problems of a box, saying how many more", () => {
     const result = valid("Hi", "a\nb\nc\nd\ne");
     expect(!result.ok && result.errors.canned).toBe(

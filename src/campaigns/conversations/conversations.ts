@@ -73,7 +73,11 @@ export async function queueReply(
       .selectFrom("conversations")
       .selectAll()
       .where("id", "=", input.conversationId)
-      .forUpdate()
+      // NO KEY UPDATE, not UPDATE: it serializes replies just the same, but does not wait on the
+      // KEY SHARE locks that other texts' processing holds on this row (their messages point at
+      // it). Inside processInbound's transaction, FOR UPDATE deadlocked with a second text from
+      // the same number waiting on this transaction's update of the conversation.
+      .forNoKeyUpdate()
       .executeTakeFirstOrThrow();
     const contact = await tx
       .selectFrom("contacts")

@@ -16,6 +16,7 @@ import {
   type QuestionInput,
 } from "../surveys/survey-input.ts";
 import { parseCannedReplies, parseOutcomeTags } from "./script-input.ts";
+import { MAX_AUTO_REPLY_LENGTH } from "../opt-outs/reply-texts.ts";
 import { parseTemplate, type ParsedTemplate } from "./template.ts";
 
 /** Twilio refuses a Body longer than this. */
@@ -27,6 +28,10 @@ export interface ScriptInput {
   tags: string;
   /** Survey questions, one per line; undefined (a form without the box) leaves them as they are. */
   survey?: string;
+  /** The opt-out reply; empty means the default, undefined (a form without the box) leaves it as saved. */
+  optOutReply?: string;
+  /** The HELP reply; empty means the default, undefined leaves it as saved. */
+  helpReply?: string;
 }
 
 export interface Script {
@@ -35,6 +40,10 @@ export interface Script {
   tags: string[];
   /** The questions as typed, in order; undefined leaves the saved ones unchanged. */
   survey?: QuestionInput[];
+  /** The organizer's opt-out reply; null for the default, undefined leaves the saved one. */
+  optOutReply?: string | null;
+  /** The organizer's HELP reply; null for the default, undefined leaves the saved one. */
+  helpReply?: string | null;
 }
 
 export type ScriptErrors = Partial<Record<keyof ScriptInput, string>>;
@@ -199,11 +208,41 @@ export function validateScript(
   const tags = parseOutcomeTags(input.tags);
   if (!tags.ok) errors.tags = `${tags.error}.`;
 
+  const optOutReply = autoReply(input.optOutReply, "opt-out reply", fields);
+  if (optOutReply && "error" in optOutReply) errors.optOutReply = optOutReply.error;
+  const helpReply = autoReply(input.helpReply, "HELP reply", fields);
+  if (helpReply && "error" in helpReply) errors.helpReply = helpReply.error;
+
   if (!canned.ok || !tags.ok || Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
-    script: { opening, cannedReplies, tags: tags.tags, ...(survey?.ok ? { survey: survey.questions } : {}) },
+    script: {
+      opening,
+      cannedReplies,
+      tags: tags.tags,
+      ...(survey?.ok ? { survey: survey.questions } : {}),
+      ...(optOutReply && "text" in optOutReply ? { optOutReply: optOutReply.text } : {}),
+      ...(helpReply && "text" in helpReply ? { helpReply: helpReply.text } : {}),
+    },
   };
+}
+
+/**
+ * An automatic reply's box: empty is the default (null), otherwise up to MAX_AUTO_REPLY_LENGTH
+ * characters with merge fields checked like the opening's. Undefined when the form has no box.
+ */
+function autoReply(
+  input: string | undefined,
+  name: string,
+  fields: readonly MergeField[],
+): { text: string | null } | { error: string } | undefined {
+  if (input === undefined) return undefined;
+  const text = input.trim();
+  if (!text) return { text: null };
+  if (characters(text) > MAX_AUTO_REPLY_LENGTH)
+    return { error: `The ${name} is ${characters(text)} characters; it can have at most ${MAX_AUTO_REPLY_LENGTH}.` };
+  const problem = templateProblem(text, fields);
+  return problem ? { error: problem } : { text };
 }
 
 /**
@@ -216,6 +255,8 @@ export async function saveScript(db: Database, campaignId: number, script: Scrip
     opening_message: script.opening,
     canned_replies: JSON.stringify(script.cannedReplies),
     outcome_tags: JSON.stringify(script.tags),
+    ...(script.optOutReply !== undefined ? { opt_out_reply: script.optOutReply } : {}),
+    ...(script.helpReply !== undefined ? { help_text: script.helpReply } : {}),
     updated_at: sql<Date>`now()`,
   };
   const update = (tx: Database, extra: { survey_questions?: string } = {}) =>

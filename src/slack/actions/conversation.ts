@@ -10,12 +10,21 @@ import {
   type ConversationDetail,
 } from "../../campaigns/conversations/conversations.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
-import { recordOptOut } from "../../campaigns/opt-outs/opt-outs.ts";
+import { autoReplyText, optOutFromThread } from "../../campaigns/opt-outs/replies.ts";
+import { postToResponseUrl } from "../../http/outbound.ts";
 import { parseTemplate, renderTemplate } from "../../campaigns/scripts/template.ts";
 import { mergeValues } from "../../campaigns/scripts/merge-values.ts";
 import { recordCannedAnswers } from "../../campaigns/surveys/surveys.ts";
 import type { SlackDeps } from "../deps.ts";
-import { CONVERSATION_ACTIONS, conversationParent } from "../blocks/conversation.ts";
+import {
+  CONVERSATION_ACTIONS,
+  conversationParent,
+  OPT_OUT_ACTION,
+  OPT_OUT_BLOCK,
+  OPT_OUT_CALLBACK,
+  OPT_OUT_SEND_REPLY,
+  optOutModal,
+} from "../blocks/conversation.ts";
 import { conversationView } from "../conversation-view.ts";
 import type { SlackRouter } from "../router.ts";
 
@@ -26,6 +35,24 @@ const actionValue = jsonValue(
     t: z.number().int().nonnegative().optional(),
   }),
 );
+
+const optOutMetadata = jsonValue(z.object({ c: z.number().int().positive(), r: z.string().optional() }));
+const optOutSubmission = z.object({
+  user: z.object({ id: z.string() }),
+  view: z.object({
+    id: z.string(),
+    private_metadata: z.string(),
+    state: z.object({
+      values: z.object({
+        [OPT_OUT_BLOCK]: z.object({
+          [OPT_OUT_ACTION]: z
+            .object({ selected_options: z.array(z.object({ value: z.string() }).loose()).nullish() })
+            .loose(),
+        }),
+      }),
+    }),
+  }),
+});
 
 /**
  * The buttons on a conversation's thread parent: canned replies, outcome tags, Opt out.
@@ -150,15 +177,70 @@ export function registerConversationActions(app: SlackRouter, services: SlackDep
     await redraw(respond, ok.detail.conversation.id);
   });
 
+  // Opt out asks first: a modal with the opt-out reply this contact would get and a checkbox to
+  // send it. Nothing changes until it is confirmed; Cancel just closes it.
   app.action<BlockButtonAction>(CONVERSATION_ACTIONS.optOut, async ({ ack, body, action, respond }) => {
     await ack();
     const ok = await guard(body, action.value, respond);
     if (!ok) return;
-    await recordOptOut(services.db, {
-      phone: ok.detail.contact.phone,
-      source: `volunteer:${body.user.id}`,
-      campaignId: ok.detail.campaign.id,
+    const { conversation, contact, campaign } = ok.detail;
+    if (ok.detail.optedOut) {
+      await respond({
+        response_type: "ephemeral",
+        replace_original: false,
+        text: ":no_entry: This number has already opted out; nothing more will be sent.",
+      }).catch(() => undefined);
+      await redraw(respond, conversation.id);
+      return;
+    }
+    const reply = await autoReplyText(services.db, "opt_out", {
+      campaignId: campaign.id,
+      contactId: contact.id,
+      volunteerId: conversation.volunteer_id,
     });
-    await redraw(respond, ok.detail.conversation.id);
+    const name = [contact.first_name, contact.last_name].filter(Boolean).join(" ");
+    await services.slack.views.open({
+      trigger_id: body.trigger_id,
+      view: optOutModal(
+        { c: conversation.id, r: body.response_url },
+        { contactName: name, phone: contact.phone, reply },
+      ),
+    });
+  });
+
+  app.view(OPT_OUT_CALLBACK, async ({ ack, body }) => {
+    const refuse = (text: string) => ack({ response_action: "errors", errors: { [OPT_OUT_BLOCK]: text } });
+    const parsed = optOutSubmission.safeParse(body);
+    const meta = parsed.success ? optOutMetadata.safeParse(parsed.data.view.private_metadata) : undefined;
+    if (!parsed.success || !meta?.success)
+      return void (await refuse("This form did not come through whole; close it and press Opt out again."));
+    const { user, view } = parsed.data;
+    const detail = await loadConversation(services.db, meta.data.c);
+    if (!detail) return void (await refuse("That conversation no longer exists. Nothing was changed."));
+    const owner = detail.conversation.volunteer_id;
+    if (owner !== user.id && !(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, user.id)))
+      return void (await refuse(
+        owner
+          ? `Only <@${owner}> (who has this conversation) or an organizer can do that. Nothing was changed.`
+          : "Only an organizer can do that: nobody has this conversation. Nothing was changed.",
+      ));
+    const selected = view.state.values[OPT_OUT_BLOCK][OPT_OUT_ACTION].selected_options ?? [];
+    const result = await optOutFromThread(services.db, {
+      conversationId: detail.conversation.id,
+      userId: user.id,
+      sendReply: selected.some((option) => option.value === OPT_OUT_SEND_REPLY),
+      fromPhone: services.texting.fromPhone,
+      requestKey: view.id,
+    });
+    if (!result.ok) return void (await refuse("That conversation no longer exists. Nothing was changed."));
+    await ack();
+    if (result.replyId !== undefined) void services.deliveries.deliver(result.replyId);
+    // The parent shows the opt-out (and loses its canned replies), through the click's response_url.
+    const fresh = meta.data.r ? await loadConversation(services.db, detail.conversation.id) : undefined;
+    if (fresh && meta.data.r)
+      await postToResponseUrl(meta.data.r, {
+        replace_original: true,
+        ...conversationParent(conversationView(fresh)),
+      }).catch((error: unknown) => services.logger.warn("redraw after opt-out failed", error));
   });
 }

@@ -1,9 +1,14 @@
-import type { KnownBlock } from "@slack/types";
+import type { KnownBlock, View } from "@slack/types";
 import type { CannedReply, SurveyQuestion } from "../../db/schema.ts";
 import { addNoteButton, surveyBlocks } from "./survey.ts";
 import { escapeText, maskPhone, maskPhonesIn, truncate } from "./text.ts";
 
 export const CONVERSATION_ACTIONS = { canned: "conv_canned", tag: "conv_tag", optOut: "conv_optout" } as const;
+/** The Opt out button's confirmation modal: one checkbox, "Send the opt-out reply". */
+export const OPT_OUT_CALLBACK = "conv_optout";
+export const OPT_OUT_BLOCK = "optout_reply";
+export const OPT_OUT_ACTION = "value";
+export const OPT_OUT_SEND_REPLY = "send";
 
 export interface ConversationView {
   conversationId: number;
@@ -100,18 +105,72 @@ export function conversationParent(view: ConversationView): { text: string; bloc
               type: "button" as const,
               action_id: CONVERSATION_ACTIONS.optOut,
               text: { type: "plain_text" as const, text: "Opt out" },
+              // Asks first, in a modal (optOutModal) that also offers the opt-out reply.
               value: JSON.stringify({ c: view.conversationId }),
-              confirm: {
-                title: { type: "plain_text" as const, text: "Opt this number out?" },
-                text: { type: "plain_text" as const, text: "Nobody in any campaign will text this number again." },
-                confirm: { type: "plain_text" as const, text: "Opt out" },
-                deny: { type: "plain_text" as const, text: "Cancel" },
-              },
             },
           ]),
     ],
   });
   return { text: `${view.contactName || "A contact"} replied (${view.campaignTitle})`, blocks };
+}
+
+/** What the opt-out modal carries: the conversation and the click's response_url, to redraw the parent. */
+export interface OptOutModalMetadata {
+  c: number;
+  r?: string;
+}
+
+/**
+ * The Opt out button's confirmation: who, what it means, the opt-out reply as this contact would
+ * get it, and a checkbox (ticked) to send it. Opt out confirms; Cancel closes and changes nothing.
+ */
+export function optOutModal(
+  meta: OptOutModalMetadata,
+  input: { contactName: string; phone: string; reply: string },
+): View {
+  const who = `${escapeText(input.contactName || "This contact")} ${maskPhone(input.phone)}`;
+  const option = {
+    text: { type: "plain_text" as const, text: "Send the opt-out reply" },
+    value: OPT_OUT_SEND_REPLY,
+  };
+  return {
+    type: "modal",
+    callback_id: OPT_OUT_CALLBACK,
+    private_metadata: JSON.stringify(meta),
+    title: { type: "plain_text", text: "Opt this number out?" },
+    submit: { type: "plain_text", text: "Opt out" },
+    close: { type: "plain_text", text: "Cancel" },
+    blocks: [
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: truncate(`*${who}*: nobody in any campaign will text this number again.`, 3000),
+        },
+      },
+      {
+        type: "input",
+        block_id: OPT_OUT_BLOCK,
+        optional: true,
+        label: { type: "plain_text", text: "Tell them" },
+        element: {
+          type: "checkboxes",
+          action_id: OPT_OUT_ACTION,
+          options: [option],
+          initial_options: [option],
+        },
+      },
+      {
+        type: "context",
+        elements: [
+          {
+            type: "mrkdwn",
+            text: truncate(`The opt-out reply, texted once:\n>${escapeText(input.reply).replace(/\n/g, "\n>")}`, 3000),
+          },
+        ],
+      },
+    ],
+  };
 }
 
 /** One inbound text as a thread reply: the words, and media as links. */

@@ -3,6 +3,11 @@ import type { ScriptPreview } from "../../campaigns/scripts/preview.ts";
 import { availableFields, listFields, MAX_TEXT_LENGTH } from "../../campaigns/scripts/scripts.ts";
 import { MAX_OUTCOME_TAGS } from "../../campaigns/scripts/script-input.ts";
 import {
+  DEFAULT_HELP_REPLY,
+  DEFAULT_OPT_OUT_REPLY,
+  MAX_AUTO_REPLY_LENGTH,
+} from "../../campaigns/opt-outs/reply-texts.ts";
+import {
   cannedReplyLine,
   MAX_ANSWER_TEXT,
   MAX_ANSWERS,
@@ -16,13 +21,22 @@ import { cutText, escapeText, MAX_SECTION_TEXT, truncate } from "./text.ts";
 export const SCRIPT_CALLBACK = "campaign_script";
 export const SCRIPT_SAVED_CALLBACK = "campaign_script_saved";
 /** Block ids are the keys of `response_action: "errors"`, so each names its box. */
-export const SCRIPT_BLOCKS = { opening: "opening", canned: "canned", tags: "tags", survey: "survey" } as const;
+export const SCRIPT_BLOCKS = {
+  opening: "opening",
+  canned: "canned",
+  tags: "tags",
+  survey: "survey",
+  optOutReply: "optOutReply",
+  helpReply: "helpReply",
+} as const;
 /** The boxes keep action_id "value" (tests and saved payloads use it); block ids tell them apart. */
 export const SCRIPT_ACTIONS = {
   opening: "value",
   canned: "value",
   tags: "value",
   survey: "value",
+  optOutReply: "value",
+  helpReply: "value",
   editAgain: "script_edit_again",
 } as const;
 
@@ -54,7 +68,7 @@ type ScriptCampaign = Pick<
   Campaign,
   "title" | "opening_message" | "canned_replies" | "outcome_tags" | "custom_fields"
 > &
-  Partial<Pick<Campaign, "survey_questions">>;
+  Partial<Pick<Campaign, "survey_questions" | "opt_out_reply" | "help_text">>;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 const mrkdwnSection = (text: string): KnownBlock => ({
@@ -209,9 +223,53 @@ export function scriptModal(
           ...initial(survey, MAX_INPUT_LENGTH),
         },
       },
+      autoReplyInput(
+        SCRIPT_BLOCKS.optOutReply,
+        "Opt-out reply",
+        "Texted once to a number that opts out in words Textbank recognizes, or by the thread's Opt out " +
+          "button (Twilio answers STOP and its other one-word keywords itself).",
+        DEFAULT_OPT_OUT_REPLY,
+        campaign.opt_out_reply,
+      ),
+      autoReplyInput(
+        SCRIPT_BLOCKS.helpReply,
+        "HELP reply",
+        "Texted to a contact who sends HELP or INFO, at most once a day per number.",
+        DEFAULT_HELP_REPLY,
+        campaign.help_text,
+      ),
       { type: "divider" },
       ...previewBlocks(preview, heading),
     ],
+  };
+}
+
+/** An automatic reply's box: empty means the default, which the placeholder shows. */
+function autoReplyInput(
+  blockId: string,
+  label: string,
+  when: string,
+  defaultText: string,
+  saved: string | null | undefined,
+): KnownBlock {
+  return {
+    type: "input",
+    block_id: blockId,
+    optional: true,
+    label: { type: "plain_text", text: label },
+    hint: {
+      type: "plain_text",
+      text: `${when} Up to ${MAX_AUTO_REPLY_LENGTH} characters; merge fields allowed. Empty: the text shown.`,
+    },
+    element: {
+      type: "plain_text_input",
+      action_id: "value",
+      multiline: true,
+      max_length: MAX_AUTO_REPLY_LENGTH,
+      // Slack cuts a placeholder at 150 characters; the defaults are shorter.
+      placeholder: { type: "plain_text", text: truncate(defaultText, 150) },
+      ...(saved?.trim() ? { initial_value: cutText(saved, MAX_AUTO_REPLY_LENGTH) } : {}),
+    },
   };
 }
 

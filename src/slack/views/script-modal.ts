@@ -38,6 +38,8 @@ const submission = z.object({
         [SCRIPT_BLOCKS.canned]: z.object({ [SCRIPT_ACTIONS.canned]: inputValue }).optional(),
         [SCRIPT_BLOCKS.tags]: z.object({ [SCRIPT_ACTIONS.tags]: inputValue }).optional(),
         [SCRIPT_BLOCKS.survey]: z.object({ [SCRIPT_ACTIONS.survey]: inputValue }).optional(),
+        [SCRIPT_BLOCKS.optOutReply]: z.object({ [SCRIPT_ACTIONS.optOutReply]: inputValue }).optional(),
+        [SCRIPT_BLOCKS.helpReply]: z.object({ [SCRIPT_ACTIONS.helpReply]: inputValue }).optional(),
       }),
     }),
   }),
@@ -77,6 +79,9 @@ async function answerSubmission(services: SlackDeps, body: unknown): Promise<Sub
     tags: values.tags?.[SCRIPT_ACTIONS.tags].value ?? "",
     // A form opened before the survey box existed has no such block: its questions stay as saved.
     survey: values.survey ? (values.survey[SCRIPT_ACTIONS.survey].value ?? "") : undefined,
+    // Likewise the automatic replies: a form without their boxes keeps what is saved.
+    optOutReply: values.optOutReply ? (values.optOutReply[SCRIPT_ACTIONS.optOutReply].value ?? "") : undefined,
+    helpReply: values.helpReply ? (values.helpReply[SCRIPT_ACTIONS.helpReply].value ?? "") : undefined,
   };
   const result = validateScript(input, availableFields(campaign), campaign.survey_questions ?? []);
   if (!result.ok) {
