@@ -226,7 +226,7 @@ export async function processLeftoverInbound(services: InboundDeps, olderThanSec
     .where("direction", "=", "in")
     .where("processed_at", "is", null)
     .where("set_aside_at", "is", null)
-    .where("created_at", "<", sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+    .where("created_at", "<=", sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
     .orderBy("id")
     .limit(500)
     .execute();
