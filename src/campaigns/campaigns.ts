@@ -70,6 +70,7 @@ export async function findCampaign(db: Database, slug: string): Promise<Campaign
 }
 
 export interface CampaignProgress {
+  id: number;
   slug: string;
   title: string;
   state: CampaignState;
@@ -82,6 +83,7 @@ export async function listCampaigns(db: Database, states?: CampaignState[]): Pro
   let query = db
     .selectFrom("campaigns as c")
     .select([
+      "c.id",
       "c.slug",
       "c.title",
       "c.state",

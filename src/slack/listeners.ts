@@ -10,6 +10,7 @@ import { registerThreadReplies } from "./events/thread-replies.ts";
 import { registerHome } from "./events/home.ts";
 import { registerUploadViews } from "./views/upload-modal.ts";
 import { registerScriptViews } from "./views/script-modal.ts";
+import { registerShiftButtons } from "./actions/shift-buttons.ts";
 import { registerOptOutActions } from "./actions/optouts.ts";
 import { registerOptOutImportViews } from "./views/optouts-import.ts";
 import { registerFollowupCardActions } from "./actions/followup-card.ts";
@@ -25,6 +26,7 @@ export function registerListeners(app: App, services: SlackDeps): void {
   const on = router.registry;
   registerCommands(on, services);
   registerCardActions(on, services);
+  registerShiftButtons(on, services);
   registerFollowupCardActions(on, services);
   registerConversationActions(on, services);
   registerSurveyActions(on, services);

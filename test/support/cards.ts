@@ -11,12 +11,16 @@ type Block = {
   block_id?: string;
   text?: { text?: string };
   elements?: { action_id?: string; value?: string; text?: unknown }[];
+  accessory?: { type?: string; action_id?: string; value?: string };
 };
 
-/** The buttons of a card message, by action_id. */
+/** The buttons of a message (in actions blocks, or beside a section's text), by action_id; the first of each. */
 export function buttonsOf(blocks: unknown): Record<string, CardButton> {
   const out: Record<string, CardButton> = {};
   for (const block of (blocks as Block[] | undefined) ?? []) {
+    const side = block.accessory;
+    if (block.type === "section" && side?.type === "button" && side.action_id && !out[side.action_id])
+      out[side.action_id] = { action_id: side.action_id, value: side.value ?? "", block_id: block.block_id ?? "" };
     if (block.type !== "actions") continue;
     for (const element of block.elements ?? []) {
       if (element.action_id)

@@ -143,16 +143,29 @@ export function noContactCard(input: {
 }
 
 export function shiftEndedCard(input: {
-  campaign: Pick<Campaign, "title" | "slug">;
+  campaign: Pick<Campaign, "id" | "title" | "slug" | "state">;
   sent: number;
   notice?: string;
 }): CardMessage {
   const text =
     `Shift ended for *${escapeText(input.campaign.title)}*: ` +
     `you sent ${input.sent} text${input.sent === 1 ? "" : "s"} today. ` +
-    `Replies still come to you as threads here. Start again with \`/campaign shift ${input.campaign.slug}\`.`;
+    `Replies still come to you as threads here. Start again with \`/campaign shift ${input.campaign.slug}\`` +
+    (input.campaign.state === "active" ? " or the button below." : ".");
   const blocks: KnownBlock[] = [];
   if (input.notice) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: input.notice }] });
   blocks.push({ type: "section", text: { type: "mrkdwn", text } });
+  if (input.campaign.state === "active")
+    blocks.push({
+      type: "actions",
+      elements: [
+        {
+          type: "button",
+          action_id: CARD_ACTIONS.start,
+          text: { type: "plain_text", text: "Start shift" },
+          value: String(input.campaign.id),
+        },
+      ],
+    });
   return { text: text.replace(/\*/g, ""), blocks };
 }
