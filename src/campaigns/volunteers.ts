@@ -50,6 +50,20 @@ export async function joinCampaign(
   return { joined: existed === undefined };
 }
 
+/** The name a volunteer's texts use in one campaign ({texter_name}); false if they are not on it. */
+export async function renameVolunteer(
+  db: Database,
+  input: { campaignId: number; userId: string; displayName: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable("volunteers")
+    .set({ display_name: input.displayName })
+    .where("campaign_id", "=", input.campaignId)
+    .where("user_id", "=", input.userId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 /** The volunteer acted: their holds are not idle. Optionally on or off shift, and where their DM is. */
 export async function touchVolunteer(
   db: Database,

@@ -11,6 +11,7 @@ import { registerHome } from "./events/home.ts";
 import { registerUploadViews } from "./views/upload-modal.ts";
 import { registerScriptViews } from "./views/script-modal.ts";
 import { registerShiftButtons } from "./actions/shift-buttons.ts";
+import { registerRenameViews } from "./views/rename-modal.ts";
 import { registerOptOutActions } from "./actions/optouts.ts";
 import { registerOptOutImportViews } from "./views/optouts-import.ts";
 import { registerFollowupCardActions } from "./actions/followup-card.ts";
@@ -27,6 +28,7 @@ export function registerListeners(app: App, services: SlackDeps): void {
   registerCommands(on, services);
   registerCardActions(on, services);
   registerShiftButtons(on, services);
+  registerRenameViews(on, services);
   registerFollowupCardActions(on, services);
   registerConversationActions(on, services);
   registerSurveyActions(on, services);

@@ -75,6 +75,8 @@ describe("the script modal", () => {
   beforeAll(async () => {
     Object.assign(previewTiming, fresh);
     h = await Harness.start();
+    // Slack's profile: a first name, and a handle that is not a name.
+    h.slack.addUser({ id: ORGANIZER, name: "oo.organizer", real_name: "Olivia Ortiz", first_name: "Olivia" });
     await h.commandText(ORGANIZER, "create scr Script Test");
     campaignId = (await h.db.selectFrom("campaigns").select("id").where("slug", "=", "scr").executeTakeFirstOrThrow())
       .id;
@@ -210,7 +212,7 @@ describe("the script modal", () => {
     expect((await saved()).canned_replies).toEqual([]);
   });
 
-  it("reopens prefilled with the saved script and its preview", async () => {
+  it("reopens prefilled with the saved script and its preview, signed with the organizer's own first name", async () => {
     await submit("Hi {first_name}, it's {texter_name}. Reply STOP to opt out", "Where: At {polling_place}", "Yes, No");
     const view = await openModal();
     const initial = (id: string) => view.blocks.find((b) => b.block_id === id)!.element!.initial_value;
@@ -220,10 +222,11 @@ describe("the script modal", () => {
       "Yes, No",
     ]);
     const text = textOf(view.blocks);
-    expect(text).toContain("Hi Dana, it's Sam. Reply STOP to opt out");
-    expect(text).toContain("GSM-7 · 1 segment · 40 characters");
+    expect(text).toContain("Hi Dana, it's Olivia. Reply STOP to opt out");
+    expect(text).not.toContain("an example volunteer name");
+    expect(text).toContain("GSM-7 · 1 segment · 43 characters");
     expect(text).toContain("2 of 4 contacts have no {first_name}");
-    expect(JSON.parse(view.private_metadata)).toEqual({ c: campaignId, n: 4, m: { firstname: 2 } });
+    expect(JSON.parse(view.private_metadata)).toEqual({ c: campaignId, t: "Olivia", n: 4, m: { firstname: 2 } });
   });
 
   it("opens at once when counting is slow, then adds the counts to the same view", async () => {

@@ -29,6 +29,7 @@ export interface FakeUser {
   id: string;
   name?: string;
   real_name?: string;
+  first_name?: string;
   tz?: string;
   is_bot?: boolean;
 }
@@ -340,7 +341,11 @@ export class FakeSlack extends EventEmitter {
             tz: "America/New_York",
             tz_offset: -18000,
             ...user,
-            profile: { display_name: user.name ?? user.id, real_name: user.real_name ?? user.id },
+            profile: {
+              display_name: user.name ?? user.id,
+              real_name: user.real_name ?? user.name ?? user.id,
+              ...(user.first_name ? { first_name: user.first_name } : {}),
+            },
           },
         };
       }

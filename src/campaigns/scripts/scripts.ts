@@ -333,17 +333,16 @@ export async function sampleContact(db: Database, campaignId: number): Promise<S
 }
 
 /**
- * A name for {texter_name} in previews: the organizer's own as a volunteer, else one of the
- * campaign's volunteers. Read from the database rather than users.info, so opening the modal
- * never waits on (or is rate limited by) another Slack call before trigger_id expires.
+ * The name the organizer texts under as a volunteer (this campaign's first, else their latest),
+ * for {texter_name} in their own preview; undefined if they have never volunteered.
  */
 export async function sampleTexterName(db: Database, campaignId: number, userId: string): Promise<string | undefined> {
   const row = await db
     .selectFrom("volunteers")
     .select("display_name")
     .where("display_name", "is not", null)
-    .where((eb) => eb.or([eb("user_id", "=", userId), eb("campaign_id", "=", campaignId)]))
-    .orderBy(sql`user_id = ${userId}`, "desc")
+    .where("user_id", "=", userId)
+    .orderBy(sql`campaign_id = ${campaignId}`, "desc")
     .orderBy("last_active_at", "desc")
     .limit(1)
     .executeTakeFirst();

@@ -1,4 +1,6 @@
+import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
 import type { Campaign } from "../../db/schema.ts";
+import { RENAME } from "../views/rename-modal.ts";
 import { listCampaigns } from "../../campaigns/campaigns.ts";
 import { touchVolunteer } from "../../campaigns/volunteers.ts";
 import { nextCardMessage } from "../cards.ts";
@@ -25,11 +27,19 @@ async function activeCampaign(ctx: CommandContext, spec: CommandSpec) {
 
 /** Joins (idempotent) and answers with a Start shift button, from the command or a Join button. */
 export async function joinAndAnswer(services: SlackDeps, campaign: Campaign, userId: string): Promise<Reply> {
-  const { joined } = await ensureVolunteer(services, campaign.id, userId);
+  const { joined, displayName } = await ensureVolunteer(services, campaign.id, userId);
   const text =
     `${joined ? "You joined" : "You are already on"} *${escapeText(campaign.title)}*. ` +
-    `Start texting now, or later with \`/campaign shift ${campaign.slug}\`.`;
-  return reply(text.replace(/\*/g, ""), textWithButton(text, startShiftButton(campaign)));
+    `Start texting now, or later with \`/campaign shift ${campaign.slug}\`.\n` +
+    `Your texts will say your name is *${escapeText(displayName)}*.`;
+  const rename: Button = {
+    type: "button",
+    action_id: RENAME.button,
+    text: { type: "plain_text", text: "Change name" },
+    value: String(campaign.id),
+  };
+  const [section, actions] = textWithButton(text, startShiftButton(campaign)) as [KnownBlock, ActionsBlock];
+  return reply(text.replace(/\*/g, ""), [section, { ...actions, elements: [...actions.elements, rename] }]);
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 } from "../../campaigns/scripts/scripts.ts";
 import type { Campaign } from "../../db/schema.ts";
 import type { SlackDeps } from "../deps.ts";
+import { slackDisplayName } from "../volunteers.ts";
 import { scriptModal, type ScriptModalMetadata } from "../blocks/script.ts";
 
 /**
@@ -97,12 +98,27 @@ export async function previewFor(
   });
 }
 
+/** How long the form waits for Slack to say the organizer's first name before showing an example name. */
+const NAME_BUDGET_MS = 300;
+
+/**
+ * {texter_name} in the organizer's preview: the name they text under if they volunteer on this
+ * campaign, else their own first name from Slack (as their texts would use), else an example.
+ */
+async function organizerTexterName(services: SlackDeps, campaignId: number, userId: string) {
+  const own = await sampleTexterName(services.db, campaignId, userId);
+  if (own) return own;
+  const fromSlack = slackDisplayName(services, userId).then((name) => (name === "a volunteer" ? undefined : name));
+  const late = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), NAME_BUDGET_MS).unref());
+  return Promise.race([fromSlack.catch(() => undefined), late]);
+}
+
 /**
  * The edit form for the saved script with its preview. When the counts miss the budget the
  * form comes without them, and `later` resolves to the complete form.
  */
 export async function editView(services: SlackDeps, campaign: Campaign, userId: string, budgetMs: number) {
-  const texter = await sampleTexterName(services.db, campaign.id, userId);
+  const texter = await organizerTexterName(services, campaign.id, userId);
   const meta: ScriptModalMetadata = { c: campaign.id, ...(texter ? { t: cutText(texter, 80) } : {}) };
   const opening = campaign.opening_message ?? "";
   if (!opening) return { view: scriptModal(campaign, undefined, meta), later: undefined };
