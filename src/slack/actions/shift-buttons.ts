@@ -77,7 +77,9 @@ export function registerShiftButtons(app: SlackRouter, deps: SlackDeps): void {
       const code = (error as { data?: { error?: string } }).data?.error;
       if (code === "not_in_channel" || code === "channel_not_found")
         return answer(body, {
-          text: `Textbank is not in <#${channel}>: invite it there first (\`/invite @Textbank\`), then pick the channel again.`,
+          text:
+            `Textbank is not in <#${channel}>: invite it there first (\`/invite @Textbank\`), ` +
+            `then pick the channel again.`,
         });
       if (code === "is_archived") return answer(body, { text: `<#${channel}> is archived; pick another channel.` });
       const busy = busyReason(error);
