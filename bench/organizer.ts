@@ -11,7 +11,9 @@ import pg from "pg";
 import copyStreams from "pg-copy-streams";
 import { openDatabase } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
-import { campaignStats } from "../src/campaigns/stats.ts";
+import { campaignStats, exactCampaignStats, type CampaignStats } from "../src/campaigns/stats.ts";
+import { campaignSummaries, volunteerHome } from "../src/campaigns/dashboard.ts";
+import { roundStats } from "../src/campaigns/followups/rounds.ts";
 import { exportContacts, exportMessages } from "../src/campaigns/export.ts";
 import { benchDatabase } from "./support/database.ts";
 import { emit } from "./support/load.ts";
@@ -55,7 +57,57 @@ emit({
   replies: stats.replies,
   seconds: round(statsSeconds),
   floorCountSeconds: round(floorCount),
+  ratio: round(statsSeconds / floorCount),
 });
+
+// The summary counters (migration 0018) against the bare count, medians of 5 warm runs of each:
+// stats, the old exact queries they replace (which must give the same figures), and the App Home
+// as an organizer (campaignSummaries) and as a volunteer (volunteerHome).
+const medianSeconds = async (work: () => Promise<unknown>) => {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await work();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return times.sort((a, b) => a - b)[2]!;
+};
+const sameOrder = (s: CampaignStats) =>
+  JSON.stringify({
+    ...s,
+    failedByCode: [...s.failedByCode].sort((a, b) => (a.code ?? -1) - (b.code ?? -1)),
+    tags: [...s.tags].sort((a, b) => a.tag.localeCompare(b.tag)),
+    volunteers: [...s.volunteers].sort((a, b) => a.userId.localeCompare(b.userId)),
+    survey: s.survey.map((q) => ({ ...q, answers: [...q.answers].sort((a, b) => a.answer.localeCompare(b.answer)) })),
+  });
+async function compareStats(what: string): Promise<void> {
+  const floor = await medianSeconds(() => client.query("SELECT count(*) FROM contacts WHERE campaign_id = 1"));
+  let fast: CampaignStats | undefined;
+  const fastSeconds = await medianSeconds(async () => (fast = await campaignStats(handle.db, 1)));
+  const e0 = performance.now();
+  const exact = await exactCampaignStats(handle.db, 1);
+  const exactSeconds = (performance.now() - e0) / 1000;
+  const rounds = await medianSeconds(() => roundStats(handle.db, 1));
+  const organizerHome = await medianSeconds(() => campaignSummaries(handle.db, 48));
+  const volunteer = await medianSeconds(() => volunteerHome(handle.db, "UV7", new Date(Date.now() - 24 * 3600 * 1000)));
+  const ms = (seconds: number) => Math.round(seconds * 10_000) / 10;
+  const line = (part: string, seconds: number) =>
+    emit({
+      bench: "organizer",
+      what: `${what}: ${part}`,
+      ms: ms(seconds),
+      floorCountMs: ms(floor),
+      ratio: round(seconds / floor),
+    });
+  line("stats", fastSeconds);
+  line("stats, old exact queries (once)", exactSeconds);
+  line("follow-up rounds in stats", rounds);
+  line("App Home, organizer", organizerHome);
+  line("App Home, volunteer", volunteer);
+  if (sameOrder(fast!) !== sameOrder(exact)) throw new Error(`${what}: the counters differ from the rows`);
+  emit({ bench: "organizer", what: `${what}: counters equal the exact queries`, equal: true });
+}
+await compareStats("counters");
 
 const dir = mkdtempSync(join(tmpdir(), "textbank-export-bench-"));
 let peak = process.memoryUsage().rss;
@@ -128,6 +180,20 @@ emit({
   addedSeconds: round(surveyStatsSeconds - statsSeconds),
   floorCountSeconds: round(floorCount),
 });
+await compareStats("counters with survey");
+
+// A follow-up round over 20,000 of the conversations, 2,000 of them answered after it.
+await client.query(`INSERT INTO followup_rounds (campaign_id, round, audience, message, covered, created_by)
+  VALUES (1, 1, 'no-reply', 'Still with us?', 20000, 'U0')`);
+await client.query(`INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone,
+    status, sent_by, round_id)
+  SELECT 1, v.contact_id, v.id, 'out', 'followup', 'Still with us?', '+15005550006', '+1202', 'delivered', v.volunteer_id, 1
+  FROM conversations v WHERE v.id % 10 = 5`);
+await client.query(`INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone, status)
+  SELECT 1, v.contact_id, v.id, 'in', 'inbound', 'still here', '+1202', '+15005550006', 'received'
+  FROM conversations v WHERE v.id % 100 = 5`);
+await client.query("VACUUM ANALYZE");
+await compareStats("counters with survey and a round");
 const x0 = performance.now();
 await exportContacts(handle.db, 1, join(dir, "contacts-survey.csv"));
 const surveyExportSeconds = (performance.now() - x0) / 1000;

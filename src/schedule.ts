@@ -1,4 +1,5 @@
 import { releaseIdleHolds } from "./campaigns/sending/assignment.ts";
+import { compactCampaignCounts } from "./campaigns/counters.ts";
 import type { Deliveries } from "./campaigns/sending/outgoing.ts";
 import type { Job } from "./jobs/scheduler.ts";
 import { pruneRuns } from "./jobs/run-once.ts";
@@ -57,6 +58,13 @@ export function appJobs(deps: { slack: SlackDeps; inbound: InboundDeps; deliveri
       schedule: "5 * * * * *",
       everySeconds: 60,
       run: () => postUnknownSummaries(inbound, slack.now()),
+    },
+    {
+      // The stats counters' deltas folded into one row per figure, so reading them stays small.
+      name: "compact-campaign-counts",
+      schedule: "10,40 * * * * *",
+      everySeconds: 30,
+      run: () => compactCampaignCounts(slack.db),
     },
     {
       // Bookkeeping tables that only guard against retries would otherwise grow forever.

@@ -2,7 +2,8 @@ import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { CampaignState, SurveyQuestion } from "../db/schema.ts";
 import { activeQuestions } from "./surveys/survey-input.ts";
-import { surveyTallies, type QuestionTally } from "./surveys/surveys.ts";
+import { keyedCounts, readCampaignCounts } from "./counters.ts";
+import { talliesOf, type QuestionTally } from "./surveys/surveys.ts";
 
 export interface CampaignSummary {
   id: number;
@@ -30,21 +31,33 @@ export async function campaignSummaries(
     .executeTakeFirstOrThrow();
   const { rows } = await sql<CampaignSummary & { survey_questions: SurveyQuestion[] }>`
     SELECT k.id, k.slug, k.title, k.state, k.survey_questions,
-      (SELECT count(*)::int FROM contacts c WHERE c.campaign_id = k.id) AS contacts,
-      (SELECT count(*)::int FROM messages m WHERE m.campaign_id = k.id AND m.kind = 'opening') AS sent,
-      (SELECT count(*)::int FROM conversations v
-        WHERE v.campaign_id = k.id AND v.last_inbound_at IS NOT NULL) AS replied,
-      (SELECT count(*)::int FROM contacts c JOIN opt_outs o ON o.phone = c.phone
-        WHERE c.campaign_id = k.id) AS "optOuts",
-      (SELECT count(*)::int FROM conversations v WHERE v.campaign_id = k.id AND v.waiting_since IS NOT NULL) AS waiting
-    FROM campaigns k WHERE k.state <> 'archived'
+      coalesce(n.contacts, 0)::int AS contacts, coalesce(n.sent, 0)::int AS sent,
+      coalesce(n.replied, 0)::int AS replied, coalesce(n.opt_outs, 0)::int AS "optOuts",
+      coalesce(n.waiting, 0)::int AS waiting
+    FROM campaigns k
+    -- The summary counters (counters.ts): one index range per campaign, not a count of its rows.
+    LEFT JOIN LATERAL (
+      SELECT sum(n) FILTER (WHERE name = 'contacts') AS contacts, sum(n) FILTER (WHERE name = 'sent') AS sent,
+             sum(n) FILTER (WHERE name = 'replied') AS replied, sum(n) FILTER (WHERE name = 'opt_outs') AS opt_outs,
+             sum(n) FILTER (WHERE name = 'waiting') AS waiting
+      FROM campaign_counts WHERE campaign_id = k.id AND name IN ('contacts', 'sent', 'replied', 'opt_outs', 'waiting')
+    ) n ON true
+    WHERE k.state <> 'archived'
     ORDER BY CASE k.state WHEN 'active' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END, k.created_at DESC
     LIMIT ${limit}`.execute(db);
   const summaries = await Promise.all(
     rows.map(async ({ survey_questions: questions, ...row }): Promise<CampaignSummary> => {
       const first = activeQuestions(questions)[0];
       if (!first) return row;
-      const [tally] = await surveyTallies(db, row.id, questions, first.id);
+      const answers = await readCampaignCounts(db, row.id, ["answer"]);
+      const prefix = `${first.id}:`;
+      const [tally] = talliesOf(
+        questions,
+        keyedCounts(answers, "answer")
+          .filter(([key]) => key.startsWith(prefix))
+          .map(([key, count]) => ({ question_id: first.id, answer: key.slice(prefix.length), count })),
+        first.id,
+      );
       return tally ? { ...row, firstQuestion: tally } : row;
     }),
   );

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
-import { surveyTallies, type QuestionTally } from "./surveys/surveys.ts";
+import { countOf, keyedCounts, readCampaignCounts } from "./counters.ts";
+import { surveyTallies, talliesOf, type QuestionTally } from "./surveys/surveys.ts";
 import { roundStats, type RoundStats } from "./followups/rounds.ts";
 
 export interface CampaignStats {
@@ -26,10 +27,67 @@ export interface CampaignStats {
 }
 
 /**
- * Every figure from the database in a handful of aggregate queries, each one pass over an
- * index-backed slice of the campaign, so the numbers agree exactly with the rows.
+ * Every figure from the summary counters (counters.ts), which triggers keep in the transaction
+ * of each change, so they agree exactly with the rows without counting them: one index range
+ * read of the counters, the oldest waiting conversation from its index, the campaign's survey
+ * questions and the follow-up rounds. `exactCampaignStats` counts the rows, for comparison.
  */
 export async function campaignStats(db: Database, campaignId: number): Promise<CampaignStats> {
+  const [counts, oldest, campaign, rounds] = await Promise.all([
+    readCampaignCounts(db, campaignId),
+    sql<{ oldest: Date | null }>`
+      SELECT min(waiting_since) AS oldest FROM conversations
+      WHERE campaign_id = ${campaignId} AND waiting_since IS NOT NULL`.execute(db),
+    db.selectFrom("campaigns").select("survey_questions").where("id", "=", campaignId).executeTakeFirst(),
+    roundStats(db, campaignId),
+  ]);
+  const sent = countOf(counts, "sent");
+  const replied = countOf(counts, "replied");
+  const byCount = <T extends { count: number }>(a: T, b: T) => b.count - a.count;
+  const keyed = (name: string) => new Map(keyedCounts(counts, name));
+  const [vSent, vConv, vReplies, vTagged] = ["v_sent", "v_conv", "v_replies", "v_tagged"].map(keyed);
+  return {
+    contacts: countOf(counts, "contacts"),
+    handedOut: countOf(counts, "handed_out"),
+    sent,
+    delivered: countOf(counts, "delivered"),
+    failed: countOf(counts, "failed"),
+    failedByCode: keyedCounts(counts, "failed_code")
+      .map(([code, count]) => ({ code: code === "" ? null : Number(code), count }))
+      .sort((a, b) => byCount(a, b) || (a.code ?? -1) - (b.code ?? -1)),
+    replies: countOf(counts, "replies"),
+    repliedContacts: replied,
+    replyRate: sent ? replied / sent : 0,
+    optOuts: countOf(counts, "opt_outs"),
+    waiting: countOf(counts, "waiting"),
+    oldestWaitSince: oldest.rows[0]?.oldest ?? null,
+    tags: keyedCounts(counts, "tag")
+      .map(([tag, count]) => ({ tag, count }))
+      .sort((a, b) => byCount(a, b) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)),
+    volunteers: mergeVolunteers(
+      [...vSent!].map(([user_id, sent]) => ({ user_id, sent })),
+      [...vConv!.keys()].map((user_id) => ({
+        user_id,
+        replies: vReplies!.get(user_id) ?? 0,
+        tagged: vTagged!.get(user_id) ?? 0,
+      })),
+    ),
+    survey: talliesOf(
+      campaign?.survey_questions ?? [],
+      keyedCounts(counts, "answer").map(([key, count]) => {
+        const colon = key.indexOf(":");
+        return { question_id: Number(key.slice(0, colon)), answer: key.slice(colon + 1), count };
+      }),
+    ),
+    rounds,
+  };
+}
+
+/**
+ * The same figures counted from the rows, a handful of aggregate queries over the campaign's
+ * rows (seconds at a million contacts): what the counters must always equal.
+ */
+export async function exactCampaignStats(db: Database, campaignId: number): Promise<CampaignStats> {
   const [contacts, messages, failedByCode, conversations, tags, sentBy, repliesBy, survey, rounds] = await Promise.all([
     sql<{ contacts: number; handed_out: number; opt_outs: number }>`
       SELECT count(*)::int AS contacts,

@@ -282,6 +282,7 @@ export interface DB {
   conversation_notes: ConversationNotesTable;
   followup_rounds: FollowupRoundsTable;
   followups: FollowupsTable;
+  campaign_counts: CampaignCountsTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;
@@ -348,6 +349,18 @@ export interface FollowupsTable {
   held_by: string | null;
   held_at: NullableTimestamp;
   last_skipped_by: string | null;
+}
+
+/**
+ * Summary counters, insert-only: a figure is the sum of its rows' n; triggers add deltas in the
+ * transaction of each change, compaction folds them into one `compacted` row per key (0018).
+ */
+export interface CampaignCountsTable {
+  campaign_id: number;
+  name: string;
+  key: ColumnType<string, string | undefined, string>;
+  n: ColumnType<string, number | string | bigint, number | string | bigint>;
+  compacted: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export type FollowupRound = Selectable<FollowupRoundsTable>;

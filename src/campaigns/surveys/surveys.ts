@@ -142,6 +142,15 @@ export async function surveyTallies(
     WHERE campaign_id = ${campaignId} AND replaced_at IS NULL
       ${only === undefined ? sql`` : sql`AND question_id = ${only}`}
     GROUP BY question_id, answer`.execute(db);
+  return talliesOf(questions, rows, only);
+}
+
+/** The tallies from current answers counted by question and answer (from the rows or the counters). */
+export function talliesOf(
+  questions: readonly SurveyQuestion[],
+  rows: readonly { question_id: number; answer: string; count: number }[],
+  only?: number,
+): QuestionTally[] {
   const counted = new Map<number, Map<string, number>>();
   for (const row of rows) {
     const answers = counted.get(row.question_id) ?? new Map<string, number>();
