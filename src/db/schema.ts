@@ -57,6 +57,8 @@ export interface CampaignsTable {
   custom_fields: Json<CustomFieldColumn[]>;
   stale_reply_minutes: Generated<number>;
   auto_release_stale: Generated<boolean>;
+  /** Where escalations go (a channel the app is in); null: the organizers' DMs (0019). */
+  escalation_channel: ColumnType<string | null, string | null | undefined, string | null>;
   /** Active questions in order, then removed ones (kept to label their answers), 0012. */
   survey_questions: Json<SurveyQuestion[]>;
   created_by: string;
@@ -141,6 +143,25 @@ export interface ConversationsTable {
   waiting_since: NullableTimestamp;
   last_inbound_at: NullableTimestamp;
   last_outbound_at: NullableTimestamp;
+  created_at: Timestamp;
+  /** Escalated by a volunteer (or organizer) for an organizer to step in; the review filter reads it (0019). */
+  escalated_at: NullableTimestamp;
+  escalated_by: ColumnType<string | null, string | null | undefined, string | null>;
+  escalation_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The organizer who pressed Take it first (one conditional UPDATE decides), 0019. */
+  taken_by: ColumnType<string | null, string | null | undefined, string | null>;
+  taken_at: NullableTimestamp;
+}
+
+/** An extra thread of a conversation, in an organizer's DM: opened, or taken from an escalation (0019). */
+export interface ConversationWatchersTable {
+  id: Generated<number>;
+  conversation_id: number;
+  user_id: string;
+  reason: "open" | "take";
+  /** Where its parent was posted (set once posted). */
+  channel: string | null;
+  thread_ts: string | null;
   created_at: Timestamp;
 }
 
@@ -268,6 +289,7 @@ export interface DB {
   import_staging: ImportStagingTable;
   volunteers: VolunteersTable;
   conversations: ConversationsTable;
+  conversation_watchers: ConversationWatchersTable;
   messages: MessagesTable;
   opt_outs: OptOutsTable;
   early_statuses: EarlyStatusesTable;

@@ -13,6 +13,7 @@ import { conversationParent, inboundReply } from "../slack/blocks/conversation.t
 import { conversationView } from "../slack/conversation-view.ts";
 import { escapeText, maskPhone, truncate } from "../slack/blocks/text.ts";
 import { enqueuePost } from "../outbox/outbox.ts";
+import { postToWatchers } from "../slack/supervision.ts";
 
 /** What processing an inbound text needs. */
 export interface InboundDeps {
@@ -180,6 +181,23 @@ export async function processInbound(services: InboundDeps, messageId: number): 
         });
       }
     }
+    // Organizers who opened the conversation (or took it from an escalation) see it in their threads too.
+    await postToWatchers(tx, match.conversationId, [
+      { key: `in:${message.id}`, payload: inboundReply(sms) },
+      ...(intent.kind === "opt_out" || intent.kind === "opt_in"
+        ? [
+            {
+              key: `note:${message.id}`,
+              payload: {
+                text:
+                  intent.kind === "opt_out"
+                    ? ":no_entry: They opted out of every campaign. Nothing more will be sent."
+                    : ":white_check_mark: They opted back in.",
+              },
+            },
+          ]
+        : []),
+    ]);
     // Twilio answers its own keywords; we send the campaign's opt-out reply for the others, once
     // (only the text that created the opt-out), and its HELP reply at most once a day per number.
     const reply =

@@ -16,6 +16,7 @@ import { registerOptOutActions } from "./actions/optouts.ts";
 import { registerOptOutImportViews } from "./views/optouts-import.ts";
 import { registerFollowupCardActions } from "./actions/followup-card.ts";
 import { registerFollowupViews } from "./views/followup-modal.ts";
+import { registerSupervisionActions } from "./actions/supervise.ts";
 
 /**
  * Every Slack listener the app has, by surface. A feature adds its `register…` call here:
@@ -39,6 +40,7 @@ export function registerListeners(app: App, services: SlackDeps): void {
   registerOptOutActions(on, services);
   registerOptOutImportViews(on, services);
   registerFollowupViews(on, services);
+  registerSupervisionActions(on, services);
   // Bolt gets one listener per kind of request (see router.ts).
   router.mount(app);
 }

@@ -5,7 +5,6 @@ import { jsonValue } from "../json-value.ts";
 import {
   lastInboundId,
   loadConversation,
-  queueReply,
   recordOutcome,
   type ConversationDetail,
 } from "../../campaigns/conversations/conversations.ts";
@@ -27,6 +26,7 @@ import {
 } from "../blocks/conversation.ts";
 import { conversationView } from "../conversation-view.ts";
 import type { SlackRouter } from "../router.ts";
+import { queueReplyEverywhere } from "../supervision.ts";
 
 const actionValue = jsonValue(
   z.object({
@@ -125,7 +125,8 @@ export function registerConversationActions(app: SlackRouter, services: SlackDep
       // Once per canned reply per thing they said: a double click sends one text.
       const key =
         `canned:${detail.conversation.id}:${ok.index}:` + `${await lastInboundId(services.db, detail.conversation.id)}`;
-      const result = await queueReply(services.db, {
+      // Shown in the conversation's other threads too (the volunteer's, organizers'): see supervision.ts.
+      const result = await queueReplyEverywhere(services.db, {
         conversationId: detail.conversation.id,
         body: text,
         kind: "canned",
@@ -134,6 +135,7 @@ export function registerConversationActions(app: SlackRouter, services: SlackDep
         fromPhone: services.texting.fromPhone,
       });
       if (result.ok) {
+        services.outbox.kick();
         void services.deliveries.deliver(result.messageId);
         await respond({
           response_type: "in_channel",

@@ -1,6 +1,7 @@
 import type { KnownBlock, View } from "@slack/types";
 import type { CannedReply, SurveyQuestion } from "../../db/schema.ts";
 import { addNoteButton, surveyBlocks } from "./survey.ts";
+import { escalateButton } from "./supervision.ts";
 import { escapeText, maskPhone, maskPhonesIn, truncate } from "./text.ts";
 
 export const CONVERSATION_ACTIONS = { canned: "conv_canned", tag: "conv_tag", optOut: "conv_optout" } as const;
@@ -98,6 +99,8 @@ export function conversationParent(view: ConversationView): { text: string; bloc
     block_id: `optout:${view.conversationId}`,
     elements: [
       addNoteButton(view.conversationId),
+      // Asks an organizer to step in (a modal asks why): src/slack/actions/supervise.ts.
+      escalateButton(view.conversationId),
       ...(view.optedOut
         ? []
         : [

@@ -12,6 +12,7 @@ import { schedule } from "./schedule.ts";
 import { upload } from "../views/upload-modal.ts";
 import { hours, script } from "./scripts.ts";
 import { followup } from "./followup.ts";
+import { escalation } from "./escalation.ts";
 import { archive, launch, pause } from "./lifecycle.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
 import type { SlackRouter } from "../router.ts";
@@ -40,6 +41,7 @@ export const subcommands: CommandSpec[] = [
   reassign,
   release,
   stale,
+  escalation,
   organizers,
   optouts,
 ];

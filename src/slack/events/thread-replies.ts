@@ -1,4 +1,6 @@
-import { findConversationByThread, queueReply, wasQueued } from "../../campaigns/conversations/conversations.ts";
+import { findConversationByThread, wasQueued } from "../../campaigns/conversations/conversations.ts";
+import { findConversationByWatcherThread } from "../../campaigns/supervision/watchers.ts";
+import { queueReplyEverywhere } from "../supervision.ts";
 import { firstDelivery } from "../../campaigns/slack-events.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { SlackDeps } from "../deps.ts";
@@ -46,7 +48,10 @@ export function registerThreadReplies(app: SlackRouter, services: SlackDeps): vo
     if (message.subtype || message.bot_id || !message.user || !message.thread_ts || message.thread_ts === message.ts)
       return;
     if (!(await firstDelivery(services.db, (body as { event_id?: string }).event_id))) return;
-    const conversation = await findConversationByThread(services.db, message.channel, message.thread_ts);
+    // The volunteer's thread, or an organizer's thread of it (opened or taken from an escalation).
+    const conversation =
+      (await findConversationByThread(services.db, message.channel, message.thread_ts)) ??
+      (await findConversationByWatcherThread(services.db, message.channel, message.thread_ts));
     if (!conversation) return;
     const ephemeral = (text: string) =>
       services.slack.chat
@@ -70,7 +75,8 @@ export function registerThreadReplies(app: SlackRouter, services: SlackDeps): vo
       );
       return;
     }
-    const result = await queueReply(services.db, {
+    // Texted once, and shown in the conversation's other threads (the volunteer's, organizers').
+    const result = await queueReplyEverywhere(services.db, {
       conversationId: conversation.id,
       body: body_,
       kind: "reply",
@@ -79,6 +85,7 @@ export function registerThreadReplies(app: SlackRouter, services: SlackDeps): vo
       fromPhone: services.texting.fromPhone,
     });
     if (result.ok) {
+      services.outbox.kick();
       void services.deliveries.deliver(result.messageId);
       return;
     }
