@@ -14,6 +14,9 @@ import { migrateToLatest } from "../src/db/migrate.ts";
 import { campaignStats, exactCampaignStats, type CampaignStats } from "../src/campaigns/stats.ts";
 import { campaignSummaries, volunteerHome } from "../src/campaigns/dashboard.ts";
 import { roundStats } from "../src/campaigns/followups/rounds.ts";
+import { campaignById } from "../src/campaigns/campaigns.ts";
+import { parseReviewFilter } from "../src/campaigns/review/filter.ts";
+import { resolveReviewFilter, reviewPage } from "../src/campaigns/review/review.ts";
 import { exportContacts, exportMessages } from "../src/campaigns/export.ts";
 import { benchDatabase } from "./support/database.ts";
 import { emit } from "./support/load.ts";
@@ -205,6 +208,52 @@ emit({
   contactsMB: round(statSync(join(dir, "contacts-survey.csv")).size / 1e6),
   floorCopySeconds: round(copySeconds),
 });
+// The review (/campaign review): one page (10 rows, latest activity first) per filter, against
+// the bare count measured again here. Activity spread over the conversations, a few escalated and
+// a rare tag, so each filter has a realistic share; medians of 5 warm runs.
+await client.query(`UPDATE conversations SET last_outbound_at = now() - make_interval(secs => (300000 - id))`);
+await client.query(`UPDATE conversations SET escalated_at = now() WHERE id % 1000 = 7`);
+await client.query(`UPDATE conversations SET current_tag = 'Wrong number' WHERE id % 10000 = 3`);
+await client.query("VACUUM ANALYZE");
+const median = async (work: () => Promise<unknown>) => {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await work();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return times.sort((a, b) => a - b)[2]!;
+};
+const reviewFloor = await median(() => client.query("SELECT count(*) FROM contacts WHERE campaign_id = 1"));
+const reviewCampaign = (await campaignById(handle.db, 1))!;
+for (const typed of [
+  "",
+  "waiting",
+  "opted-out",
+  "escalated",
+  "tag:Yes",
+  'tag:"Wrong number"',
+  'answer:"Vote plan=Early"',
+  "<@UV7>",
+  '"yes"',
+  '"polling place"',
+]) {
+  const parsed = parseReviewFilter(typed);
+  if (!parsed.ok) throw new Error(parsed.problem);
+  const resolved = await resolveReviewFilter(handle.db, reviewCampaign, parsed.filter);
+  if (!resolved.ok) throw new Error(resolved.problem);
+  let rows = 0;
+  const seconds = await median(async () => (rows = (await reviewPage(handle.db, 1, resolved.filter)).rows.length));
+  emit({
+    bench: "organizer",
+    what: "review page",
+    filter: typed || "(none)",
+    rows,
+    ms: Math.round(seconds * 10_000) / 10,
+    floorCountMs: Math.round(reviewFloor * 10_000) / 10,
+    ratio: round(seconds / reviewFloor),
+  });
+}
 rmSync(dir, { recursive: true, force: true });
 await client.end();
 await handle.close();

@@ -10,6 +10,7 @@ import { pruneHelpReplies } from "./campaigns/opt-outs/replies.ts";
 import { postUnknownSummaries, processLeftoverInbound, type InboundDeps } from "./relay/inbound.ts";
 import type { SlackDeps } from "./slack/deps.ts";
 import { autoReleaseStale, postKickoffs, postRecaps, postReminders } from "./slack/shift-posts.ts";
+import { runReviewJobs } from "./slack/review-jobs.ts";
 
 /** A held contact goes back to the pool after this long without the volunteer acting. */
 export const IDLE_HOLD_MINUTES = 15;
@@ -65,6 +66,13 @@ export function appJobs(deps: { slack: SlackDeps; inbound: InboundDeps; deliveri
       schedule: "10,40 * * * * *",
       everySeconds: 30,
       run: () => compactCampaignCounts(slack.db),
+    },
+    {
+      // A "reassign all matching" whose runner crashed or stopped carries on once its lease ran out.
+      name: "review-reassign-all",
+      schedule: "10,40 * * * * *",
+      everySeconds: 30,
+      run: () => runReviewJobs(slack),
     },
     {
       // Bookkeeping tables that only guard against retries would otherwise grow forever.

@@ -290,6 +290,8 @@ export interface DB {
   volunteers: VolunteersTable;
   conversations: ConversationsTable;
   conversation_watchers: ConversationWatchersTable;
+  review_jobs: ReviewJobsTable;
+  review_job_moves: ReviewJobMovesTable;
   messages: MessagesTable;
   opt_outs: OptOutsTable;
   early_statuses: EarlyStatusesTable;
@@ -387,3 +389,33 @@ export interface CampaignCountsTable {
 
 export type FollowupRound = Selectable<FollowupRoundsTable>;
 export type Followup = Selectable<FollowupsTable>;
+
+/** "Reassign all matching" from /campaign review: the filter, the target and the progress (0020). */
+export interface ReviewJobsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  requested_by: string;
+  target: string;
+  /** The review filter as the modal carried it (parsed again at each run). */
+  filter: string;
+  state: ColumnType<"running" | "done" | "failed", "running" | undefined, "running" | "done" | "failed">;
+  /** Conversations are taken in id order; every one up to this id has been dealt with. */
+  last_conversation_id: ColumnType<number, number | undefined, number>;
+  moved: Generated<number>;
+  /** Matching conversations the target already had. */
+  already: Generated<number>;
+  /** Matching conversations left where they were because the number opted out. */
+  opted_out: Generated<number>;
+  lease_token: string | null;
+  locked_until: NullableTimestamp;
+  error: string | null;
+  created_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
+/** One conversation a review job moved, and from whom: at most once per job (0020). */
+export interface ReviewJobMovesTable {
+  job_id: number;
+  conversation_id: number;
+  from_volunteer: string | null;
+}

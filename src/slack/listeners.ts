@@ -16,6 +16,7 @@ import { registerOptOutActions } from "./actions/optouts.ts";
 import { registerOptOutImportViews } from "./views/optouts-import.ts";
 import { registerFollowupCardActions } from "./actions/followup-card.ts";
 import { registerFollowupViews } from "./views/followup-modal.ts";
+import { registerReviewViews } from "./views/review-modal.ts";
 import { registerSupervisionActions } from "./actions/supervise.ts";
 
 /**
@@ -40,6 +41,7 @@ export function registerListeners(app: App, services: SlackDeps): void {
   registerOptOutActions(on, services);
   registerOptOutImportViews(on, services);
   registerFollowupViews(on, services);
+  registerReviewViews(on, services);
   registerSupervisionActions(on, services);
   // Bolt gets one listener per kind of request (see router.ts).
   router.mount(app);

@@ -12,6 +12,7 @@ import { schedule } from "./schedule.ts";
 import { upload } from "../views/upload-modal.ts";
 import { hours, script } from "./scripts.ts";
 import { followup } from "./followup.ts";
+import { review } from "./review.ts";
 import { escalation } from "./escalation.ts";
 import { archive, launch, pause } from "./lifecycle.ts";
 import type { CommandContext, CommandSpec, Reply } from "./types.ts";
@@ -38,6 +39,7 @@ export const subcommands: CommandSpec[] = [
   stats,
   exportCsv,
   schedule,
+  review,
   reassign,
   release,
   stale,
