@@ -5,13 +5,51 @@ import { sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { CustomFieldColumn } from "../db/schema.ts";
 import { exportedQuestions } from "./surveys/surveys.ts";
+import { knownColumnFor, normalizeFieldName } from "./fields.ts";
+import { parsePhoneNumberFromString } from "libphonenumber-js/core";
+import metadata from "libphonenumber-js/metadata.max.json";
+
+/** Only a phone number: a "+", digits and the punctuation people write numbers with. */
+const PHONE_CHARACTERS = /^\+\d[\d ().-]*\d$/;
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * A cell that is only a phone number (E.164, or another form libphonenumber reads as a possible
+ * number). It calls no function and references no cell, so a spreadsheet cannot run anything
+ * from it, and written bare it is read back as it was by the contacts and opt-out imports.
+ */
+export function isPhoneOnlyCell(value: string): boolean {
+  if (!PHONE_CHARACTERS.test(value)) return false;
+  return E164.test(value) || parsePhoneNumberFromString(value, metadata)?.isPossible() === true;
+}
 
 /**
  * A cell a spreadsheet would run as a formula (=, +, -, @, tab, carriage return first) is
- * written with a leading apostrophe, the OWASP-recommended neutralisation.
+ * written with a leading apostrophe, the OWASP-recommended neutralisation; a cell that is only a
+ * phone number ("+12127364101") is left bare, so an export imports again as it is.
  */
 export function neutralizeCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /^[=+\-@\t\r]/.test(value) && !isPhoneOnlyCell(value) ? `'${value}` : value;
+}
+
+/**
+ * Column names as the export writes them: a name that the contacts import would read as the
+ * same column as an earlier one ("Notes" uploaded, then the export's own "notes"), or as one of
+ * the columns it knows (a survey question called "Mobile"), gets " (2)", " (3)"…, so the file
+ * imports again without "Some columns have the same name".
+ */
+export function distinctHeaders(headers: string[], knownFirst: number): string[] {
+  const seen = new Set<string>();
+  return headers.map((header, index) => {
+    const taken = (name: string) => {
+      const key = normalizeFieldName(name);
+      return key !== "" && (seen.has(key) || (index >= knownFirst && knownColumnFor(name) !== undefined));
+    };
+    let name = header;
+    for (let n = 2; taken(name); n++) name = `${header} (${n})`;
+    seen.add(normalizeFieldName(name));
+    return name;
+  });
 }
 
 const BATCH = 5000;
@@ -59,25 +97,28 @@ export async function exportContacts(db: Database, campaignId: number, path: str
   const sink = fileSink(path);
   await sink.write(
     csvLines([
-      [
-        "external_id",
-        "first_name",
-        "last_name",
-        "phone",
-        "zip",
-        ...custom.map((c) => c.header),
-        "volunteer",
-        "opening_status",
-        "error_code",
-        "sent_at",
-        "delivered_at",
-        "replies",
-        "last_reply",
-        "outcome",
-        "opted_out",
-        ...questions.map((q) => (q.removed ? `${q.label} (removed)` : q.label)),
-        "notes",
-      ],
+      distinctHeaders(
+        [
+          "external_id",
+          "first_name",
+          "last_name",
+          "phone",
+          "zip",
+          ...custom.map((c) => c.header),
+          "volunteer",
+          "opening_status",
+          "error_code",
+          "sent_at",
+          "delivered_at",
+          "replies",
+          "last_reply",
+          "outcome",
+          "opted_out",
+          ...questions.map((q) => (q.removed ? `${q.label} (removed)` : q.label)),
+          "notes",
+        ],
+        5,
+      ),
     ]),
   );
   let after = 0;

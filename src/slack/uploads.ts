@@ -3,6 +3,7 @@ import { findCampaign } from "../campaigns/campaigns.ts";
 import { importContacts, type ImportSummary } from "../campaigns/contacts/import.ts";
 import type { Campaign } from "../db/schema.ts";
 import type { SlackDeps } from "./deps.ts";
+import { escapeText } from "./blocks/text.ts";
 
 /**
  * The bot token goes only to Slack's own file hosts (or the configured Web API host): a file
@@ -33,7 +34,9 @@ export function summaryText(campaign: Pick<Campaign, "title" | "slug">, s: Impor
     `• Duplicates: ${n(s.duplicatesInFile + s.duplicatesInCampaign)} ` +
       `(${n(s.duplicatesInFile)} repeated in the file, ${n(s.duplicatesInCampaign)} already in the campaign)`,
     `• Invalid: ${n(s.invalid)}${s.invalidRows.length ? "" : ""}`,
-    ...s.invalidRows.map((r) => `    row ${r.rowNumber}: ${r.reason}`),
+    ...s.invalidRows.map(
+      (r) => `    row ${r.rowNumber}${r.name ? ` (${escapeText(r.name)})` : ""}: ${escapeText(r.reason)}`,
+    ),
     ...(s.invalid > s.invalidRows.length ? [`    …and ${n(s.invalid - s.invalidRows.length)} more`] : []),
     `• Opted out earlier (kept, never texted): ${n(s.optedOut)}`,
     s.customColumns.length

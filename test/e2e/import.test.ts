@@ -89,8 +89,10 @@ describe("contact import through the modal and the DM", () => {
     expect(text).toContain("*3 imported* from 6 rows");
     expect(text).toContain("Duplicates: 1 (1 repeated in the file, 0 already in the campaign)");
     expect(text).toContain("Invalid: 2");
-    expect(text).toMatch(/row 6: .*/);
-    expect(text).toMatch(/row 7: .*/);
+    expect(text).toContain(
+      "    row 6 (Bad Phone): phone 12345 is too short — a US number has 10 digits, area code first",
+    );
+    expect(text).toContain("    row 7 (No Phone): phone is empty — fill in the number, or delete the row");
     expect(text).toContain("`{City}`");
     const rows = await h.db.selectFrom("contacts").selectAll().orderBy("id").execute();
     expect(rows.map((r) => r.phone)).toEqual(["+12025550101", "+12025550102", "+12125550103"]);

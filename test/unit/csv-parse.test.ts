@@ -212,8 +212,12 @@ describe("parseContactsCsv: layout", () => {
       "phone,first,last,zip\n2025550123,A,B,20001,extra\n2025550124,A\n2025550125,A,B,20001\n",
     );
     expect(rows).toEqual([
-      { ok: false, rowNumber: 2, reason: "has 5 fields, header has 4" },
-      { ok: false, rowNumber: 3, reason: "has 2 fields, header has 4" },
+      {
+        ok: false,
+        rowNumber: 2,
+        reason: "has 5 fields, header has 4 — put double quotes around a cell that contains a comma",
+      },
+      { ok: false, rowNumber: 3, reason: "has 2 fields, header has 4 — add the missing cells (empty ones are fine)" },
       expect.objectContaining({ phone: "+12025550125" }),
     ]);
   });

@@ -1,5 +1,10 @@
 import { describe, it, expect } from "vitest";
-import { isGsmCharacter, segmentInfo, ucs2Culprits } from "../../src/campaigns/scripts/segments.ts";
+import {
+  isGsmCharacter,
+  overSegmentBoundary,
+  segmentInfo,
+  ucs2Culprits,
+} from "../../src/campaigns/scripts/segments.ts";
 
 const digits = (n: number) => "1".repeat(n);
 const emoji = "😀";
@@ -104,5 +109,20 @@ describe("ucs2Culprits", () => {
 
   it("is empty for GSM-7 text", () => {
     expect(ucs2Culprits("Reply STOP to opt out. €5 [ok]")).toEqual([]);
+  });
+});
+
+describe("overSegmentBoundary", () => {
+  it.each([
+    ["a".repeat(160), undefined],
+    ["a".repeat(161), { over: 1, fewerSegments: 1 }],
+    ["a".repeat(180), { over: 20, fewerSegments: 1 }],
+    ["a".repeat(181), undefined],
+    ["a".repeat(310), { over: 4, fewerSegments: 2 }],
+    ["{".repeat(81), { over: 2, fewerSegments: 1 }],
+    ["é".repeat(100) + "😀", undefined],
+    ["😀".repeat(36), { over: 2, fewerSegments: 1 }],
+  ])("%#", (text, expected) => {
+    expect(overSegmentBoundary(segmentInfo(text))).toEqual(expected);
   });
 });

@@ -10,7 +10,7 @@ import {
   sniffNotCsv,
   type Delimiter,
 } from "./csv-sniff.ts";
-import { normalizePhone, normalizeZip } from "./normalize.ts";
+import { invalidPhoneText, normalizePhone, normalizeZip } from "./normalize.ts";
 
 export { normalizePhone, normalizeZip, type PhoneResult } from "./normalize.ts";
 export type { Delimiter } from "./csv-sniff.ts";
@@ -56,7 +56,9 @@ export interface ContactFields {
  * Blank rows are skipped silently but still counted, so later numbers match the sheet.
  */
 export type ParsedRow =
-  { ok: true; rowNumber: number; contact: ContactFields } | { ok: false; rowNumber: number; reason: string };
+  | { ok: true; rowNumber: number; contact: ContactFields }
+  /** `name`: the contact's name (or external ID) when the row has one, to find the row by. */
+  | { ok: false; rowNumber: number; reason: string; name?: string };
 
 export interface ParseOptions {
   defaultCountry: CountryCode;
@@ -259,13 +261,33 @@ function countLines(text: string): number {
   return lines;
 }
 
+const DELIMITER_NAMES: Record<string, string> = { ",": "a comma", ";": "a semicolon", "\t": "a tab" };
+
 function toRow(fields: string[], rowNumber: number, columns: ColumnMapping, country: CountryCode): ParsedRow {
   if (fields.length !== columns.headers.length) {
-    return { ok: false, rowNumber, reason: `has ${fields.length} fields, header has ${columns.headers.length}` };
+    const fix =
+      fields.length > columns.headers.length
+        ? `put double quotes around a cell that contains ${DELIMITER_NAMES[columns.delimiter] ?? columns.delimiter}`
+        : "add the missing cells (empty ones are fine)";
+    return {
+      ok: false,
+      rowNumber,
+      reason: `has ${fields.length} fields, header has ${columns.headers.length} — ${fix}`,
+    };
   }
-  const phone = normalizePhone(fields[columns.known.phone]!, country);
-  if (!phone.ok) return { ok: false, rowNumber, reason: phone.reason };
   const cell = (index: number | undefined) => (index === undefined ? null : fields[index]!.trim() || null);
+  const phone = normalizePhone(fields[columns.known.phone]!, country);
+  if (!phone.ok) {
+    const name =
+      [cell(columns.known.first_name), cell(columns.known.last_name)].filter(Boolean).join(" ") ||
+      cell(columns.known.external_id);
+    return {
+      ok: false,
+      rowNumber,
+      reason: invalidPhoneText(fields[columns.known.phone]!, country),
+      ...(name ? { name: name.length > 40 ? `${name.slice(0, 39)}…` : name } : {}),
+    };
+  }
   const customFields: Record<string, string> = {};
   for (const { index, key } of columns.custom) {
     const value = fields[index]!.trim();

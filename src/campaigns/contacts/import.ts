@@ -20,7 +20,7 @@ export interface ImportSummary {
   duplicatesInCampaign: number;
   invalid: number;
   /** The first 20 invalid rows, with the spreadsheet row number and why. */
-  invalidRows: { rowNumber: number; reason: string }[];
+  invalidRows: { rowNumber: number; reason: string; name?: string }[];
   optedOut: number;
   customColumns: string[];
 }
@@ -95,7 +95,11 @@ export async function importContacts(db: Database, input: ImportInput): Promise<
         else {
           summary.invalid += 1;
           if (summary.invalidRows.length < 20)
-            summary.invalidRows.push({ rowNumber: row.rowNumber, reason: row.reason });
+            summary.invalidRows.push({
+              rowNumber: row.rowNumber,
+              reason: row.reason,
+              ...(row.name ? { name: row.name } : {}),
+            });
         }
       }
       // One write in flight while the next batch is parsed: Node parses as the database writes.

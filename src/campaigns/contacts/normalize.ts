@@ -38,7 +38,8 @@ const TRAILING_DECIMAL = /^(\+?\d+)\.0+$/;
  * Reasons are short and read after "Row 12: ", e.g. "too short", "not a valid US number".
  */
 export function normalizePhone(raw: string, defaultCountry: CountryCode): PhoneResult {
-  let text = raw.trim();
+  // An export written before phone numbers were left bare put an apostrophe in front ('+1202…).
+  let text = raw.trim().replace(/^'(?=\+?\d)/, "");
   if (!text) return { ok: false, reason: "missing phone" };
   if (SCIENTIFIC.test(text)) {
     return { ok: false, reason: `"${text}" lost its digits in Excel's scientific notation: format the column as text` };
@@ -108,4 +109,57 @@ export function normalizeZip(raw: string, defaultCountry: CountryCode): string |
   if (!text) return null;
   if (!US_ZIP_COUNTRIES.has(defaultCountry)) return text;
   return usZip(text) ?? text;
+}
+
+/** The value as the summary shows it: as typed when it is short of a full number, else masked like any number. */
+function shownPhone(text: string): string {
+  const digits = text.replace(/\D/g, "");
+  if (digits.length >= 10) return `•••${digits.slice(-4)}`;
+  const value = text.length > 30 ? `${text.slice(0, 29)}…` : text;
+  return /^[+\d ().-]+$/.test(value) ? value : `"${value}"`;
+}
+
+/**
+ * Why a contact's phone cell can't be texted, naming the value and what to do, for the upload
+ * summary: "phone 555-1234 is too short — add the area code". The value is shown as typed while
+ * it is short of a full number, and masked to its last four digits (•••0123) once it could be one.
+ */
+export function invalidPhoneText(raw: string, defaultCountry: CountryCode): string {
+  const text = raw.trim().replace(/^'(?=\+?\d)/, "");
+  if (!text) return "phone is empty — fill in the number, or delete the row";
+  const shown = shownPhone(text);
+  if (SCIENTIFIC.test(text)) {
+    return (
+      `phone ${shown} lost its digits in Excel's scientific notation — ` +
+      `format the phone column as text in your spreadsheet and export again`
+    );
+  }
+  const cleaned = text.replace(TRAILING_DECIMAL, "$1");
+  if (!/\d/.test(cleaned)) return `phone ${shown} is not a phone number — put only the number in the phone column`;
+  const digits = cleaned.replace(/\D/g, "").length;
+  const national = !cleaned.startsWith("+") && isNanp(defaultCountry);
+  switch (validatePhoneNumberLength(cleaned, defaultCountry, metadata)) {
+    case "TOO_SHORT":
+      return (
+        `phone ${shown} is too short — ` +
+        (national && digits === 7
+          ? "add the area code"
+          : national
+            ? `a ${defaultCountry} number has 10 digits, area code first`
+            : "check for missing digits")
+      );
+    case "TOO_LONG":
+      return `phone ${shown} is too long (${digits} digits) — keep one number per cell, without an extension`;
+    case "INVALID_COUNTRY":
+      return cleaned.startsWith("+")
+        ? `phone ${shown} starts with a country code that does not exist — check the digits after the +`
+        : `phone ${shown} has no country code we know — write it with + and its country code, like +44 20 7946 0958`;
+    case "INVALID_LENGTH":
+      return `phone ${shown} has the wrong number of digits — check for a missing or extra digit`;
+    case "NOT_A_NUMBER":
+      return `phone ${shown} is not a phone number — put only the number in the phone column`;
+  }
+  const result = normalizePhone(raw, defaultCountry);
+  const reason = result.ok ? "not a phone number we can text" : result.reason;
+  return `phone ${shown} is ${reason} — check it for a typo (its area code may not exist)`;
 }

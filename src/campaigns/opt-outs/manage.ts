@@ -204,7 +204,7 @@ const EXPORT_PAGE = 5000;
 /**
  * The whole list as CSV (phone, opted_out_at, source, keyword, by), read in keyset pages so
  * memory stays flat. Cells a spreadsheet would run as formulas get an apostrophe, as in the
- * campaign export (the phone numbers too: '+12025550123).
+ * campaign export; the phone numbers, which run nothing, stay bare (+12025550123).
  */
 export async function exportOptOuts(db: Database, path: string): Promise<number> {
   const stream = createWriteStream(path);

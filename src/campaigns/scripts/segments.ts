@@ -94,6 +94,24 @@ export function segmentInfo(text: string): SegmentInfo {
   };
 }
 
+/**
+ * How far a text of two or more segments is over fitting in one segment fewer, when that is at
+ * most `within` (20) characters: a cut that small saves a segment on every text. Characters as
+ * the encoding counts them (an extension character such as "{" counts two in GSM-7).
+ */
+export function overSegmentBoundary(
+  info: SegmentInfo,
+  within = 20,
+): { over: number; fewerSegments: number } | undefined {
+  if (info.segments < 2) return undefined;
+  const fewerSegments = info.segments - 1;
+  const [single, perPart] = info.encoding === "GSM-7" ? [GSM_SINGLE, GSM_PART] : [UCS2_SINGLE, UCS2_PART];
+  const room = fewerSegments === 1 ? single : fewerSegments * perPart;
+  // A pair that may not be split can push a text over with room to spare: it is still 1 over.
+  const over = Math.max(1, info.units - room);
+  return over <= within ? { over, fewerSegments } : undefined;
+}
+
 export interface Ucs2Culprit {
   /** The grapheme as it appears in the text. */
   char: string;

@@ -1,5 +1,6 @@
 import type { KnownBlock, View } from "@slack/types";
 import type { ScriptPreview } from "../../campaigns/scripts/preview.ts";
+import { overSegmentBoundary, type SegmentInfo } from "../../campaigns/scripts/segments.ts";
 import { availableFields, listFields, MAX_TEXT_LENGTH } from "../../campaigns/scripts/scripts.ts";
 import { MAX_OUTCOME_TAGS } from "../../campaigns/scripts/script-input.ts";
 import {
@@ -80,6 +81,14 @@ const context = (text: string): KnownBlock => ({
   elements: [{ type: "mrkdwn", text: truncate(text, MAX_SECTION_TEXT) }],
 });
 
+/** " · 2 characters over one SMS" when a small cut would save a segment, else "". */
+function overLine(s: SegmentInfo): string {
+  const near = overSegmentBoundary(s);
+  if (!near) return "";
+  const limit = near.fewerSegments === 1 ? "one SMS" : `${near.fewerSegments} segments`;
+  return ` · *${plural(near.over, "character")} over ${limit}*`;
+}
+
 /** The preview: rendered text exactly as sent (plain text, so nothing is formatted), then its figures. */
 export function previewBlocks(preview: ScriptPreview | undefined, heading: string): KnownBlock[] {
   if (!preview) return [context("No opening message yet. Write one above; the preview follows what you type.")];
@@ -97,7 +106,9 @@ export function previewBlocks(preview: ScriptPreview | undefined, heading: strin
         emoji: false,
       },
     },
-    context(`${s.encoding} · ${plural(s.segments, "segment")} · ${plural(preview.characters, "character")}`),
+    context(
+      `${s.encoding} · ${plural(s.segments, "segment")} · ${plural(preview.characters, "character")}` + overLine(s),
+    ),
   ];
   if (preview.problem) blocks.push(mrkdwnSection(`:no_entry: Can't save yet: ${escapeText(preview.problem)}`));
   if (preview.warnings.length)
