@@ -18,6 +18,7 @@ import * as m0017 from "./0017_campaign_replies.ts";
 import * as m0018 from "./0018_campaign_counters.ts";
 import * as m0019 from "./0019_supervision.ts";
 import * as m0020 from "./0020_review.ts";
+import * as m0021 from "./0021_setup_checklist.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   "0018_campaign_counters": m0018,
   "0019_supervision": m0019,
   "0020_review": m0020,
+  "0021_setup_checklist": m0021,
 };

@@ -61,6 +61,12 @@ export interface CampaignsTable {
   escalation_channel: ColumnType<string | null, string | null | undefined, string | null>;
   /** Active questions in order, then removed ones (kept to label their answers), 0012. */
   survey_questions: Json<SurveyQuestion[]>;
+  /** Where the organizer's setup checklist was posted (their DM with the app), 0021. */
+  checklist_channel: ColumnType<string | null, string | null | undefined, string | null>;
+  checklist_ts: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A fingerprint of what the checklist shows now, and how many versions it has had (0021). */
+  checklist_state: ColumnType<string | null, string | null | undefined, string | null>;
+  checklist_rev: Generated<number>;
   created_by: string;
   created_at: Timestamp;
   updated_at: Timestamp;

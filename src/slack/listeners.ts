@@ -8,6 +8,7 @@ import { registerConversationActions } from "./actions/conversation.ts";
 import { registerSurveyActions } from "./actions/survey.ts";
 import { registerThreadReplies } from "./events/thread-replies.ts";
 import { registerHome } from "./events/home.ts";
+import { registerCampaignButtons } from "./actions/campaign-buttons.ts";
 import { registerUploadViews } from "./views/upload-modal.ts";
 import { registerScriptViews } from "./views/script-modal.ts";
 import { registerShiftButtons } from "./actions/shift-buttons.ts";
@@ -36,6 +37,7 @@ export function registerListeners(app: App, services: SlackDeps): void {
   registerSurveyActions(on, services);
   registerThreadReplies(on, services);
   registerHome(on, services);
+  registerCampaignButtons(on, services);
   registerUploadViews(on, services);
   registerScriptViews(on, services);
   registerOptOutActions(on, services);

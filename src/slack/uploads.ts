@@ -4,6 +4,7 @@ import { importContacts, type ImportSummary } from "../campaigns/contacts/import
 import type { Campaign } from "../db/schema.ts";
 import type { SlackDeps } from "./deps.ts";
 import { escapeText } from "./blocks/text.ts";
+import { refreshChecklist } from "./checklist.ts";
 
 /**
  * The bot token goes only to Slack's own file hosts (or the configured Web API host): a file
@@ -112,6 +113,7 @@ export async function importSlackFile(
         ? summaryText(campaign, result.summary)
         : `:warning: *${file.name}* was not imported into *${campaign.title}*: ${result.reason}\nNothing was changed.`,
     );
+    if (result.ok) await refreshChecklist(services, campaign.id);
   } catch (error) {
     logger.error("import failed", error);
     await update("The upload failed on our side and nothing was imported; try again in a moment.");

@@ -119,7 +119,9 @@ describe("/campaign copy: a new draft with another campaign's configuration and 
         "message, 2 canned replies, 3 outcome tags, 2 survey questions, texting hours from 10:00 to 19:00 and " +
         "replies stale after 30 minutes, moving by themselves. No contacts, volunteers or conversations were " +
         "copied. The script uses `{ward}`: the contacts file needs that column. Next: `/campaign upload source-2` " +
-        "for contacts, `/campaign script source-2` to check the script, then `/campaign launch source-2`.",
+        "for contacts, `/campaign script source-2` to check the script, then `/campaign launch source-2`.\n" +
+        "Your setup checklist is in your DM with Textbank: it ticks off each step as you go, and its *Launch* " +
+        "button appears once the campaign is ready.",
     );
 
     // The script modal shows the same boxes for both.

@@ -2,7 +2,37 @@ import type { KnownBlock, View } from "@slack/types";
 import type { CampaignSummary, VolunteerHome } from "../../campaigns/dashboard.ts";
 import { escapeText, MAX_VIEW_BLOCKS, truncate } from "./text.ts";
 
-export const HOME_ACTIONS = { startShift: "home_start_shift", stats: "home_stats" } as const;
+export const HOME_ACTIONS = {
+  startShift: "home_start_shift",
+  stats: "home_stats",
+  upload: "home_upload",
+  script: "home_script",
+  launch: "home_launch",
+  pause: "home_pause",
+  export: "home_export",
+} as const;
+
+const button = (actionId: string, text: string, campaignId: number, style?: "primary") => ({
+  type: "button" as const,
+  action_id: actionId,
+  text: { type: "plain_text" as const, text },
+  value: String(campaignId),
+  ...(style ? { style } : {}),
+});
+
+/** The main actions on one campaign: Upload, Script, Launch or Pause (by state), Stats, Export, Start shift. */
+function campaignButtons(c: CampaignSummary) {
+  return [
+    button(HOME_ACTIONS.upload, "Upload", c.id),
+    button(HOME_ACTIONS.script, "Script", c.id),
+    c.state === "active"
+      ? button(HOME_ACTIONS.pause, "Pause", c.id)
+      : button(HOME_ACTIONS.launch, "Launch", c.id, "primary"),
+    button(HOME_ACTIONS.stats, "Stats to my DM", c.id),
+    button(HOME_ACTIONS.export, "Export", c.id),
+    ...(c.state === "active" ? [button(HOME_ACTIONS.startShift, "Start shift", c.id, "primary")] : []),
+  ];
+}
 
 function progressBar(done: number, total: number): string {
   const width = 20;
@@ -38,27 +68,7 @@ export function organizerHome(campaigns: CampaignSummary[], total: number): View
         ),
       },
     });
-    blocks.push({
-      type: "actions",
-      elements: [
-        {
-          type: "button",
-          action_id: HOME_ACTIONS.stats,
-          text: { type: "plain_text", text: "Stats to my DM" },
-          value: String(c.id),
-        },
-        ...(c.state === "active"
-          ? [
-              {
-                type: "button" as const,
-                action_id: HOME_ACTIONS.startShift,
-                text: { type: "plain_text" as const, text: "Start shift" },
-                value: String(c.id),
-              },
-            ]
-          : []),
-      ],
-    });
+    blocks.push({ type: "actions", elements: campaignButtons(c) });
   }
   if (total > Math.min(campaigns.length, room)) {
     blocks.push({

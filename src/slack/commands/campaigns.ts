@@ -1,5 +1,6 @@
 import { createCampaign, listCampaigns, slugProblem } from "../../campaigns/campaigns.ts";
 import { campaignListBlocks } from "../blocks/campaign-list.ts";
+import { checklistNote, postChecklist } from "../checklist.ts";
 import { reply, usageReply, type CommandSpec } from "./types.ts";
 
 export const create: CommandSpec = {
@@ -17,9 +18,11 @@ export const create: CommandSpec = {
     const result = await createCampaign(services.db, { slug, title, createdBy: userId });
     if (!result.ok)
       return reply(`\`${slug}\` is taken by another campaign: pick another handle, or see \`/campaign list\`.`);
+    const posted = await postChecklist(services, result.campaign, userId);
     return reply(
       `Created *${result.campaign.title}* (\`${slug}\`) as a draft. Next: \`/campaign upload ${slug}\` for contacts, ` +
-        `\`/campaign script ${slug}\` for the opening message, then \`/campaign launch ${slug}\`.`,
+        `\`/campaign script ${slug}\` for the opening message, then \`/campaign launch ${slug}\`.\n` +
+        checklistNote(posted),
     );
   },
 };

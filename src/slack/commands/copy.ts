@@ -1,6 +1,7 @@
 import { slugProblem } from "../../campaigns/campaigns.ts";
 import { copyCampaign, fieldsToUpload, MAX_TITLE_LENGTH } from "../../campaigns/copy.ts";
 import type { Campaign } from "../../db/schema.ts";
+import { checklistNote, postChecklist } from "../checklist.ts";
 import { reply, usageReply, type CommandSpec } from "./types.ts";
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -48,7 +49,7 @@ export const copy: CommandSpec = {
       `Created *${campaign.title}* (\`${slug}\`) as a draft copy of *${source.title}* (\`${source.slug}\`), with ` +
         `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}. No contacts, volunteers or conversations were copied.` +
         `${needs} Next: \`/campaign upload ${slug}\` for contacts, \`/campaign script ${slug}\` to check the script, ` +
-        `then \`/campaign launch ${slug}\`.`,
+        `then \`/campaign launch ${slug}\`.\n${checklistNote(await postChecklist(services, campaign, userId))}`,
     );
   },
 };

@@ -58,11 +58,71 @@ const help: CommandSpec = {
   },
 };
 
+type HelpGroup = "Set up" | "Run" | "People" | "Results";
+const HELP_GROUPS: HelpGroup[] = ["Set up", "Run", "People", "Results"];
+/** Where help lists each subcommand; one not named here is listed under "Run". */
+const HELP_GROUP_OF: Record<string, HelpGroup> = {
+  create: "Set up",
+  copy: "Set up",
+  upload: "Set up",
+  script: "Set up",
+  hours: "Set up",
+  schedule: "Set up",
+  launch: "Run",
+  pause: "Run",
+  archive: "Run",
+  followup: "Run",
+  stale: "Run",
+  join: "People",
+  shift: "People",
+  reassign: "People",
+  release: "People",
+  review: "People",
+  organizers: "People",
+  optouts: "People",
+  list: "Results",
+  stats: "Results",
+  export: "Results",
+};
+
+const helpLine = (spec: CommandSpec) => `• \`/campaign ${spec.usage}\` — ${spec.summary}`;
+
+/**
+ * One message: organizers get the four steps to a first launch, what `<slug>` is, then every
+ * subcommand under Set up, Run, People and Results; volunteers get how to start texting and
+ * their four subcommands.
+ */
 export function helpText(organizer: boolean): string {
-  const lines = [help, ...subcommands]
-    .filter((spec) => organizer || spec.audience === "anyone")
-    .map((spec) => `• \`/campaign ${spec.usage}\` — ${spec.summary}`);
-  return `*Textbank* — peer-to-peer texting from Slack.\n${lines.join("\n")}`;
+  const intro = "*Textbank* — peer-to-peer texting from Slack.";
+  const slug =
+    "`<slug>` is a campaign's short handle, chosen at `create` (for example `gotv-2026`); " +
+    "every other command names the campaign by it.";
+  if (!organizer) {
+    const lines = [help, ...subcommands].filter((spec) => spec.audience === "anyone").map(helpLine);
+    return [
+      intro,
+      "*How to start texting:* type `/campaign shift <slug>` with the handle your organizer shared " +
+        "(for example `/campaign shift gotv-2026`); your first contact appears in your DM with Textbank. " +
+        "`/campaign list` shows the campaigns open now.",
+      ...lines,
+    ].join("\n");
+  }
+  const grouped = HELP_GROUPS.map((group) => {
+    const specs = subcommands.filter((spec) => (HELP_GROUP_OF[spec.name] ?? "Run") === group);
+    return `*${group}*\n${specs.map(helpLine).join("\n")}`;
+  });
+  return [
+    intro,
+    "*Get started in 4 steps*",
+    "1. `/campaign create <slug> [title…]` — a new draft campaign",
+    "2. `/campaign upload <slug>` — its contacts, from a CSV",
+    "3. `/campaign script <slug>` — the opening message volunteers send",
+    "4. `/campaign launch <slug>` — open it to volunteers",
+    slug + " After `create`, a setup checklist in your DM ticks off each step.",
+    "",
+    ...grouped.flatMap((block) => [block, ""]),
+    helpLine(help),
+  ].join("\n");
 }
 
 /**

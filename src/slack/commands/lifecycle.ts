@@ -1,7 +1,46 @@
 import { changeState, launchProblems } from "../../campaigns/lifecycle.ts";
+import type { Campaign } from "../../db/schema.ts";
+import { refreshChecklist } from "../checklist.ts";
+import type { SlackDeps } from "../deps.ts";
 import { campaignFromArgs, reply, type CommandContext, type CommandSpec } from "./types.ts";
 
 const STATE_WORDS = { draft: "a draft", active: "active", paused: "paused", archived: "archived" } as const;
+
+/**
+ * Launch, pause or archive, and what to tell the organizer: the same for `/campaign launch`, the
+ * checklist's Launch button and the App Home's buttons. A change refreshes the setup checklist.
+ */
+export async function applyStateChange(
+  services: SlackDeps,
+  campaign: Campaign,
+  name: "launch" | "pause" | "archive",
+): Promise<{ ok: boolean; text: string }> {
+  // Readiness matters only where a launch is possible; an archived campaign hears that it is archived.
+  if (name === "launch" && (campaign.state === "draft" || campaign.state === "paused")) {
+    const problems = await launchProblems(services.db, campaign);
+    if (problems.length)
+      return { ok: false, text: `*${campaign.title}* can't launch yet:\n${problems.map((p) => `• ${p}`).join("\n")}` };
+  }
+  const result = await changeState(services.db, campaign, name);
+  if (!result.ok)
+    return {
+      ok: false,
+      text:
+        `*${campaign.title}* is ${STATE_WORDS[result.state]}, ` +
+        `so it can't ${name === "archive" ? "be archived again" : name}.`,
+    };
+  await refreshChecklist(services, campaign.id);
+  const done = {
+    launch:
+      `*${campaign.title}* is live. Volunteers join with \`/campaign join ${campaign.slug}\` ` +
+      `and text with \`/campaign shift ${campaign.slug}\`.`,
+    pause:
+      `*${campaign.title}* is paused: no card hands out a contact until \`/campaign launch ${campaign.slug}\`. ` +
+      `Replies still arrive.`,
+    archive: `*${campaign.title}* is archived; its data stays for \`/campaign stats\` and \`/campaign export\`.`,
+  }[name];
+  return { ok: true, text: done };
+}
 
 function stateCommand(name: "launch" | "pause" | "archive", summary: string): CommandSpec {
   const spec: CommandSpec = {
@@ -12,28 +51,7 @@ function stateCommand(name: "launch" | "pause" | "archive", summary: string): Co
     async run(ctx: CommandContext) {
       const { campaign, problem } = await campaignFromArgs(ctx, spec);
       if (!campaign) return problem;
-      // Readiness matters only where a launch is possible; an archived campaign hears that it is archived.
-      if (name === "launch" && (campaign.state === "draft" || campaign.state === "paused")) {
-        const problems = await launchProblems(ctx.services.db, campaign);
-        if (problems.length)
-          return reply(`*${campaign.title}* can't launch yet:\n${problems.map((p) => `• ${p}`).join("\n")}`);
-      }
-      const result = await changeState(ctx.services.db, campaign, name);
-      if (!result.ok)
-        return reply(
-          `*${campaign.title}* is ${STATE_WORDS[result.state]}, ` +
-            `so it can't ${name === "archive" ? "be archived again" : name}.`,
-        );
-      const done = {
-        launch:
-          `*${campaign.title}* is live. Volunteers join with \`/campaign join ${campaign.slug}\` ` +
-          `and text with \`/campaign shift ${campaign.slug}\`.`,
-        pause:
-          `*${campaign.title}* is paused: no card hands out a contact until \`/campaign launch ${campaign.slug}\`. ` +
-          `Replies still arrive.`,
-        archive: `*${campaign.title}* is archived; its data stays for \`/campaign stats\` and \`/campaign export\`.`,
-      }[name];
-      return reply(done);
+      return reply((await applyStateChange(ctx.services, campaign, name)).text);
     },
   };
   return spec;

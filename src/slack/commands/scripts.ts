@@ -1,6 +1,7 @@
 import { setHours } from "../../campaigns/lifecycle.ts";
 import { parseHoursArgument } from "../../campaigns/hours/window.ts";
 import { openScriptModal } from "../views/script-modal.ts";
+import { refreshChecklist } from "../checklist.ts";
 import { campaignFromArgs, reply, usageReply, type CommandSpec } from "./types.ts";
 
 export const script: CommandSpec = {
@@ -47,6 +48,7 @@ export const hours: CommandSpec = {
     const parsed = parseHoursArgument(text);
     if (!parsed.ok) return usageReply(hours, parsed.error);
     await setHours(ctx.services.db, campaign.id, parsed.window);
+    await refreshChecklist(ctx.services, campaign.id);
     const { start, end } = parsed.window;
     return reply(
       `*${campaign.title}* now texts ${window(start, end)} in each contact's own time zone ` +

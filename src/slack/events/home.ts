@@ -2,10 +2,8 @@ import { campaignById } from "../../campaigns/campaigns.ts";
 import type { BlockButtonAction } from "@slack/bolt";
 import { campaignSummaries, volunteerHome } from "../../campaigns/dashboard.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
-import { campaignStats } from "../../campaigns/stats.ts";
 import type { SlackDeps } from "../deps.ts";
 import { HOME_ACTIONS, organizerHome, volunteerHomeView } from "../blocks/home.ts";
-import { statsBlocks } from "../blocks/stats.ts";
 import { nextCardMessage } from "../cards.ts";
 import { mayShowCampaign, touchVolunteer } from "../../campaigns/volunteers.ts";
 import { SHIFT_JOIN_ACTION } from "../shift-posts.ts";
@@ -57,12 +55,5 @@ export function registerHome(app: SlackRouter, services: SlackDeps): void {
     },
   );
 
-  app.action<BlockButtonAction>(HOME_ACTIONS.stats, async ({ ack, body, action }) => {
-    await ack();
-    if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, body.user.id))) return;
-    const campaign = await campaignById(services.db, Number(action.value) || 0);
-    if (!campaign) return;
-    const message = statsBlocks(campaign.title, await campaignStats(services.db, campaign.id), services.now());
-    await services.slack.chat.postMessage({ channel: body.user.id, text: message.text, blocks: message.blocks });
-  });
+  // The organizer's campaign buttons (Upload, Script, Launch, Pause, Stats, Export): actions/campaign-buttons.ts.
 }

@@ -9,6 +9,7 @@ import { SCRIPT_ACTIONS, SCRIPT_BLOCKS, SCRIPT_CALLBACK, scriptNoticeView, scrip
 import { LivePreviews } from "./live-preview.ts";
 import { authorize, countsFor, editView, previewFor, previewTiming, withinBudget } from "./script-preview.ts";
 import type { SlackRouter } from "../router.ts";
+import { refreshChecklist } from "../checklist.ts";
 
 /** `/campaign script <slug>`: the form opens at once; a slow count follows by views.update. */
 export async function openScriptModal(
@@ -93,6 +94,7 @@ async function answerSubmission(services: SlackDeps, body: unknown): Promise<Sub
       errors: { [SCRIPT_BLOCKS.opening]: "This campaign was archived or removed meanwhile; nothing was saved." },
     };
   }
+  await refreshChecklist(services, campaign.id);
   const { opening, cannedReplies, tags, survey } = result.script;
   // Past the budget the saved view says it is still counting: the answer cannot wait longer.
   const counted = await withinBudget(countsFor(services, campaign.id, opening, meta), previewTiming.submitBudgetMs);
