@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonsOf, press, startShift, textOf, type CardButton } from "../support/cards.ts";
-import { Harness } from "../support/harness.ts";
+import { Harness, ORGANIZER } from "../support/harness.ts";
 import { phones, seedCampaign } from "../support/seed.ts";
 
 const VOL = "UVOLDEADEND";
@@ -120,8 +120,55 @@ describe("no dead ends for volunteers", () => {
     expect(unknown.text).toBe("That button is not one of ours; nothing happened.");
   });
 
+  it("launch offers to post a Join button in a channel; the channel gets it, or the organizer hears why not", async () => {
+    const { campaignId } = await seedCampaign(h.db, {
+      slug: "launch-share",
+      title: "Phone bank",
+      state: "draft",
+      contacts: phones(2, 2025557750).map((phone) => ({ phone, first_name: "Ana" })),
+    });
+    const launched = await h.commandAnswer(ORGANIZER, "launch launch-share");
+    expect(launched.text).toContain("is live");
+    type Section = { block_id?: string; accessory?: { type: string; action_id: string } };
+    const picker = (launched.body.blocks as Section[]).find((b) => b.accessory?.type === "conversations_select")!;
+    expect(picker.block_id).toBe(`launch_share:${campaignId}`);
+    const pick = async (channel: string, user = ORGANIZER) => {
+      const responseUrl = h.slack.responseUrl();
+      await h.interact({
+        type: "block_actions",
+        user: { id: user, username: "organizer", team_id: "T0001" },
+        api_app_id: "A0001",
+        token: "unused",
+        team: { id: "T0001", domain: "fake" },
+        container: { type: "message", message_ts: "1700000000.000300", channel_id: "C0GENERAL", is_ephemeral: true },
+        channel: { id: "C0GENERAL", name: "general" },
+        trigger_id: "trigger.share",
+        response_url: responseUrl,
+        actions: [
+          {
+            type: "conversations_select",
+            action_id: picker.accessory!.action_id,
+            block_id: picker.block_id,
+            selected_conversation: channel,
+            action_ts: "1700000000.3",
+          },
+        ],
+      });
+      return String((await h.slack.waitForResponse(responseUrl)).body.text);
+    };
+    expect(await pick("CVOLUNTEERS")).toBe("Posted a *Join* button for *Phone bank* in <#CVOLUNTEERS>.");
+    const post = h.slack.callsTo("chat.postMessage").find((c) => c.args.channel === "CVOLUNTEERS")!;
+    expect(buttonsOf(post.args.blocks).campaign_join?.value).toBe(String(campaignId));
+
+    h.slack.failNext("chat.postMessage", 200, { error: "not_in_channel" });
+    expect(await pick("CNOTIN")).toContain("Textbank is not in <#CNOTIN>: invite it there first");
+    // Only organizers can post one.
+    expect(await pick("CVOLUNTEERS", VOL)).toBe("That button is not one of ours; nothing happened.");
+    expect(h.slack.callsTo("chat.postMessage").filter((c) => c.args.channel === "CVOLUNTEERS")).toHaveLength(1);
+  });
+
   it("with no active campaign, `/campaign join` says so and how to come back", async () => {
-    await h.db.updateTable("campaigns").set({ state: "paused" }).where("id", "=", activeId).execute();
+    await h.db.updateTable("campaigns").set({ state: "paused" }).where("state", "=", "active").execute();
     expect(await h.commandText(VOL, "join")).toBe(
       "No campaign is active right now. When an organizer launches one, join it here with `/campaign join`.",
     );

@@ -2,6 +2,7 @@ import { changeState, launchProblems } from "../../campaigns/lifecycle.ts";
 import type { Campaign } from "../../db/schema.ts";
 import { refreshChecklist } from "../checklist.ts";
 import type { SlackDeps } from "../deps.ts";
+import { shareJoinBlocks } from "../blocks/shift-buttons.ts";
 import { campaignFromArgs, reply, type CommandContext, type CommandSpec } from "./types.ts";
 
 const STATE_WORDS = { draft: "a draft", active: "active", paused: "paused", archived: "archived" } as const;
@@ -51,7 +52,10 @@ function stateCommand(name: "launch" | "pause" | "archive", summary: string): Co
     async run(ctx: CommandContext) {
       const { campaign, problem } = await campaignFromArgs(ctx, spec);
       if (!campaign) return problem;
-      return reply((await applyStateChange(ctx.services, campaign, name)).text);
+      const { ok, text } = await applyStateChange(ctx.services, campaign, name);
+      // After a launch, the organizer can post a Join button where the volunteers are.
+      if (!ok || name !== "launch") return reply(text);
+      return reply(text, [{ type: "section", text: { type: "mrkdwn", text } }, ...shareJoinBlocks(campaign)]);
     },
   };
   return spec;
