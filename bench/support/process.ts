@@ -20,7 +20,23 @@ export function spawnApp(env: Record<string, string>, extraArgs: string[] = []):
   return spawnWith([...extraArgs, ...MAIN_NODE_FLAGS, MAIN_ENTRY], env);
 }
 
+/**
+ * Every process a benchmark started, killed when the benchmark exits however it exits (a thrown
+ * error included): an app instance left running would hold its database connections and ports.
+ */
+const children = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+
 function spawnWith(args: string[], env: Record<string, string>, ipc = false): ChildProcess {
+  const child = startChild(args, env, ipc);
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+function startChild(args: string[], env: Record<string, string>, ipc: boolean): ChildProcess {
   return spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
