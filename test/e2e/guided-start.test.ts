@@ -191,7 +191,9 @@ describe("a guided start: help, the setup checklist and the App Home's campaign 
     expect(ready.text).toContain("*Ready to launch.* Launching opens it to volunteers.");
     expect(buttonLabels(ready.blocks)).toEqual(["Launch"]);
     expect(buttonsOf(ready.blocks)[CHECKLIST_ACTIONS.launch]!.value).toBe(String(row.id));
-    // Each change is one update of the same message, in the DM, through the outbox.
+    // Each change is one update of the same message, in the DM, through the outbox (once the
+    // outbox has recorded the last one: Slack sees the call before the row is marked posted).
+    await h.settle();
     const keys = await h.db
       .selectFrom("slack_outbox")
       .select(["dedupe_key", "method", "state"])
