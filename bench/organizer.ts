@@ -37,8 +37,8 @@ await client.query(
   FROM generate_series(1, $1) g`,
   [CONTACTS],
 );
-await client.query(`INSERT INTO conversations (campaign_id, contact_id, volunteer_id, current_tag, last_inbound_at, waiting_since)
-  SELECT 1, id, 'UV' || (id % 300), CASE WHEN id % 10 = 0 THEN 'Yes' END, CASE WHEN id % 10 = 0 THEN now() END, CASE WHEN id % 20 = 0 THEN now() END FROM contacts WHERE status = 'sent'`);
+await client.query(`INSERT INTO conversations (campaign_id, contact_id, volunteer_id, current_tag, last_inbound_at, replied_at, waiting_since)
+  SELECT 1, id, 'UV' || (id % 300), CASE WHEN id % 10 = 0 THEN 'Yes' END, CASE WHEN id % 10 = 0 THEN now() END, CASE WHEN id % 10 = 0 THEN now() END, CASE WHEN id % 20 = 0 THEN now() END FROM contacts WHERE status = 'sent'`);
 await client.query(`INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone, status, sent_by, error_code)
   SELECT 1, v.contact_id, v.id, 'out', 'opening', 'Hi there', '+15005550006', '+1202', CASE WHEN v.id % 50 = 0 THEN 'failed' ELSE 'delivered' END, v.volunteer_id, CASE WHEN v.id % 50 = 0 THEN 30006 END FROM conversations v`);
 await client.query(`INSERT INTO messages (campaign_id, contact_id, conversation_id, direction, kind, body, from_phone, to_phone, status)

@@ -19,6 +19,8 @@ import * as m0018 from "./0018_campaign_counters.ts";
 import * as m0019 from "./0019_supervision.ts";
 import * as m0020 from "./0020_review.ts";
 import * as m0021 from "./0021_setup_checklist.ts";
+import * as m0022 from "./0022_reply_receipts.ts";
+import * as m0023 from "./0023_honest_replies.ts";
 
 /** Every migration, in order. A landed migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +44,6 @@ export const migrations: Record<string, Migration> = {
   "0019_supervision": m0019,
   "0020_review": m0020,
   "0021_setup_checklist": m0021,
+  "0022_reply_receipts": m0022,
+  "0023_honest_replies": m0023,
 };

@@ -56,10 +56,12 @@ export async function setStaleReplies(
 }
 
 /** Active campaigns that hand stale replies on by themselves. */
-export async function campaignsReleasingStale(db: Database): Promise<{ id: number; stale_reply_minutes: number }[]> {
+export async function campaignsReleasingStale(
+  db: Database,
+): Promise<{ id: number; title: string; stale_reply_minutes: number }[]> {
   return db
     .selectFrom("campaigns")
-    .select(["id", "stale_reply_minutes"])
+    .select(["id", "title", "stale_reply_minutes"])
     .where("auto_release_stale", "=", true)
     .where("state", "=", "active")
     .execute();

@@ -12,7 +12,9 @@ export interface CampaignSummary {
   state: CampaignState;
   contacts: number;
   sent: number;
+  /** Contacts who replied (not with an opt-out), and their texts (0023). */
   replied: number;
+  replies: number;
   optOuts: number;
   waiting: number;
   /** The tally of the survey's first question, when the campaign has a survey. */
@@ -32,15 +34,17 @@ export async function campaignSummaries(
   const { rows } = await sql<CampaignSummary & { survey_questions: SurveyQuestion[] }>`
     SELECT k.id, k.slug, k.title, k.state, k.survey_questions,
       coalesce(n.contacts, 0)::int AS contacts, coalesce(n.sent, 0)::int AS sent,
-      coalesce(n.replied, 0)::int AS replied, coalesce(n.opt_outs, 0)::int AS "optOuts",
+      coalesce(n.replied, 0)::int AS replied, coalesce(n.replies, 0)::int AS replies,
+      coalesce(n.opt_outs, 0)::int AS "optOuts",
       coalesce(n.waiting, 0)::int AS waiting
     FROM campaigns k
     -- The summary counters (counters.ts): one index range per campaign, not a count of its rows.
     LEFT JOIN LATERAL (
       SELECT sum(n) FILTER (WHERE name = 'contacts') AS contacts, sum(n) FILTER (WHERE name = 'sent') AS sent,
-             sum(n) FILTER (WHERE name = 'replied') AS replied, sum(n) FILTER (WHERE name = 'opt_outs') AS opt_outs,
-             sum(n) FILTER (WHERE name = 'waiting') AS waiting
-      FROM campaign_counts WHERE campaign_id = k.id AND name IN ('contacts', 'sent', 'replied', 'opt_outs', 'waiting')
+             sum(n) FILTER (WHERE name = 'replied') AS replied, sum(n) FILTER (WHERE name = 'replies') AS replies,
+             sum(n) FILTER (WHERE name = 'opt_outs') AS opt_outs, sum(n) FILTER (WHERE name = 'waiting') AS waiting
+      FROM campaign_counts
+      WHERE campaign_id = k.id AND name IN ('contacts', 'sent', 'replied', 'replies', 'opt_outs', 'waiting')
     ) n ON true
     WHERE k.state <> 'archived'
     ORDER BY CASE k.state WHEN 'active' THEN 0 WHEN 'paused' THEN 1 ELSE 2 END, k.created_at DESC

@@ -4,6 +4,14 @@ import { countOf, keyedCounts, readCampaignCounts } from "./counters.ts";
 import { surveyTallies, talliesOf, type QuestionTally } from "./surveys/surveys.ts";
 import { roundStats, type RoundStats } from "./followups/rounds.ts";
 
+export interface VolunteerStats {
+  userId: string;
+  sent: number;
+  replies: number;
+  optOuts: number;
+  tagged: number;
+}
+
 export interface CampaignStats {
   contacts: number;
   handedOut: number;
@@ -11,15 +19,19 @@ export interface CampaignStats {
   delivered: number;
   failed: number;
   failedByCode: { code: number | null; count: number }[];
+  /** Inbound texts that are not opt-outs or opt-ins (messages.intent, 0023). */
   replies: number;
+  /** Contacts with such a reply (conversations.replied_at). */
   repliedContacts: number;
-  /** Contacts who replied ÷ contacts texted. */
+  /** Contacts who replied ÷ contacts texted: an opt-out is not a reply. */
   replyRate: number;
+  /** Contacts whose number is on the opt-out list. */
   optOuts: number;
   waiting: number;
   oldestWaitSince: Date | null;
   tags: { tag: string; count: number }[];
-  volunteers: { userId: string; sent: number; replies: number; tagged: number }[];
+  /** Per volunteer; optOuts counts the opt-out texts in the conversations they have. */
+  volunteers: VolunteerStats[];
   /** Each survey question's current answers; its share of contacts answering is `answered / sent`. */
   survey: QuestionTally[];
   /** Each follow-up round: contacts covered, follow-ups sent, contacts who replied after theirs. */
@@ -45,7 +57,9 @@ export async function campaignStats(db: Database, campaignId: number): Promise<C
   const replied = countOf(counts, "replied");
   const byCount = <T extends { count: number }>(a: T, b: T) => b.count - a.count;
   const keyed = (name: string) => new Map(keyedCounts(counts, name));
-  const [vSent, vConv, vReplies, vTagged] = ["v_sent", "v_conv", "v_replies", "v_tagged"].map(keyed);
+  const [vSent, vConv, vReplies, vOptOuts, vTagged] = ["v_sent", "v_conv", "v_replies", "v_opt_outs", "v_tagged"].map(
+    keyed,
+  );
   return {
     contacts: countOf(counts, "contacts"),
     handedOut: countOf(counts, "handed_out"),
@@ -69,6 +83,7 @@ export async function campaignStats(db: Database, campaignId: number): Promise<C
       [...vConv!.keys()].map((user_id) => ({
         user_id,
         replies: vReplies!.get(user_id) ?? 0,
+        opt_outs: vOptOuts!.get(user_id) ?? 0,
         tagged: vTagged!.get(user_id) ?? 0,
       })),
     ),
@@ -82,6 +97,9 @@ export async function campaignStats(db: Database, campaignId: number): Promise<C
     rounds,
   };
 }
+
+/** An inbound text that counts as a reply: not an opt-out or opt-in (NULL: not classified yet, a message). */
+const REPLY = sql`coalesce(intent, 'message') NOT IN ('opt_out', 'opt_in')`;
 
 /**
  * The same figures counted from the rows, a handful of aggregate queries over the campaign's
@@ -98,14 +116,14 @@ export async function exactCampaignStats(db: Database, campaignId: number): Prom
       SELECT count(*) FILTER (WHERE kind = 'opening')::int AS sent,
              count(*) FILTER (WHERE kind = 'opening' AND status IN ('delivered', 'read'))::int AS delivered,
              count(*) FILTER (WHERE kind = 'opening' AND status IN ('failed', 'undelivered'))::int AS failed,
-             count(*) FILTER (WHERE direction = 'in')::int AS replies
+             count(*) FILTER (WHERE direction = 'in' AND ${REPLY})::int AS replies
       FROM messages WHERE campaign_id = ${campaignId}`.execute(db),
     sql<{ code: number | null; count: number }>`
       SELECT error_code AS code, count(*)::int AS count FROM messages
       WHERE campaign_id = ${campaignId} AND kind = 'opening' AND status IN ('failed', 'undelivered')
       GROUP BY error_code ORDER BY count DESC`.execute(db),
     sql<{ replied: number; waiting: number; oldest: Date | null }>`
-      SELECT count(*) FILTER (WHERE last_inbound_at IS NOT NULL)::int AS replied,
+      SELECT count(*) FILTER (WHERE replied_at IS NOT NULL)::int AS replied,
              count(*) FILTER (WHERE waiting_since IS NOT NULL)::int AS waiting,
              min(waiting_since) AS oldest
       FROM conversations WHERE campaign_id = ${campaignId}`.execute(db),
@@ -116,8 +134,9 @@ export async function exactCampaignStats(db: Database, campaignId: number): Prom
     sql<{ user_id: string; sent: number }>`
       SELECT sent_by AS user_id, count(*)::int AS sent FROM messages
       WHERE campaign_id = ${campaignId} AND kind = 'opening' AND sent_by IS NOT NULL GROUP BY sent_by`.execute(db),
-    sql<{ user_id: string; replies: number; tagged: number }>`
-      SELECT v.volunteer_id AS user_id, count(m.id)::int AS replies,
+    sql<{ user_id: string; replies: number; opt_outs: number; tagged: number }>`
+      SELECT v.volunteer_id AS user_id, count(m.id) FILTER (WHERE ${REPLY})::int AS replies,
+             count(m.id) FILTER (WHERE m.intent = 'opt_out')::int AS opt_outs,
              count(DISTINCT v.id) FILTER (WHERE v.current_tag IS NOT NULL)::int AS tagged
       FROM conversations v LEFT JOIN messages m ON m.conversation_id = v.id AND m.direction = 'in'
       WHERE v.campaign_id = ${campaignId} AND v.volunteer_id IS NOT NULL GROUP BY v.volunteer_id`.execute(db),
@@ -155,12 +174,12 @@ export async function exactCampaignStats(db: Database, campaignId: number): Prom
 /** Sends are counted by who pressed Send; replies and tags by who has the conversation now. */
 function mergeVolunteers(
   sent: { user_id: string; sent: number }[],
-  replies: { user_id: string; replies: number; tagged: number }[],
+  replies: { user_id: string; replies: number; opt_outs: number; tagged: number }[],
 ): CampaignStats["volunteers"] {
-  const byUser = new Map<string, { userId: string; sent: number; replies: number; tagged: number }>();
+  const byUser = new Map<string, VolunteerStats>();
   const row = (userId: string) =>
-    byUser.get(userId) ?? byUser.set(userId, { userId, sent: 0, replies: 0, tagged: 0 }).get(userId)!;
+    byUser.get(userId) ?? byUser.set(userId, { userId, sent: 0, replies: 0, optOuts: 0, tagged: 0 }).get(userId)!;
   for (const r of sent) row(r.user_id).sent = r.sent;
-  for (const r of replies) Object.assign(row(r.user_id), { replies: r.replies, tagged: r.tagged });
+  for (const r of replies) Object.assign(row(r.user_id), { replies: r.replies, optOuts: r.opt_outs, tagged: r.tagged });
   return [...byUser.values()].sort((a, b) => b.sent - a.sent || a.userId.localeCompare(b.userId));
 }

@@ -22,6 +22,7 @@ export type MessageStatus =
   | "received"
   | "read";
 export type MessageKind = "opening" | "reply" | "canned" | "auto" | "inbound" | "followup";
+export type InboundIntentKind = "opt_out" | "opt_in" | "help" | "message";
 
 export interface CannedReply {
   title: string;
@@ -148,6 +149,8 @@ export interface ConversationsTable {
   tagged_at: NullableTimestamp;
   waiting_since: NullableTimestamp;
   last_inbound_at: NullableTimestamp;
+  /** The first inbound text that was neither an opt-out nor an opt-in: the reply rate counts these (0023). */
+  replied_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   last_outbound_at: NullableTimestamp;
   created_at: Timestamp;
   /** Escalated by a volunteer (or organizer) for an organizer to step in; the review filter reads it (0019). */
@@ -198,6 +201,19 @@ export interface MessagesTable {
   set_aside_at: NullableTimestamp;
   /** A follow-up's round (kind 'followup' only; one per contact and round, 0016). */
   round_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Inbound: what processing made of it; replies leave out opt-outs and opt-ins (0023). */
+  intent: ColumnType<InboundIntentKind | null, InboundIntentKind | null | undefined, InboundIntentKind | null>;
+  /** The Slack message (a thread reply) this text came from, for its receipt reactions (0022). */
+  slack_reply_channel: ColumnType<string | null, string | null | undefined, string | null>;
+  slack_reply_ts: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A conversation's thread that a reassign or handoff replaced: replies there are answered (0022). */
+export interface FormerThreadsTable {
+  channel: string;
+  thread_ts: string;
+  conversation_id: number;
+  moved_at: Timestamp;
 }
 
 export interface OptOutsTable {
@@ -296,6 +312,7 @@ export interface DB {
   volunteers: VolunteersTable;
   conversations: ConversationsTable;
   conversation_watchers: ConversationWatchersTable;
+  former_threads: FormerThreadsTable;
   review_jobs: ReviewJobsTable;
   review_job_moves: ReviewJobMovesTable;
   messages: MessagesTable;

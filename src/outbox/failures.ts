@@ -8,7 +8,9 @@ import { ErrorCode } from "@slack/web-api";
 export type FailureDecision =
   | { kind: "rate_limited"; waitMs: number }
   | { kind: "retry"; waitMs: number; reason: string }
-  | { kind: "give_up"; reason: string };
+  | { kind: "give_up"; reason: string }
+  /** Slack refused because what was asked is already so (a reaction added, or removed, before). */
+  | { kind: "done"; reason: string };
 
 /** 1 s, 2 s, 4 s … then 5 min apart: about 90 minutes of failures before an item is given up. */
 export const MAX_ATTEMPTS = 25;
@@ -28,6 +30,12 @@ const TEMPORARY_SLACK_ERRORS = new Set([
   "team_added_to_org",
 ]);
 
+/**
+ * ok:false answers that mean the call's effect is already there: a retried reactions.add whose
+ * first attempt did add the reaction (its answer lost), or a reactions.remove of one never added.
+ */
+const ALREADY_DONE_SLACK_ERRORS = new Set(["already_reacted", "no_reaction"]);
+
 interface SlackClientError {
   code?: string;
   retryAfter?: number;
@@ -43,6 +51,7 @@ export function decideAfterFailure(error: unknown, attempts: number): FailureDec
     return { kind: "rate_limited", waitMs: Math.max(1, e.retryAfter ?? 1) * 1000 };
   }
   const slackError = e.code === ErrorCode.PlatformError ? (e.data?.error ?? "unknown_error") : undefined;
+  if (slackError && ALREADY_DONE_SLACK_ERRORS.has(slackError)) return { kind: "done", reason: slackError };
   if (slackError && !TEMPORARY_SLACK_ERRORS.has(slackError)) return { kind: "give_up", reason: slackError };
   // A network error's message names its cause ("…: The operation was aborted due to timeout").
   const reason =

@@ -28,7 +28,14 @@ import { decideAfterFailure } from "./failures.ts";
  */
 
 type Db = Kysely<DB>;
-export type OutboxMethod = "chat.postMessage" | "chat.update" | "chat.postEphemeral";
+export type OutboxMethod =
+  | "chat.postMessage"
+  | "chat.update"
+  | "chat.postEphemeral"
+  // Receipts on a volunteer's reply (slack/reply-receipts.ts); Slack's already_reacted and
+  // no_reaction answers count as done (outbox/failures.ts).
+  | "reactions.add"
+  | "reactions.remove";
 
 /** A thread_ts that is the ts of another outbox item, known once that item is posted. */
 export interface ThreadFromOutbox {
@@ -84,6 +91,42 @@ export async function enqueuePost(db: Db, input: EnqueueInput): Promise<{ id: nu
     .where("dedupe_key", "=", input.dedupeKey)
     .executeTakeFirstOrThrow();
   return { id: existing.id, created: false };
+}
+
+/**
+ * Coalescing: pending items whose dedupe key starts with `prefix`, other than `keep`, and that no
+ * worker holds now, are dropped (an update of a message superseded by a newer one). An item in
+ * flight is left alone and posts before the newer one (its channel's items go in id order).
+ * Works inside the caller's transaction; returns how many went.
+ */
+export async function dropSupersededPending(db: Db, prefix: string, keep: string): Promise<number> {
+  const result = await db
+    .deleteFrom("slack_outbox")
+    .where("dedupe_key", "like", `${prefix.replace(/[\\%_]/g, "\\$&")}%`)
+    .where("dedupe_key", "!=", keep)
+    .where("state", "=", "pending")
+    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", sql<Date>`now()`)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * A pending item not yet claimed gets a new payload (a thread parent not posted yet, redrawn with
+ * what has happened since it was queued). False when it is posted, in flight, or unknown.
+ */
+export async function replacePendingPayload(
+  db: Db,
+  dedupeKey: string,
+  payload: EnqueueInput["payload"],
+): Promise<boolean> {
+  const result = await db
+    .updateTable("slack_outbox")
+    .set({ payload: JSON.stringify(payload, wellFormed) })
+    .where("dedupe_key", "=", dedupeKey)
+    .where("state", "=", "pending")
+    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", sql<Date>`now()`)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export type PostedHook = (
@@ -444,6 +487,11 @@ export class Outbox {
       if (!PER_CHANNEL_LIMITED.has(item.method)) this.methodPausedUntil.set(item.method, until);
       this.logger.info(`${this.name}: ${item.method} rate limited, ${item.dedupe_key} waits ${decision.waitMs} ms`);
       return this.retryLater(item, decision.waitMs, false, "ratelimited");
+    }
+    if (decision.kind === "done") {
+      this.logger.info(`${this.name}: ${item.dedupe_key} was already done (${decision.reason})`);
+      await this.markPosted(item, "", { ...item.payload[META], postedChannel: item.channel }, 0);
+      return;
     }
     if (decision.kind === "give_up") {
       this.logger.error(

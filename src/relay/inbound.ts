@@ -12,7 +12,7 @@ import { queryPrepared } from "../db/prepared.ts";
 import { conversationParent, inboundReply } from "../slack/blocks/conversation.ts";
 import { conversationView } from "../slack/conversation-view.ts";
 import { escapeText, maskPhone, truncate } from "../slack/blocks/text.ts";
-import { enqueuePost } from "../outbox/outbox.ts";
+import { dropSupersededPending, enqueuePost, replacePendingPayload } from "../outbox/outbox.ts";
 import { postToWatchers } from "../slack/supervision.ts";
 
 /** What processing an inbound text needs. */
@@ -28,6 +28,8 @@ export interface InboundDeps {
 }
 
 export const parentKey = (conversationId: number) => `conv-parent:${conversationId}`;
+/** A redraw of a posted parent with the contact's newest text: `conv-update:<conversation>:<message>`. */
+const parentUpdatePrefix = (conversationId: number) => `conv-update:${conversationId}:`;
 
 /**
  * Step one, inside the webhook: store the text once by its MessageSid (a Twilio retry finds
@@ -127,7 +129,12 @@ export async function processInbound(services: InboundDeps, messageId: number): 
       });
       newOptOut = created || (await optOutCreatedBy(tx, sms.from, message.id));
     }
-    if (intent.kind === "opt_in") await recordOptIn(tx, { phone: sms.from, source: "sms" });
+    const optedIn =
+      intent.kind === "opt_in" ? (await recordOptIn(tx, { phone: sms.from, source: "sms" })).removed : false;
+    // What the text was, for the stats: an opt-out or opt-in is not a reply (migration 0023). "Yes"
+    // opts back in only a number that was opted out; from anyone else it is an ordinary message.
+    const kind = intent.kind === "opt_in" && intent.keyword === "YES" && !optedIn ? "message" : intent.kind;
+    await tx.updateTable("messages").set({ intent: kind }).where("id", "=", message.id).execute();
 
     if (!match) {
       // The first text from a number in no conversation each minute goes to the organizers at
@@ -149,19 +156,19 @@ export async function processInbound(services: InboundDeps, messageId: number): 
       .set({
         last_inbound_at: sql`now()`,
         waiting_since: intent.kind === "message" ? sql`coalesce(waiting_since, now())` : sql`waiting_since`,
+        replied_at: kind === "opt_out" || kind === "opt_in" ? sql`replied_at` : sql`coalesce(replied_at, now())`,
       })
       .where("id", "=", match.conversationId)
       .execute();
 
     const channel = match.slackChannel ?? match.volunteerDm ?? match.volunteerId;
     if (channel) {
+      // The parent shows what they said last (and its notification text says it too).
+      const parent = conversationParent(conversationView((await loadConversation(tx, match.conversationId))!));
       if (!match.slackThreadTs) {
-        const detail = (await loadConversation(tx, match.conversationId))!;
-        await enqueuePost(tx, {
-          dedupeKey: parentKey(match.conversationId),
-          channel,
-          payload: { ...conversationParent(conversationView(detail)) },
-        });
+        const queued = await enqueuePost(tx, { dedupeKey: parentKey(match.conversationId), channel, payload: parent });
+        // Not posted yet (a second text right after the first): it goes out with this one shown.
+        if (!queued.created) await replacePendingPayload(tx, parentKey(match.conversationId), parent);
       }
       const threadTs = match.slackThreadTs ?? { fromOutbox: parentKey(match.conversationId) };
       await enqueuePost(tx, {
@@ -178,6 +185,18 @@ export async function processInbound(services: InboundDeps, messageId: number): 
           dedupeKey: `note:${message.id}`,
           channel,
           payload: { text: note, thread_ts: threadTs },
+        });
+      }
+      if (match.slackThreadTs && match.slackChannel) {
+        // The posted parent is redrawn after the reply (same channel, so in that order). One
+        // update per conversation waits at a time: a newer text's replaces any not yet claimed.
+        const key = `${parentUpdatePrefix(match.conversationId)}${message.id}`;
+        await dropSupersededPending(tx, parentUpdatePrefix(match.conversationId), key);
+        await enqueuePost(tx, {
+          dedupeKey: key,
+          channel: match.slackChannel,
+          method: "chat.update",
+          payload: { ts: match.slackThreadTs, ...parent },
         });
       }
     }

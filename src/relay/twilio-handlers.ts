@@ -1,6 +1,7 @@
 import { advanceMessageStatus, isProviderStatus } from "../campaigns/messages/status.ts";
 import type { Database } from "../db/database.ts";
 import type { TwilioParams, TwilioWebhookHandlers } from "../sms/webhooks.ts";
+import { receiptOutcome } from "../slack/reply-receipts.ts";
 import { reportFailedText } from "./failure-reports.ts";
 import { storeInbound } from "./inbound.ts";
 
@@ -38,6 +39,9 @@ export function twilioHandlers(deps: TwilioHandlerDeps): TwilioWebhookHandlers {
       const updated = await advanceMessageStatus(deps.db, { sid: params.MessageSid, status, errorCode });
       if (updated && (status === "failed" || status === "undelivered"))
         await reportFailedText(deps, updated.id, errorCode);
+      // A reply written in a thread shows it was delivered (:white_check_mark: on the reply).
+      if (updated && status === "delivered" && (await receiptOutcome(deps.db, updated.id, "delivered")))
+        deps.outbox.kick();
     },
   };
 }

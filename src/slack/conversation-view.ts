@@ -1,6 +1,14 @@
 import type { ConversationDetail } from "../campaigns/conversations/conversations.ts";
 import { activeQuestions } from "../campaigns/surveys/survey-input.ts";
 import type { ConversationView } from "./blocks/conversation.ts";
+import { firstCharacter } from "./blocks/text.ts";
+
+/** "Maria A.": the first name and the last name's initial (a whole character, even an accented one). */
+function shortName(first: string | null, last: string | null): string | undefined {
+  const initial = last?.trim() ? firstCharacter(last.trim()) : "";
+  const name = [first?.trim(), initial ? `${initial}.` : ""].filter(Boolean).join(" ");
+  return name || undefined;
+}
 
 /** The thread parent's data from a loaded conversation. */
 export function conversationView(detail: ConversationDetail): ConversationView {
@@ -18,6 +26,8 @@ export function conversationView(detail: ConversationDetail): ConversationView {
     currentTag: conversation.current_tag,
     optedOut: detail.optedOut,
     volunteerId: conversation.volunteer_id,
+    shortName: shortName(contact.first_name, contact.last_name),
+    latestReply: detail.latestReply,
     survey: { campaignId: campaign.id, questions: activeQuestions(campaign.survey_questions), answers: detail.answers },
   };
 }

@@ -1,68 +1,74 @@
-import { volunteerDm } from "../campaigns/volunteers.ts";
 import {
-  conversationHistory,
   handoffCandidates,
   moveConversation,
+  reassignConversations,
   staleConversations,
+  type MovedThread,
 } from "../campaigns/conversations/reassign.ts";
-import { loadConversation } from "../campaigns/conversations/conversations.ts";
 import type { SlackDeps } from "./deps.ts";
-import { conversationParent } from "./blocks/conversation.ts";
-import { escapeText, truncate } from "./blocks/text.ts";
-import { conversationView } from "./conversation-view.ts";
-import { enqueuePost } from "../outbox/outbox.ts";
+import { movedNote, moveIntroText } from "./blocks/moves.ts";
+import { postMovedThreads } from "./moves.ts";
+
+export const REASSIGNED_WHY = "Reassigned to you by an organizer.";
 
 /**
- * Starts each conversation's thread again in its (new) volunteer's DM, with the history so far,
- * through the outbox. The thread coordinates are stored when the parent is posted.
+ * `/campaign reassign`: every conversation of `from` in the campaign goes to `to` (numbers that
+ * opted out stay), newest activity first. `to` gets one introduction, then each thread with its
+ * history in their DM; each of `from`'s old thread parents is edited to say where it went.
  */
-export async function startThreads(
+export async function reassignVolunteer(
   services: SlackDeps,
-  campaignId: number,
-  conversationIds: number[],
-  to: string,
-  why: string,
-): Promise<void> {
-  const channel = (await volunteerDm(services.db, campaignId, to)) ?? to;
-  const stamp = Date.now().toString(36);
-  for (const id of conversationIds) {
-    const detail = await loadConversation(services.db, id);
-    if (!detail) continue;
-    const parentKey = `conv-parent:${id}:r${stamp}`;
-    await enqueuePost(services.db, {
-      dedupeKey: parentKey,
-      channel,
-      payload: { ...conversationParent(conversationView(detail)) },
-    });
-    const history = await conversationHistory(services.db, id);
-    const lines = history.map((m) => `${m.direction === "in" ? "*Them:*" : "*Us:*"} ${escapeText(m.body)}`);
-    await enqueuePost(services.db, {
-      dedupeKey: `history:${id}:r${stamp}`,
-      channel,
-      payload: {
-        text: truncate(`${why} The conversation so far:\n${lines.join("\n")}`, 3900),
-        thread_ts: { fromOutbox: parentKey },
-      },
-    });
+  input: { campaign: { id: number; title: string }; from: string; to: string; by: string },
+): Promise<{ moved: number; optedOut: number }> {
+  const { campaign, from, to, by } = input;
+  const { moved, optedOut } = await reassignConversations(services.db, { campaignId: campaign.id, from, to });
+  if (moved.length) {
+    const key = `r${Date.now().toString(36)}`;
+    await services.db.transaction().execute((tx) =>
+      postMovedThreads(tx, {
+        campaignId: campaign.id,
+        to,
+        moved,
+        key,
+        why: REASSIGNED_WHY,
+        note: () => movedNote({ to, by }),
+        intro: {
+          dedupeKey: `move-intro:${campaign.id}:${to}:${key}`,
+          text: moveIntroText({
+            count: moved.length,
+            from: [from],
+            campaignTitle: campaign.title,
+            by,
+            order: "newest activity first",
+          }),
+        },
+      }),
+    );
+    services.outbox.kick();
   }
-  services.outbox.kick();
+  return { moved: moved.length, optedOut };
 }
 
 /**
  * Conversations left waiting longer than the campaign's limit go to volunteers on shift (the
- * least loaded first, never back to their owner). Returns how many moved.
+ * least loaded first, never back to their owner; a number that opted out is not handed on).
+ * Each volunteer who gets some gets one introduction before their threads; each old parent says
+ * where its conversation went. `by`: the organizer who ran `/campaign release`. Returns how many moved.
  */
 export async function releaseStaleReplies(
   services: SlackDeps,
-  campaign: { id: number; stale_reply_minutes: number },
+  campaign: { id: number; title: string; stale_reply_minutes: number },
   volunteerId?: string,
+  by?: string,
 ): Promise<number> {
   const stale = await staleConversations(services.db, {
     campaignId: campaign.id,
     minutes: campaign.stale_reply_minutes,
     volunteerId,
   });
-  let moved = 0;
+  // First every move (the least loaded changes as conversations arrive), then the posts, so each
+  // new volunteer's introduction can say how many came and be posted before their threads.
+  const byTarget = new Map<string, MovedThread[]>();
   for (const conversation of stale) {
     const [target] = await handoffCandidates(
       services.db,
@@ -70,15 +76,37 @@ export async function releaseStaleReplies(
       conversation.volunteerId ? [conversation.volunteerId] : [],
     );
     if (!target) continue;
-    await moveConversation(services.db, conversation.id, target);
-    await startThreads(
-      services,
-      campaign.id,
-      [conversation.id],
-      target,
-      `This reply waited over ${campaign.stale_reply_minutes} minutes, so it came to you.`,
-    );
-    moved += 1;
+    const moved = await moveConversation(services.db, conversation.id, target);
+    if (!moved) continue;
+    byTarget.set(target, [...(byTarget.get(target) ?? []), moved]);
   }
-  return moved;
+  const key = `r${Date.now().toString(36)}`;
+  const minutes = campaign.stale_reply_minutes;
+  let count = 0;
+  for (const [to, moved] of byTarget) {
+    count += moved.length;
+    await services.db.transaction().execute((tx) =>
+      postMovedThreads(tx, {
+        campaignId: campaign.id,
+        to,
+        moved,
+        key,
+        why: `This reply waited over ${minutes} minutes, so it came to you.`,
+        note: () => movedNote({ to, by, staleMinutes: minutes }),
+        intro: {
+          dedupeKey: `move-intro:${campaign.id}:${to}:${key}`,
+          text: moveIntroText({
+            count: moved.length,
+            from: [...new Set(moved.map((m) => m.from))],
+            campaignTitle: campaign.title,
+            by,
+            staleMinutes: minutes,
+            order: "longest waiting first",
+          }),
+        },
+      }),
+    );
+  }
+  if (count) services.outbox.kick();
+  return count;
 }

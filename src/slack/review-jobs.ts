@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { campaignById } from "../campaigns/campaigns.ts";
 import { loadConversation } from "../campaigns/conversations/conversations.ts";
-import { conversationHistory } from "../campaigns/conversations/reassign.ts";
 import { parseReviewFilter } from "../campaigns/review/filter.ts";
 import {
   claimReviewJob,
   finishReviewJob,
   moveOneConversation,
   resolveReviewFilter,
+  reviewJobPlan,
   runReviewBatch,
+  type ResolvedReviewFilter,
   type MoveOneResult,
   type ReviewJob,
   type ReviewJobSummary,
@@ -16,47 +17,15 @@ import {
 import { volunteerDm } from "../campaigns/volunteers.ts";
 import type { Database } from "../db/database.ts";
 import { enqueuePost } from "../outbox/outbox.ts";
-import { conversationParent } from "./blocks/conversation.ts";
 import { contactLabel, movedAwayText, movedManyAwayText, reviewJobSummaryText } from "./blocks/review.ts";
-import { escapeText, truncate } from "./blocks/text.ts";
-import { conversationView } from "./conversation-view.ts";
+import { movedNote, moveIntroText } from "./blocks/moves.ts";
 import type { SlackDeps } from "./deps.ts";
+import { REASSIGNED_WHY } from "./handoff.ts";
+import { postMovedThreads } from "./moves.ts";
 import { ensureVolunteer } from "./volunteers.ts";
 
 /** Conversations per batch of a "reassign all matching" (one short transaction each). */
 export const reviewTiming = { batchSize: 200 };
-
-export const REASSIGNED_WHY = "Reassigned to you by an organizer.";
-
-/**
- * The conversation's thread starts again in the new volunteer's DM: its parent, then the
- * history so far, through the outbox, in the caller's transaction. `key` makes the posts of one
- * move one pair, however often the move is retried.
- */
-async function postThreadTo(
-  db: Database,
-  input: { campaignId: number; conversationId: number; to: string; key: string },
-): Promise<void> {
-  const detail = await loadConversation(db, input.conversationId);
-  if (!detail) return;
-  const channel = (await volunteerDm(db, input.campaignId, input.to)) ?? input.to;
-  const parentKey = `conv-parent:${input.conversationId}:${input.key}`;
-  await enqueuePost(db, {
-    dedupeKey: parentKey,
-    channel,
-    payload: { ...conversationParent(conversationView(detail)) },
-  });
-  const history = await conversationHistory(db, input.conversationId);
-  const lines = history.map((m) => `${m.direction === "in" ? "*Them:*" : "*Us:*"} ${escapeText(m.body)}`);
-  await enqueuePost(db, {
-    dedupeKey: `history:${input.conversationId}:${input.key}`,
-    channel,
-    payload: {
-      text: truncate(`${REASSIGNED_WHY} The conversation so far:\n${lines.join("\n")}`, 3900),
-      thread_ts: { fromOutbox: parentKey },
-    },
-  });
-}
 
 /**
  * Moves one conversation to `to` (a row's Reassign in the review): in one transaction the move,
@@ -74,7 +43,24 @@ export async function moveOne(
     conversationId: input.conversationId,
     to: input.to,
     onMoved: async (tx, moved) => {
-      await postThreadTo(tx, { campaignId: input.campaignId, conversationId: input.conversationId, to: input.to, key });
+      await postMovedThreads(tx, {
+        campaignId: input.campaignId,
+        to: input.to,
+        moved: [{ id: input.conversationId, ...moved }],
+        key,
+        why: REASSIGNED_WHY,
+        note: () => movedNote({ to: input.to, by: input.organizer }),
+        intro: {
+          dedupeKey: `move-intro:${input.campaignId}:${input.to}:${key}`,
+          text: moveIntroText({
+            count: 1,
+            from: [moved.from],
+            campaignTitle: input.campaignTitle,
+            by: input.organizer,
+            order: "newest activity first",
+          }),
+        },
+      });
       if (!moved.from) return;
       const inThread = Boolean(moved.channel && moved.threadTs);
       const detail = inThread ? undefined : await loadConversation(tx, input.conversationId);
@@ -134,6 +120,34 @@ async function finish(services: SlackDeps, job: ReviewJob, title: string, label:
   services.outbox.kick();
 }
 
+const introKey = (job: ReviewJob) => `review-all:${job.id}:intro`;
+
+/**
+ * The target's one introduction to a job's conversations, posted before the first batch's
+ * threads (so first in their DM): how many, from whom. Once per job (its dedupe key), however
+ * often the job is carried on; nothing when nothing will move.
+ */
+async function introduceJob(services: SlackDeps, job: ReviewJob, title: string, filter: ResolvedReviewFilter) {
+  const plan = await reviewJobPlan(services.db, { campaignId: job.campaignId, filter, target: job.target });
+  const count = plan.reduce((sum, p) => sum + p.count, 0);
+  if (!count) return;
+  const channel = (await volunteerDm(services.db, job.campaignId, job.target)) ?? job.target;
+  await enqueuePost(services.db, {
+    dedupeKey: introKey(job),
+    channel,
+    payload: {
+      text: moveIntroText({
+        count,
+        from: plan.map((p) => p.volunteerId),
+        campaignTitle: title,
+        by: job.requestedBy,
+        order: "oldest first",
+        filterLabel: filter.label,
+      }),
+    },
+  });
+}
+
 /** Runs one claimed job to its end, batch by batch; stops quietly if its lease passes to another runner. */
 async function runJob(services: SlackDeps, job: ReviewJob): Promise<void> {
   const campaign = await campaignById(services.db, job.campaignId);
@@ -143,15 +157,22 @@ async function runJob(services: SlackDeps, job: ReviewJob): Promise<void> {
   if (!resolved.ok) return finish(services, job, campaign.title, job.filter, resolved.problem);
   const { filter } = resolved;
   await ensureVolunteer(services, campaign.id, job.target);
+  if (job.moved === 0) await introduceJob(services, job, campaign.title, filter);
   for (;;) {
     const result = await runReviewBatch(services.db, {
       job,
       filter,
       size: reviewTiming.batchSize,
-      onMoved: async (tx, moved) => {
-        for (const m of moved)
-          await postThreadTo(tx, { campaignId: campaign.id, conversationId: m.id, to: job.target, key: `j${job.id}` });
-      },
+      onMoved: (tx, moved) =>
+        postMovedThreads(tx, {
+          campaignId: campaign.id,
+          to: job.target,
+          moved,
+          key: `j${job.id}`,
+          why: REASSIGNED_WHY,
+          note: () => movedNote({ to: job.target, by: job.requestedBy }),
+          after: introKey(job),
+        }),
     });
     if (result.kind === "lost") return;
     services.outbox.kick();

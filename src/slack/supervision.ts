@@ -12,6 +12,7 @@ import { enqueuePost, type EnqueueInput } from "../outbox/outbox.ts";
 import { conversationParent } from "./blocks/conversation.ts";
 import { historyPost, relayedReply } from "./blocks/supervision.ts";
 import { conversationView } from "./conversation-view.ts";
+import { receiptQueued } from "./reply-receipts.ts";
 
 /**
  * A conversation's threads beyond the volunteer's: every post that belongs in "the
@@ -85,6 +86,8 @@ export async function queueReplyEverywhere(
   return db.transaction().execute(async (tx) => {
     const result = await queueReply(tx, input);
     if (!result.ok) return result;
+    // The writer's own message says it is on its way (and later, delivered or failed).
+    if (input.slackReply) await receiptQueued(tx, result.messageId, input.slackReply);
     const payload = relayedReply(input.userId, input.body);
     const key = `relay:${result.messageId}`;
     await postToVolunteerThread(tx, input.conversationId, { key, payload }, input.userId);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
 import { buttonsOf, pressAndWait, startShift, textOf } from "../support/cards.ts";
+import { sendCanned } from "../support/canned.ts";
 import { Harness, ORGANIZER } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
 
@@ -93,14 +94,15 @@ describe("a campaign from create to reply, through Slack alone", () => {
       .callsTo("chat.postMessage")
       .find((c) => c.args.channel === "DVERA" && !c.args.thread_ts && textOf(c.args.blocks).includes("Rosa"))!;
     await pressAndWait(h, "UVERA", buttonsOf(parent.args.blocks)["conv_tag:0"]!);
-    await pressAndWait(h, "UVERA", buttonsOf(parent.args.blocks)["conv_canned:0"]!);
+    const canned = await sendCanned(h, "UVERA", buttonsOf(parent.args.blocks)["conv_canned:0"]!);
+    expect(canned.text).toBe("Thank you Rosa!");
     await waitFor(() => h.twilio.messagesTo("+12025550181").length === 2, { what: "the canned reply" });
     expect(h.twilio.messagesTo("+12025550181")[1]!.body).toBe("Thank you Rosa!");
 
     const stats = textOf((await h.commandAnswer(ORGANIZER, "stats flow")).body.blocks);
     expect(stats).toContain("*Contacts:* 2 · *handed out:* 2");
     expect(stats).toContain("*Sent:* 1");
-    expect(stats).toContain("*Replies:* 1 from 1 contacts · *reply rate:* 100.0%");
+    expect(stats).toContain("*Replies:* 1 reply (100.0%) from 1 contact · ");
     expect(stats).toContain("Yes: 1");
   });
 });

@@ -73,11 +73,12 @@ describe("the organizer's view: stats and export", () => {
     const text = textOf(answer.body.blocks);
     expect(text).toContain("*Contacts:* 5 · *handed out:* 4");
     expect(text).toContain("*Sent:* 4");
-    expect(text).toContain("*Replies:* 3 from 2 contacts · *reply rate:* 50.0%");
-    expect(text).toContain("*Opt-outs:* 1 · *waiting for an answer:* 1");
+    // The STOP is an opt-out, not a reply: two replies from one of the four texted (25%).
+    expect(text).toContain("*Replies:* 2 replies (25.0%) from 1 contact · 1 opt-out");
+    expect(text).toContain("*Waiting for an answer:* 1");
     expect(text).toContain("Yes: 1");
-    expect(text).toContain("<@UREP1> sent 3");
-    expect(text).toContain("<@UREP2> sent 1");
+    expect(text).toContain("<@UREP1> sent 3 · 2 replies · 1 opt-out · tagged 1");
+    expect(text).toContain("<@UREP2> sent 1 · 0 replies · 0 opt-outs · tagged 0");
     expect(await h.commandText("UREP1", "stats report")).toContain("Only organizers");
     expect(await h.commandText(ORGANIZER, "stats nope")).toContain("There is no campaign `nope`");
   });
@@ -141,7 +142,7 @@ describe("the organizer's view: stats and export", () => {
     const one = await h.slack.waitForCall("views.publish", (c) => c.args.user_id === ORGANIZER);
     const oneText = textOf((one.args.view as { blocks: unknown }).blocks);
     expect(oneText).toContain("4 / 5 texted");
-    expect(oneText).toContain("Reply rate 50.0% · 1 opt-outs · 1 waiting");
+    expect(oneText).toContain("2 replies (25.0%) · 1 opt-out · 1 waiting for an answer");
     for (let i = 0; i < 59; i++) {
       await h.db
         .insertInto("campaigns")

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
 import type { SlackCall } from "../support/fake-slack.ts";
-import { buttonsOf, press, pressAndWait, startShift, textOf } from "../support/cards.ts";
+import { buttonsOf, pressAndWait, startShift, textOf } from "../support/cards.ts";
+import { openCanned, submitCanned } from "../support/canned.ts";
 import { Harness, ORGANIZER } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
 import { phones, seedCampaign } from "../support/seed.ts";
@@ -100,7 +101,11 @@ function repliesSuite(background: "inline" | "worker") {
       expect(textOf(parent.args.blocks)).toContain("Polling place");
       expect(textOf(parent.args.blocks)).toContain("Supporter");
       expect(textOf(parent.args.blocks)).not.toContain(contacts[0]!.slice(2));
-      const replies = h.slack.callsTo("chat.postMessage").filter((c) => String(c.args.text).includes("Who is this?"));
+      // The parent shows (and its notification says) what they said; the reply itself is in the thread, once.
+      expect(parent.args.text).toBe("C0: Who is this?");
+      const replies = h.slack
+        .callsTo("chat.postMessage")
+        .filter((c) => c.args.thread_ts && String(c.args.text).includes("Who is this?"));
       expect(replies).toHaveLength(1);
       const thread = await threadOf(contacts[0]!);
       expect(thread.slack_channel).toBe("DVOLREPLY");
@@ -186,7 +191,14 @@ function repliesSuite(background: "inline" | "worker") {
       const buttons = buttonsOf(parent.args.blocks);
       const canned = buttons["conv_canned:0"]!;
       const before = h.twilio.messagesTo(contacts[0]!).length;
-      await Promise.all([press(h, VOL, canned), press(h, VOL, canned)]);
+      // A double click opens two modals, prefilled alike; Send in both texts it once.
+      const modals = await Promise.all([openCanned(h, VOL, canned), openCanned(h, VOL, canned)]);
+      expect(modals.map((m) => m.text)).toEqual([
+        "Hi C0, find your polling place at vote.org",
+        "Hi C0, find your polling place at vote.org",
+      ]);
+      expect(h.twilio.messagesTo(contacts[0]!)).toHaveLength(before);
+      await Promise.all(modals.map((m) => submitCanned(h, VOL, m.view, m.text)));
       await waitFor(() => h.twilio.messagesTo(contacts[0]!).length > before, { what: "the canned reply" });
       await h.app.deliveries.idle();
       const sent = h.twilio.messagesTo(contacts[0]!);
@@ -227,10 +239,14 @@ function repliesSuite(background: "inline" | "worker") {
       // Twilio confirms STOP itself: we send nothing back.
       expect(h.twilio.messagesTo(phone)).toHaveLength(1);
       await threadReply(VOL, thread.slack_channel!, thread.slack_thread_ts!, "Sorry to bother you!");
-      const refused = await h.slack.waitForCall("chat.postEphemeral", (c) =>
-        String(c.args.text).includes("has opted out"),
+      // Answered in the thread itself (seen on any device), with the number masked.
+      const refused = await h.slack.waitForCall(
+        "chat.postMessage",
+        (c) => c.args.thread_ts === thread.slack_thread_ts && String(c.args.text).includes("opted out;"),
       );
-      expect(refused).toBeTruthy();
+      expect(String(refused.args.text)).toBe(
+        `:no_entry_sign: Not sent: •••${phone.slice(-4)} opted out; nothing more can be texted to it.`,
+      );
       expect(h.twilio.messagesTo(phone)).toHaveLength(1);
     });
 
@@ -304,8 +320,11 @@ function repliesSuite(background: "inline" | "worker") {
       await inbound(phone, "third after restart");
       await h.settle();
       for (const text of ["first after 429", "second after 429", "third after restart"]) {
+        // Once in the thread (the parent, which shows the latest text, is not counted).
         expect(
-          h.slack.callsTo("chat.postMessage").filter((c: SlackCall) => String(c.args.text).includes(text)),
+          h.slack
+            .callsTo("chat.postMessage")
+            .filter((c: SlackCall) => c.args.thread_ts && String(c.args.text).includes(text)),
         ).toHaveLength(1);
       }
       const thread = await threadOf(phone);

@@ -164,8 +164,15 @@ describe("stats counters stay exact", () => {
     await h.inboundSms(ps[4]!, "STOP");
     await h.settle();
     const afterReplies = await expectExact("after replies and a STOP");
-    expect(afterReplies.replies).toBe(4);
+    // A STOP is not a reply: three replies from two contacts, and one opt-out beside them.
+    expect(afterReplies.replies).toBe(3);
+    expect(afterReplies.repliedContacts).toBe(2);
+    expect(afterReplies.replyRate).toBeCloseTo(2 / 5);
     expect(afterReplies.optOuts).toBe(1);
+    expect(afterReplies.volunteers.reduce((sum, v) => sum + v.optOuts, 0)).toBe(1);
+    const statsText = textOf((await h.commandAnswer(ORGANIZER, "stats ctr")).body.blocks);
+    expect(statsText).toContain("*Replies:* 3 replies (40.0%) from 2 contacts · 1 opt-out");
+    expect(statsText).toMatch(/ · 1 opt-out · tagged/);
 
     // An opt-out by an organizer (a pooled contact, and a number in both campaigns), an opt-in by text.
     expect(await h.commandText(ORGANIZER, `optouts add ${ps[7]!}`)).toContain("Added");
@@ -175,6 +182,9 @@ describe("stats counters stay exact", () => {
     await h.settle();
     const afterOptIn = await expectExact("after an opt-in by text");
     expect(afterOptIn.optOuts).toBe(2);
+    // Nor is a START: the replies stay three.
+    expect(afterOptIn.replies).toBe(3);
+    expect(afterOptIn.repliedContacts).toBe(2);
 
     // Tags and survey answers (replaced once), then the conversation moves to another volunteer.
     const c0 = await conversationOf(ps[0]!);
@@ -276,8 +286,10 @@ describe("stats counters stay exact", () => {
       SELECT name, key, sum(n)::int AS n FROM campaign_counts WHERE campaign_id = ${campaignId}
       GROUP BY name, key HAVING sum(n) <> 0 ORDER BY name, key`.execute(h.db);
     await sql`DELETE FROM campaign_counts`.execute(h.db);
+    // 0018's counters, then 0023's recount of the replies (an opt-out is not a reply).
     const { backfill } = await import("../../migrations/0018_campaign_counters.ts");
-    for (const statement of backfill) await statement.execute(h.db);
+    const { recount } = await import("../../migrations/0023_honest_replies.ts");
+    for (const statement of [...backfill, ...recount]) await statement.execute(h.db);
     const again = await sql<{ name: string; key: string; n: number }>`
       SELECT name, key, sum(n)::int AS n FROM campaign_counts WHERE campaign_id = ${campaignId}
       GROUP BY name, key ORDER BY name, key`.execute(h.db);

@@ -3,6 +3,7 @@ import type { View } from "@slack/types";
 import type { Textbank } from "../../src/app.ts";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
 import { buttonsOf, press, pressAndWait, startShift, textOf, type CardButton } from "../support/cards.ts";
+import { openCanned, submitCanned } from "../support/canned.ts";
 import { Harness, ORGANIZER } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
 import { phones, seedCampaign } from "../support/seed.ts";
@@ -223,7 +224,9 @@ describe("supervision: Open, Escalate, Take it", () => {
     const [watcher] = await watchersOf(conversation.id);
     const before = h.twilio.messagesTo(contacts[0]!).length;
     const canned = button("conv_canned:0", { c: conversation.id, i: 0 });
-    await Promise.all([press(h, ORGANIZER, canned), press(h, ORGANIZER, canned)]);
+    // A double click opens two modals; Send in both texts it once.
+    const modals = await Promise.all([openCanned(h, ORGANIZER, canned), openCanned(h, ORGANIZER, canned)]);
+    await Promise.all(modals.map((m) => submitCanned(h, ORGANIZER, m.view, m.text)));
     await waitFor(() => h.twilio.messagesTo(contacts[0]!).length > before, { what: "the canned reply" });
     await h.settle();
     expect(h.twilio.messagesTo(contacts[0]!)).toHaveLength(before + 1);
@@ -327,8 +330,9 @@ describe("supervision: Open, Escalate, Take it", () => {
   it("Escalate asks for a reason, then posts the contact, volunteer, reason and last messages with Take it", async () => {
     const conversation = await conversationOf(contacts[1]!);
     await press(h, VOL, button("conv_escalate", { c: conversation.id }));
-    await waitFor(() => h.slack.callsTo("views.open").length > 0, { what: "the Escalate modal" });
-    const modal = h.slack.callsTo("views.open").at(-1)!.args.view as View;
+    const modal = (
+      await h.slack.waitForCall("views.open", (c) => (c.args.view as View).callback_id === "conv_escalate")
+    ).args.view as View;
     expect(modal.callback_id).toBe("conv_escalate");
     expect(JSON.stringify(modal.blocks)).toContain("Reason");
     expect(JSON.stringify(modal.blocks)).toContain("<#CESC>");

@@ -2,6 +2,7 @@ import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
 import { buttonsOf, pressAndWait, startShift, textOf, type CardButton } from "../support/cards.ts";
+import { openCanned, submitCanned } from "../support/canned.ts";
 import { Harness, ORGANIZER } from "../support/harness.ts";
 import { waitFor } from "../support/http-util.ts";
 import { phones, seedCampaign } from "../support/seed.ts";
@@ -342,7 +343,13 @@ describe("surveys: questions in the script, answers and notes on the thread pare
     const conversation = await conversationOf(contacts[1]!);
     const buttons = buttonsOf(parentOf(`D${VOL.slice(1)}`, "S1").args.blocks);
     const before = h.twilio.messagesTo(contacts[1]!).length;
-    const clicks = await Promise.all([act(VOL, buttons["conv_canned:1"]!), act(VOL, buttons["conv_canned:1"]!)]);
+    const clicks = await Promise.all([
+      openCanned(h, VOL, buttons["conv_canned:1"]!),
+      openCanned(h, VOL, buttons["conv_canned:1"]!),
+    ]);
+    // Opening records nothing; Send does.
+    expect(await current(conversation.id)).toEqual([]);
+    await Promise.all(clicks.map((click) => submitCanned(h, VOL, click.view, click.text)));
     await waitFor(() => h.twilio.messagesTo(contacts[1]!).length > before, { what: "the canned reply" });
     await h.app.deliveries.idle();
     expect(h.twilio.messagesTo(contacts[1]!).map((m) => m.body)).toContain("Great, early voting starts Monday!");

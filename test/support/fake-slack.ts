@@ -73,6 +73,8 @@ export class FakeSlack extends EventEmitter {
   private lostAnswers: { remaining: number; how: "500" | "drop" } = { remaining: 0, how: "500" };
   /** Every message posted, by channel (D… for a DM), in posting order. */
   readonly messages = new Map<string, StoredMessage[]>();
+  /** Reactions on messages now, as `<channel>/<ts>` → names (reactions.add / reactions.remove). */
+  readonly reactions = new Map<string, Set<string>>();
   /** Fraction (0–1) of calls per method answered with 429 Retry-After 1, at random. */
   readonly rateLimitFraction = new Map<string, number>();
   private server: Server | undefined;
@@ -148,6 +150,11 @@ export class FakeSlack extends EventEmitter {
 
   addFile(file: FakeFile): void {
     this.files.set(file.id, file);
+  }
+
+  /** The reactions on one message now. */
+  reactionsOn(channel: string, ts: string): string[] {
+    return [...(this.reactions.get(`${channel}/${ts}`) ?? [])];
   }
 
   callsTo(method: string): SlackCall[] {
@@ -362,6 +369,19 @@ export class FakeSlack extends EventEmitter {
       case "files.getUploadURLExternal": {
         const id = `F${this.nextUploadId++}`;
         return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case "reactions.add":
+      case "reactions.remove": {
+        // As Slack answers: a second add of one reaction is already_reacted, removing one not there no_reaction.
+        const key = `${String(args.channel)}/${String(args.timestamp)}`;
+        const names = this.reactions.get(key) ?? new Set<string>();
+        const name = String(args.name);
+        if (method === "reactions.add" && names.has(name)) return { ok: false, error: "already_reacted" };
+        if (method === "reactions.remove" && !names.has(name)) return { ok: false, error: "no_reaction" };
+        if (method === "reactions.add") names.add(name);
+        else names.delete(name);
+        this.reactions.set(key, names);
+        return { ok: true };
       }
       case "files.completeUploadExternal":
         return { ok: true, files: (args.files as { id: string }[] | undefined) ?? [] };

@@ -59,6 +59,8 @@ describe("manifest.json", () => {
         "files:read",
         "files:write",
         "users:read",
+        // Receipts on a volunteer's thread reply (sent, delivered, failed, not sent).
+        "reactions:write",
       ]),
     );
     // message.im needs im:history; thread replies in the app's DM arrive as message.im.

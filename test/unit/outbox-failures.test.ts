@@ -41,6 +41,11 @@ describe("decideAfterFailure", () => {
     });
   });
 
+  it("counts a reaction already added (or already gone) as done, not as a failure", () => {
+    expect(decideAfterFailure(platform("already_reacted"), 2)).toEqual({ kind: "done", reason: "already_reacted" });
+    expect(decideAfterFailure(platform("no_reaction"), 1)).toEqual({ kind: "done", reason: "no_reaction" });
+  });
+
   it("gives up at once on what Slack refused, and after MAX_ATTEMPTS on the rest", () => {
     for (const code of [
       "channel_not_found",

@@ -12,12 +12,14 @@ export interface ConversationDetail {
   optedOut: boolean;
   /** The current survey answer per question id. */
   answers: CurrentAnswers;
+  /** What the contact said last (their newest text; "(an attachment)" for media alone), if anything. */
+  latestReply?: string;
 }
 
 export async function loadConversation(db: Database, id: number): Promise<ConversationDetail | undefined> {
   const conversation = await db.selectFrom("conversations").selectAll().where("id", "=", id).executeTakeFirst();
   if (!conversation) return undefined;
-  const [campaign, contact, opening] = await Promise.all([
+  const [campaign, contact, opening, latest] = await Promise.all([
     db.selectFrom("campaigns").selectAll().where("id", "=", conversation.campaign_id).executeTakeFirstOrThrow(),
     db.selectFrom("contacts").selectAll().where("id", "=", conversation.contact_id).executeTakeFirstOrThrow(),
     db
@@ -26,11 +28,28 @@ export async function loadConversation(db: Database, id: number): Promise<Conver
       .where("conversation_id", "=", id)
       .where("kind", "=", "opening")
       .executeTakeFirst(),
+    db
+      .selectFrom("messages")
+      .select(["body", "media_urls"])
+      .where("conversation_id", "=", id)
+      .where("direction", "=", "in")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst(),
   ]);
   const optedOut = await isOptedOut(db, contact.phone);
   // Only a campaign with a survey pays for the read of its answers.
   const answers = campaign.survey_questions?.length ? await currentAnswers(db, id) : new Map<number, string>();
-  return { conversation, campaign, contact, opening: opening?.body ?? "", optedOut, answers };
+  const latestReply = latest && (latest.body.trim() || (latest.media_urls.length ? "(an attachment)" : ""));
+  return {
+    conversation,
+    campaign,
+    contact,
+    opening: opening?.body ?? "",
+    optedOut,
+    answers,
+    ...(latestReply ? { latestReply } : {}),
+  };
 }
 
 export async function findConversationByThread(
@@ -43,6 +62,24 @@ export async function findConversationByThread(
     .selectAll()
     .where("slack_channel", "=", channel)
     .where("slack_thread_ts", "=", threadTs)
+    .executeTakeFirst();
+}
+
+/**
+ * The conversation a thread used to be (before a reassign, handoff or review move started it
+ * again in another DM), with whom it is now; a reply there is answered, not texted.
+ */
+export async function findConversationByFormerThread(
+  db: Database,
+  channel: string,
+  threadTs: string,
+): Promise<Conversation | undefined> {
+  return db
+    .selectFrom("former_threads as f")
+    .innerJoin("conversations as c", "c.id", "f.conversation_id")
+    .selectAll("c")
+    .where("f.channel", "=", channel)
+    .where("f.thread_ts", "=", threadTs)
     .executeTakeFirst();
 }
 
@@ -62,6 +99,8 @@ export async function queueReply(
     userId: string | null;
     idempotencyKey: string;
     fromPhone: string;
+    /** The thread reply in Slack this text comes from: its receipts (reactions) go on it. */
+    slackReply?: { channel: string; ts: string };
   },
 ): Promise<QueueReplyResult> {
   if (!input.body.trim()) return { ok: false, reason: "empty" };
@@ -100,6 +139,8 @@ export async function queueReply(
         status: "pending",
         sent_by: input.userId,
         idempotency_key: input.idempotencyKey,
+        slack_reply_channel: input.slackReply?.channel ?? null,
+        slack_reply_ts: input.slackReply?.ts ?? null,
       })
       .onConflict((oc) => oc.column("idempotency_key").doNothing())
       .returning("id")
@@ -116,6 +157,17 @@ export async function queueReply(
   });
 }
 
+/** The phone number a conversation texts (to be masked before anyone sees it). */
+export async function conversationPhone(db: Database, conversationId: number): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("conversations as v")
+    .innerJoin("contacts as c", "c.id", "v.contact_id")
+    .select("c.phone")
+    .where("v.id", "=", conversationId)
+    .executeTakeFirst();
+  return row?.phone;
+}
+
 /** Whether a text was stored under this idempotency key (e.g. a volunteer's Slack message). */
 export async function wasQueued(db: Database, idempotencyKey: string): Promise<boolean> {
   const row = await db
@@ -124,6 +176,16 @@ export async function wasQueued(db: Database, idempotencyKey: string): Promise<b
     .where("idempotency_key", "=", idempotencyKey)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** The text stored under this idempotency key, if any (a canned reply's Send submitted twice). */
+export async function queuedBody(db: Database, idempotencyKey: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("messages")
+    .select("body")
+    .where("idempotency_key", "=", idempotencyKey)
+    .executeTakeFirst();
+  return row?.body;
 }
 
 /** Records an outcome tag: history in outcome_events, the current one on the conversation. */

@@ -1,23 +1,43 @@
 import { sql } from "kysely";
 import type { Database } from "../../db/database.ts";
 
+/** A conversation that changed hands: who had it and where its old thread parent is (null: never posted). */
+export interface MovedThread {
+  id: number;
+  from: string | null;
+  channel: string | null;
+  threadTs: string | null;
+}
+
 /**
- * Moves a volunteer's conversations in a campaign to another volunteer. The threads start
- * again in the new volunteer's DM (the caller posts them), so the old thread coordinates are
- * cleared; the old volunteer's held contact goes back to the pool.
+ * Moves a volunteer's conversations in a campaign to another volunteer, newest activity first.
+ * The threads start again in the new volunteer's DM (the caller posts them), so the old thread
+ * coordinates are cleared (and returned, so the old parents can say where they went); the old
+ * volunteer's held contact goes back to the pool. A number that opted out stays where it is.
  */
 export async function reassignConversations(
   db: Database,
   input: { campaignId: number; from: string; to: string },
-): Promise<number[]> {
+): Promise<{ moved: MovedThread[]; optedOut: number }> {
   return db.transaction().execute(async (tx) => {
-    const moved = await tx
-      .updateTable("conversations")
-      .set({ volunteer_id: input.to, slack_channel: null, slack_thread_ts: null })
-      .where("campaign_id", "=", input.campaignId)
-      .where("volunteer_id", "=", input.from)
-      .returning("id")
-      .execute();
+    const { rows } = await sql<{
+      id: number | string;
+      slack_channel: string | null;
+      slack_thread_ts: string | null;
+      opted_out: boolean;
+    }>`
+      SELECT v.id, v.slack_channel, v.slack_thread_ts,
+             EXISTS (SELECT 1 FROM opt_outs x WHERE x.phone = c.phone) AS opted_out
+      FROM conversations v JOIN contacts c ON c.id = v.contact_id
+      WHERE v.campaign_id = ${input.campaignId} AND v.volunteer_id = ${input.from}
+      ORDER BY GREATEST(v.last_inbound_at, v.last_outbound_at, v.created_at) DESC, v.id DESC
+      FOR NO KEY UPDATE OF v`.execute(tx);
+    const moving = rows.filter((r) => !r.opted_out);
+    const ids = moving.map((r) => Number(r.id));
+    if (ids.length)
+      await sql`
+        UPDATE conversations SET volunteer_id = ${input.to}, slack_channel = NULL, slack_thread_ts = NULL
+        WHERE id = ANY(${ids}::bigint[])`.execute(tx);
     await tx
       .updateTable("contacts")
       .set({ status: "pool", held_by: null, held_at: null })
@@ -25,7 +45,15 @@ export async function reassignConversations(
       .where("status", "=", "held")
       .where("held_by", "=", input.from)
       .execute();
-    return moved.map((row) => row.id);
+    return {
+      moved: moving.map((r) => ({
+        id: Number(r.id),
+        from: input.from,
+        channel: r.slack_channel,
+        threadTs: r.slack_thread_ts,
+      })),
+      optedOut: rows.length - moving.length,
+    };
   });
 }
 
@@ -45,27 +73,51 @@ export async function conversationHistory(
   return rows.reverse();
 }
 
-/** Conversations waiting on an answer longer than `minutes` (one volunteer's, or everyone's). */
+/**
+ * Conversations waiting on an answer longer than `minutes` (one volunteer's, or everyone's),
+ * longest waiting first; a number that opted out is not handed on.
+ */
 export async function staleConversations(
   db: Database,
   input: { campaignId: number; minutes: number; volunteerId?: string },
 ): Promise<{ id: number; volunteerId: string | null }[]> {
   let query = db
-    .selectFrom("conversations")
-    .select(["id", "volunteer_id as volunteerId"])
-    .where("campaign_id", "=", input.campaignId)
-    .where("waiting_since", "<", sql<Date>`now() - make_interval(mins => ${input.minutes})`);
-  if (input.volunteerId) query = query.where("volunteer_id", "=", input.volunteerId);
-  return query.orderBy("waiting_since").limit(500).execute();
+    .selectFrom("conversations as v")
+    .innerJoin("contacts as c", "c.id", "v.contact_id")
+    .select(["v.id", "v.volunteer_id as volunteerId"])
+    .where("v.campaign_id", "=", input.campaignId)
+    .where("v.waiting_since", "<", sql<Date>`now() - make_interval(mins => ${input.minutes})`)
+    .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM opt_outs x WHERE x.phone = c.phone)`);
+  if (input.volunteerId) query = query.where("v.volunteer_id", "=", input.volunteerId);
+  return query.orderBy("v.waiting_since").limit(500).execute();
 }
 
-/** Hands one conversation to another volunteer; its thread starts again in their DM. */
-export async function moveConversation(db: Database, conversationId: number, to: string): Promise<void> {
-  await db
-    .updateTable("conversations")
-    .set({ volunteer_id: to, slack_channel: null, slack_thread_ts: null })
-    .where("id", "=", conversationId)
-    .execute();
+/**
+ * Hands one conversation to another volunteer; its thread starts again in their DM. Returns
+ * where its old thread was, or undefined when it is gone or its number opted out meanwhile.
+ */
+export async function moveConversation(
+  db: Database,
+  conversationId: number,
+  to: string,
+): Promise<MovedThread | undefined> {
+  const { rows } = await sql<{
+    volunteer_id: string | null;
+    slack_channel: string | null;
+    slack_thread_ts: string | null;
+  }>`
+    WITH old AS (
+      SELECT v.id, v.volunteer_id, v.slack_channel, v.slack_thread_ts
+      FROM conversations v JOIN contacts c ON c.id = v.contact_id
+      WHERE v.id = ${conversationId} AND NOT EXISTS (SELECT 1 FROM opt_outs x WHERE x.phone = c.phone)
+      FOR NO KEY UPDATE OF v)
+    UPDATE conversations s SET volunteer_id = ${to}, slack_channel = NULL, slack_thread_ts = NULL
+    FROM old WHERE s.id = old.id
+    RETURNING old.volunteer_id, old.slack_channel, old.slack_thread_ts`.execute(db);
+  const row = rows[0];
+  return row
+    ? { id: conversationId, from: row.volunteer_id, channel: row.slack_channel, threadTs: row.slack_thread_ts }
+    : undefined;
 }
 
 /** Volunteers on shift in the campaign, fewest waiting conversations first: who can take a handoff. */

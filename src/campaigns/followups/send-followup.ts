@@ -159,7 +159,7 @@ export async function dropFollowupHold(
 export async function skipFollowup(
   db: Database,
   hold: { followupId: number; userId: string; heldAtMs: number },
-): Promise<{ campaignId: number } | undefined> {
+): Promise<{ campaignId: number; firstName: string | null; lastName: string | null } | undefined> {
   const skipped = await db
     .updateTable("followups")
     .set({ status: "pool", held_by: null, held_at: null, last_skipped_by: hold.userId })
@@ -167,9 +167,20 @@ export async function skipFollowup(
     .where("status", "=", "held")
     .where("held_by", "=", hold.userId)
     .where("held_at", "=", new Date(hold.heldAtMs))
-    .returning("campaign_id")
+    .returning(["campaign_id", "contact_id"])
     .executeTakeFirst();
-  return skipped ? { campaignId: skipped.campaign_id } : undefined;
+  if (!skipped) return undefined;
+  // The name for the volunteer's "Skipped Maria A." line.
+  const contact = await db
+    .selectFrom("contacts")
+    .select(["first_name", "last_name"])
+    .where("id", "=", skipped.contact_id)
+    .executeTakeFirst();
+  return {
+    campaignId: skipped.campaign_id,
+    firstName: contact?.first_name ?? null,
+    lastName: contact?.last_name ?? null,
+  };
 }
 
 /** The campaign a follow-up belongs to (a stale or forged button). */

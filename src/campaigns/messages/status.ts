@@ -103,6 +103,21 @@ export async function whereToReport(
   return row.sent_by ? { toPhone: row.to_phone, channel: row.sent_by } : undefined;
 }
 
+/** The Slack message (a thread reply) a text was written as, if it was one (migration 0022). */
+export async function replyOrigin(
+  db: Database,
+  messageId: number,
+): Promise<{ channel: string; ts: string } | undefined> {
+  const row = await db
+    .selectFrom("messages")
+    .select(["slack_reply_channel", "slack_reply_ts"])
+    .where("id", "=", messageId)
+    .executeTakeFirst();
+  return row?.slack_reply_channel && row.slack_reply_ts
+    ? { channel: row.slack_reply_channel, ts: row.slack_reply_ts }
+    : undefined;
+}
+
 /** Early statuses whose sid never came (a text Twilio created that we never recorded), after `days`. */
 export async function pruneEarlyStatuses(db: Database, days: number): Promise<number> {
   const result = await db

@@ -7,6 +7,7 @@ import { sql, type RawBuilder } from "kysely";
 import type { Database } from "../../db/database.ts";
 import type { Campaign } from "../../db/schema.ts";
 import { resolveAudience } from "../followups/rounds.ts";
+import { isOptedOut } from "../opt-outs/opt-outs.ts";
 import { filterLabel, type ReviewFilter } from "./filter.ts";
 
 /** A filter checked against the campaign: tags as stored, survey answers by question id. */
@@ -206,13 +207,14 @@ export type MoveOneResult =
   | { kind: "moved"; from: string | null; channel: string | null; threadTs: string | null }
   | { kind: "gone" }
   | { kind: "other_campaign" }
-  | { kind: "already" };
+  | { kind: "already" }
+  | { kind: "opted_out" };
 
 /**
  * Moves one conversation of this campaign to `to`; its thread starts again in their DM (the
  * caller posts it), so the thread coordinates are cleared. Returns where the old thread was,
  * so its volunteer can be told there. Checked under the row's lock: a conversation of another
- * campaign, a gone one, or one `to` already has changes nothing.
+ * campaign, a gone one, one `to` already has, or one whose number opted out changes nothing.
  */
 export async function moveOneConversation(
   db: Database,
@@ -226,14 +228,17 @@ export async function moveOneConversation(
 ): Promise<MoveOneResult> {
   return db.transaction().execute(async (tx) => {
     const row = await tx
-      .selectFrom("conversations")
-      .select(["id", "campaign_id", "volunteer_id", "slack_channel", "slack_thread_ts"])
-      .where("id", "=", input.conversationId)
-      .forNoKeyUpdate()
+      .selectFrom("conversations as v")
+      .innerJoin("contacts as c", "c.id", "v.contact_id")
+      .select(["v.id", "v.campaign_id", "v.volunteer_id", "v.slack_channel", "v.slack_thread_ts", "c.phone"])
+      .where("v.id", "=", input.conversationId)
+      .forNoKeyUpdate("v")
       .executeTakeFirst();
     if (!row) return { kind: "gone" } as const;
     if (row.campaign_id !== input.campaignId) return { kind: "other_campaign" } as const;
     if (row.volunteer_id === input.to) return { kind: "already" } as const;
+    // Like "reassign all matching", a number that opted out stays where it is.
+    if (await isOptedOut(tx, row.phone)) return { kind: "opted_out" } as const;
     await tx
       .updateTable("conversations")
       .set({ volunteer_id: input.to, slack_channel: null, slack_thread_ts: null })
@@ -340,6 +345,25 @@ export interface MovedConversation {
 }
 
 export type BatchResult = { kind: "lost" } | { kind: "more" | "done"; moved: number };
+
+/**
+ * Who the job is about to take conversations from, and how many each (opted-out numbers and
+ * those the target has already left out): the new volunteer's one introduction is written from
+ * it before the first batch. One grouped count over the filter.
+ */
+export async function reviewJobPlan(
+  db: Database,
+  input: { campaignId: number; filter: ResolvedReviewFilter; target: string },
+): Promise<{ volunteerId: string | null; count: number }[]> {
+  const { rows } = await sql<{ volunteer_id: string | null; n: number | string }>`
+    SELECT v.volunteer_id, count(*) AS n
+    FROM conversations v JOIN contacts c ON c.id = v.contact_id
+    WHERE v.campaign_id = ${input.campaignId} AND ${matchSql(input.filter)}
+      AND v.volunteer_id IS DISTINCT FROM ${input.target}
+      AND NOT EXISTS (SELECT 1 FROM opt_outs x WHERE x.phone = c.phone)
+    GROUP BY v.volunteer_id ORDER BY count(*) DESC, v.volunteer_id`.execute(db);
+  return rows.map((r) => ({ volunteerId: r.volunteer_id, count: Number(r.n) }));
+}
 
 /**
  * One batch, in one short transaction: the next `size` matching conversations by id after the

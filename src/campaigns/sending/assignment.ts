@@ -251,7 +251,7 @@ export async function dropHold(
 export async function skipContact(
   db: Database,
   input: { contactId: number; userId: string; heldAtMs: number },
-): Promise<{ campaignId: number } | undefined> {
+): Promise<{ campaignId: number; firstName: string | null; lastName: string | null } | undefined> {
   const skipped = await db
     .updateTable("contacts")
     .set((eb) => ({
@@ -262,9 +262,9 @@ export async function skipContact(
       skip_count: eb("skip_count", "+", 1),
     }))
     .where((eb) => thisHold(eb, input))
-    .returning("campaign_id")
+    .returning(["campaign_id", "first_name", "last_name"])
     .executeTakeFirst();
   if (!skipped) return undefined;
   forgetPoolFronts(db, skipped.campaign_id);
-  return { campaignId: skipped.campaign_id };
+  return { campaignId: skipped.campaign_id, firstName: skipped.first_name, lastName: skipped.last_name };
 }

@@ -15,6 +15,7 @@ import type { SlackDeps } from "../deps.ts";
 import { jsonValue } from "../json-value.ts";
 import type { SlackRouter } from "../router.ts";
 import { joinedName } from "../volunteers.ts";
+import { progressAfterPress, sentLine, shortName, skippedLine, withNotice } from "../progress.ts";
 
 /** A card button's value: the contact (k) and the hold (t, held_at in ms) it was drawn for. */
 const cardValue = jsonValue(z.object({ k: z.number().int().positive(), t: z.number().int().nonnegative() }));
@@ -99,11 +100,25 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
     if (result.ok) {
       // Twilio is called off the request path: the next card never waits on it.
       void deps.deliveries.deliver(result.text.id, result.text);
+      // What the press did and where the volunteer stands, from this instance's hints (progress.ts).
+      const line = async (handedOut: boolean) =>
+        sentLine(
+          `Texted ${shortName(result.contact)}`,
+          await progressAfterPress(db, {
+            campaignId: result.campaign.id,
+            userId,
+            now: deps.now(),
+            sent: true,
+            handedOut,
+          }),
+        );
       if (result.next) {
         const nextBody = renderOpening(result.campaign, result.next, texterName);
-        return replaceCard(body, handOutCard(deps, result.campaign, result.next, nextBody));
+        return replaceCard(body, handOutCard(deps, result.campaign, result.next, nextBody, await line(true)));
       }
-      return replaceCard(body, await nextCardMessage(deps, result.campaign, userId, undefined, { holdsNothing: true }));
+      // The next card claims its contact first, so that the pool left is counted after it.
+      const next = await nextCardMessage(deps, result.campaign, userId, undefined, { holdsNothing: true });
+      return replaceCard(body, withNotice(next, await line(false)));
     }
     // A contact this person never held, in a campaign they may not see (a forged button): no title, no join.
     if (!result.campaign || !(await mayShow(result.campaign, userId)))
@@ -130,7 +145,7 @@ export function registerCardActions(app: SlackRouter, deps: SlackDeps): void {
     if (!campaign || (!skipped && !(await mayShow(campaign, userId)))) return replaceCard(body, notOurs);
     await touchVolunteer(db, campaign.id, userId);
     const notice = skipped
-      ? undefined
+      ? skippedLine({ first_name: skipped.firstName, last_name: skipped.lastName })
       : ":information_source: That card was out of date; here is your current contact.";
     if (campaign.state !== "active") return replaceCard(body, await endedCard(campaign, userId));
     return replaceCard(body, await nextCardMessage(deps, campaign, userId, notice));

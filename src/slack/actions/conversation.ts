@@ -1,9 +1,7 @@
-import { volunteerName } from "../../campaigns/volunteers.ts";
-import type { BlockButtonAction, RespondFn } from "@slack/bolt";
+import type { BlockAction, BlockButtonAction, RespondFn, StaticSelectAction } from "@slack/bolt";
 import { z } from "zod";
 import { jsonValue } from "../json-value.ts";
 import {
-  lastInboundId,
   loadConversation,
   recordOutcome,
   type ConversationDetail,
@@ -11,9 +9,6 @@ import {
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import { autoReplyText, optOutFromThread } from "../../campaigns/opt-outs/replies.ts";
 import { postToResponseUrl } from "../../http/outbound.ts";
-import { parseTemplate, renderTemplate } from "../../campaigns/scripts/template.ts";
-import { mergeValues } from "../../campaigns/scripts/merge-values.ts";
-import { recordCannedAnswers } from "../../campaigns/surveys/surveys.ts";
 import type { SlackDeps } from "../deps.ts";
 import {
   CONVERSATION_ACTIONS,
@@ -26,7 +21,7 @@ import {
 } from "../blocks/conversation.ts";
 import { conversationView } from "../conversation-view.ts";
 import type { SlackRouter } from "../router.ts";
-import { queueReplyEverywhere } from "../supervision.ts";
+import { registerCannedReplies } from "./canned.ts";
 
 const actionValue = jsonValue(
   z.object({
@@ -55,13 +50,13 @@ const optOutSubmission = z.object({
 });
 
 /**
- * The buttons on a conversation's thread parent: canned replies, outcome tags, Opt out.
+ * The buttons on a conversation's thread parent: canned replies (a modal: ./canned.ts), outcome tags, Opt out.
  * Each checks that the presser has the conversation (or organizes), then acts; the parent is
  * redrawn through the click's response_url, which is not rate limited like chat.update.
  */
 export function registerConversationActions(app: SlackRouter, services: SlackDeps): void {
   const guard = async (
-    body: BlockButtonAction,
+    body: Pick<BlockButtonAction, "user">,
     value: string | undefined,
     respond: RespondFn,
   ): Promise<{ detail: ConversationDetail; index?: number; tag?: number } | undefined> => {
@@ -97,76 +92,13 @@ export function registerConversationActions(app: SlackRouter, services: SlackDep
       );
   };
 
-  app.action<BlockButtonAction>(
-    new RegExp(`^${CONVERSATION_ACTIONS.canned}:`),
-    async ({ ack, body, action, respond }) => {
-      await ack();
-      const ok = await guard(body, action.value, respond);
-      if (!ok || ok.index === undefined) return;
-      const { detail } = ok;
-      const reply = detail.campaign.canned_replies[ok.index];
-      if (!reply)
-        return void respond({
-          response_type: "ephemeral",
-          replace_original: false,
-          text: "That canned reply was changed; nothing was sent.",
-        });
-      const parsed = parseTemplate(reply.text);
-      const texterName = (await volunteerName(services.db, detail.campaign.id, body.user.id)) ?? "a volunteer";
-      const text = parsed.ok
-        ? renderTemplate(
-            parsed.template,
-            mergeValues(detail.contact, {
-              campaignTitle: detail.campaign.title,
-              texterName,
-            }),
-          )
-        : reply.text;
-      // Once per canned reply per thing they said: a double click sends one text.
-      const key =
-        `canned:${detail.conversation.id}:${ok.index}:` + `${await lastInboundId(services.db, detail.conversation.id)}`;
-      // Shown in the conversation's other threads too (the volunteer's, organizers'): see supervision.ts.
-      const result = await queueReplyEverywhere(services.db, {
-        conversationId: detail.conversation.id,
-        body: text,
-        kind: "canned",
-        userId: body.user.id,
-        idempotencyKey: key,
-        fromPhone: services.texting.fromPhone,
-      });
-      if (result.ok) {
-        services.outbox.kick();
-        void services.deliveries.deliver(result.messageId);
-        await respond({
-          response_type: "in_channel",
-          replace_original: false,
-          thread_ts: body.container.thread_ts ?? body.container.message_ts,
-          text: `Sent “${reply.title}”: ${text}`,
-        } as never).catch(() => undefined);
-        // Only a reply that was sent records its survey answers (a double click records once).
-        if (reply.answers?.length) {
-          const changed = await recordCannedAnswers(services.db, {
-            campaignId: detail.campaign.id,
-            conversationId: detail.conversation.id,
-            questions: detail.campaign.survey_questions ?? [],
-            answers: reply.answers,
-            userId: body.user.id,
-          });
-          if (changed) await redraw(respond, detail.conversation.id);
-        }
-      } else if (result.reason === "opted_out") {
-        await respond({
-          response_type: "ephemeral",
-          replace_original: false,
-          text: ":no_entry: This number has opted out; nothing was sent.",
-        });
-      }
-    },
-  );
+  // A canned reply's button opens a modal to check (and edit) the text; only its Send texts it.
+  registerCannedReplies(app, services);
 
-  app.action<BlockButtonAction>(new RegExp(`^${CONVERSATION_ACTIONS.tag}:`), async ({ ack, body, action, respond }) => {
-    await ack();
-    const ok = await guard(body, action.value, respond);
+  // An outcome tag: a button (`conv_tag:<i>`), or the menu that replaces them past four tags,
+  // whose option carries the same value. One path for both.
+  const tagIt = async (body: Pick<BlockButtonAction, "user">, value: string | undefined, respond: RespondFn) => {
+    const ok = await guard(body, value, respond);
     if (!ok || ok.tag === undefined) return;
     const tag = ok.detail.campaign.outcome_tags[ok.tag];
     if (!tag)
@@ -177,7 +109,18 @@ export function registerConversationActions(app: SlackRouter, services: SlackDep
       });
     await recordOutcome(services.db, { conversationId: ok.detail.conversation.id, tag, userId: body.user.id });
     await redraw(respond, ok.detail.conversation.id);
+  };
+  app.action<BlockButtonAction>(new RegExp(`^${CONVERSATION_ACTIONS.tag}:`), async ({ ack, body, action, respond }) => {
+    await ack();
+    await tagIt(body, action.value, respond);
   });
+  app.action<BlockAction<StaticSelectAction>>(
+    CONVERSATION_ACTIONS.tagSelect,
+    async ({ ack, body, action, respond }) => {
+      await ack();
+      await tagIt(body, action.selected_option?.value, respond);
+    },
+  );
 
   // Opt out asks first: a modal with the opt-out reply this contact would get and a checkbox to
   // send it. Nothing changes until it is confirmed; Cancel just closes it.

@@ -18,6 +18,7 @@ import type { SlackDeps } from "../deps.ts";
 import { postFollowupInThread } from "../followup-cards.ts";
 import { jsonValue } from "../json-value.ts";
 import type { SlackRouter } from "../router.ts";
+import { progressAfterPress, sentLine, shortName, skippedLine, withNotice } from "../progress.ts";
 
 /** A follow-up card's button value: the follow-up (k) and the hold (t, held_at in ms) it was drawn for. */
 const followupValue = jsonValue(z.object({ k: z.number().int().positive(), t: z.number().int().nonnegative() }));
@@ -101,7 +102,17 @@ export function registerFollowupCardActions(app: SlackRouter, deps: SlackDeps): 
       body: result.body,
     }).catch((error: unknown) => logger.warn("could not add the follow-up to its thread", error));
     await touchVolunteer(db, result.campaign.id, userId);
-    return replaceCard(body, await nextCardMessage(deps, result.campaign, userId));
+    // The same progress line as after an opening's Send (progress.ts), once the next card is claimed.
+    const next = await nextCardMessage(deps, result.campaign, userId);
+    const progress = await progressAfterPress(db, {
+      campaignId: result.campaign.id,
+      userId,
+      now: deps.now(),
+      sent: false,
+      handedOut: false,
+    });
+    const what = `Sent follow-up ${result.card.round.round} to ${shortName(result.card.contact)}`;
+    return replaceCard(body, withNotice(next, sentLine(what, progress)));
   });
 
   app.action<BlockButtonAction>(FOLLOWUP_ACTIONS.skip, async ({ ack, body, action }) => {
@@ -120,6 +131,10 @@ export function registerFollowupCardActions(app: SlackRouter, deps: SlackDeps): 
     if (!campaign) return replaceCard(body, notOurs);
     await touchVolunteer(db, campaign.id, userId);
     if (campaign.state !== "active") return afterRefusal(body, campaign);
-    return replaceCard(body, await nextCardMessage(deps, campaign, userId));
+    const notice = skippedLine(
+      { first_name: skipped.firstName, last_name: skipped.lastName },
+      "the follow-up goes back",
+    );
+    return replaceCard(body, await nextCardMessage(deps, campaign, userId, notice));
   });
 }

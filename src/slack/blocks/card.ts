@@ -1,6 +1,5 @@
 import type { KnownBlock } from "@slack/types";
 import type { Campaign, Contact } from "../../db/schema.ts";
-import { segmentInfo } from "../../campaigns/scripts/segments.ts";
 import { escapeText, maskPhone, maskPhonesIn, truncate } from "./text.ts";
 
 export const CARD_ACTIONS = { send: "card_send", skip: "card_skip", end: "card_end", start: "card_start" } as const;
@@ -20,20 +19,24 @@ function contactName(contact: Contact): string {
   return name || "(no name)";
 }
 
-/** Up to three context fields (city first, if the upload had one) shown under the name. */
+/**
+ * Up to three context fields (city first, if the upload had one) shown under the name. The ZIP
+ * and the message's encoding and segments are the organizer's (the script preview), not the
+ * volunteer's: the card is read on a phone.
+ */
 function contextLine(contact: Contact): string {
   const fields = Object.entries(contact.custom_fields ?? {}).filter(([, value]) => value && String(value).trim());
   fields.sort(([a], [b]) => (a === "city" ? -1 : b === "city" ? 1 : 0));
   const parts = fields
     .slice(0, 3)
     .map(([key, value]) => `${escapeText(key)}: ${escapeText(truncate(maskPhonesIn(String(value)), 60))}`);
-  if (contact.zip) parts.push(`ZIP ${escapeText(contact.zip)}`);
   return parts.join(" · ");
 }
 
 /**
- * The volunteer's card: campaign, contact (masked number), the opening message exactly as it
- * will be sent, and Send / Skip / End shift.
+ * The volunteer's card: a notice or progress line on top (what the last press did, see
+ * progress.ts), campaign, contact (masked number), the opening message exactly as it will be
+ * sent, and Send / Skip / End shift.
  */
 export function contactCard(input: {
   campaign: Pick<Campaign, "id" | "title">;
@@ -43,7 +46,6 @@ export function contactCard(input: {
   notice?: string;
 }): CardMessage {
   const { campaign, contact, body } = input;
-  const info = segmentInfo(body);
   const value = cardValue(contact);
   const context = contextLine(contact);
   const blocks: KnownBlock[] = [];
@@ -62,38 +64,29 @@ export function contactCard(input: {
       },
     },
     { type: "section", text: { type: "mrkdwn", text: truncate(`>${escapeText(body).replace(/\n/g, "\n>")}`, 3000) } },
-    {
-      type: "context",
-      elements: [
-        {
-          type: "mrkdwn",
-          text:
-            `${info.encoding}, ${info.segments} segment${info.segments === 1 ? "" : "s"}` +
-            `${input.sandbox ? " · *sandbox*: no real text is sent" : ""}`,
-        },
-      ],
-    },
-    {
-      type: "actions",
-      block_id: `card:${campaign.id}`,
-      elements: [
-        {
-          type: "button",
-          action_id: CARD_ACTIONS.send,
-          style: "primary",
-          text: { type: "plain_text", text: "Send" },
-          value,
-        },
-        { type: "button", action_id: CARD_ACTIONS.skip, text: { type: "plain_text", text: "Skip" }, value },
-        {
-          type: "button",
-          action_id: CARD_ACTIONS.end,
-          text: { type: "plain_text", text: "End shift" },
-          value: String(campaign.id),
-        },
-      ],
-    },
   );
+  if (input.sandbox)
+    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: "*sandbox*: no real text is sent" }] });
+  blocks.push({
+    type: "actions",
+    block_id: `card:${campaign.id}`,
+    elements: [
+      {
+        type: "button",
+        action_id: CARD_ACTIONS.send,
+        style: "primary",
+        text: { type: "plain_text", text: "Send" },
+        value,
+      },
+      { type: "button", action_id: CARD_ACTIONS.skip, text: { type: "plain_text", text: "Skip" }, value },
+      {
+        type: "button",
+        action_id: CARD_ACTIONS.end,
+        text: { type: "plain_text", text: "End shift" },
+        value: String(campaign.id),
+      },
+    ],
+  });
   return { text: `Next contact for ${campaign.title}: ${contactName(contact)}`, blocks };
 }
 

@@ -4,7 +4,18 @@ import { addNoteButton, surveyBlocks } from "./survey.ts";
 import { escalateButton } from "./supervision.ts";
 import { escapeText, maskPhone, maskPhonesIn, truncate } from "./text.ts";
 
-export const CONVERSATION_ACTIONS = { canned: "conv_canned", tag: "conv_tag", optOut: "conv_optout" } as const;
+export const CONVERSATION_ACTIONS = {
+  canned: "conv_canned",
+  tag: "conv_tag",
+  /** The outcome menu that replaces the tag buttons past MAX_TAG_BUTTONS tags (same value as a button's). */
+  tagSelect: "conv_tag_select",
+  optOut: "conv_optout",
+} as const;
+/** Up to this many outcome tags are buttons; more are a menu (a row of buttons wraps badly on a phone). */
+export const MAX_TAG_BUTTONS = 4;
+/** How much of the opening message and of the contact's latest reply the parent shows. */
+export const PARENT_OPENING_CHARS = 80;
+export const PARENT_LATEST_CHARS = 280;
 /** The Opt out button's confirmation modal: one checkbox, "Send the opt-out reply". */
 export const OPT_OUT_CALLBACK = "conv_optout";
 export const OPT_OUT_BLOCK = "optout_reply";
@@ -23,6 +34,10 @@ export interface ConversationView {
   currentTag: string | null;
   optedOut: boolean;
   volunteerId: string | null;
+  /** How the parent names the contact in short ("Maria A."). */
+  shortName?: string;
+  /** What the contact said last (the newest inbound text), shown on the parent and in its notification. */
+  latestReply?: string;
   /** The survey questions still asked, and the current answer per question id (none: no survey rows). */
   survey?: { campaignId: number; questions: readonly SurveyQuestion[]; answers: ReadonlyMap<number, string> };
 }
@@ -46,8 +61,15 @@ export function conversationParent(view: ConversationView): { text: string; bloc
         ),
       },
     },
-    { type: "context", elements: [{ type: "mrkdwn", text: truncate(`Opening: ${escapeText(view.opening)}`, 3000) }] },
   ];
+  const latest = view.latestReply === undefined ? undefined : latestLine(view);
+  if (latest) blocks.push({ type: "section", text: { type: "mrkdwn", text: latest.mrkdwn } });
+  blocks.push({
+    type: "context",
+    elements: [
+      { type: "mrkdwn", text: `Opening: ${escapeText(truncate(oneLine(view.opening), PARENT_OPENING_CHARS + 1))}` },
+    ],
+  });
   if (view.optedOut) {
     blocks.push({
       type: "section",
@@ -65,7 +87,27 @@ export function conversationParent(view: ConversationView): { text: string; bloc
       })),
     });
   }
-  if (view.tags.length) {
+  if (view.tags.length > MAX_TAG_BUTTONS) {
+    // A menu: one line on a phone however many tags (Slack allows 100 options, 75 characters each).
+    const options = view.tags.slice(0, 100).map((tag, index) => ({
+      text: { type: "plain_text" as const, text: truncate(tag, 75) },
+      value: JSON.stringify({ c: view.conversationId, t: index }),
+    }));
+    const current = view.tags.slice(0, 100).indexOf(view.currentTag ?? "");
+    blocks.push({
+      type: "actions",
+      block_id: `tags:${view.conversationId}`,
+      elements: [
+        {
+          type: "static_select",
+          action_id: CONVERSATION_ACTIONS.tagSelect,
+          placeholder: { type: "plain_text", text: "Outcome…" },
+          options,
+          ...(current >= 0 ? { initial_option: options[current] } : {}),
+        },
+      ],
+    });
+  } else if (view.tags.length) {
     blocks.push({
       type: "actions",
       block_id: `tags:${view.conversationId}`,
@@ -114,7 +156,26 @@ export function conversationParent(view: ConversationView): { text: string; bloc
           ]),
     ],
   });
-  return { text: `${view.contactName || "A contact"} replied (${view.campaignTitle})`, blocks };
+  // The notification (and the line a phone shows) says what they said, as the parent does.
+  const text = latest ? latest.plain : `${view.contactName || "A contact"} replied (${view.campaignTitle})`;
+  return { text, blocks };
+}
+
+/** Newlines and runs of spaces as one space: a short preview reads as one line. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/** "Maria A.: Yes! I'll vote…" for the parent (mrkdwn) and its notification text; none for an empty text. */
+function latestLine(view: ConversationView): { mrkdwn: string; plain: string } | undefined {
+  const said = oneLine(view.latestReply ?? "");
+  if (!said) return undefined;
+  const who = view.shortName || view.contactName || "They";
+  const shown = escapeText(truncate(said, PARENT_LATEST_CHARS));
+  return {
+    mrkdwn: `*${escapeText(truncate(who, 100))}:* ${shown}`,
+    plain: `${escapeText(truncate(who, 100))}: ${escapeText(truncate(said, 150))}`,
+  };
 }
 
 /** What the opt-out modal carries: the conversation and the click's response_url, to redraw the parent. */

@@ -1,5 +1,6 @@
 import type { KnownBlock, View } from "@slack/types";
 import type { CampaignSummary, VolunteerHome } from "../../campaigns/dashboard.ts";
+import { counted } from "./stats.ts";
 import { escapeText, MAX_VIEW_BLOCKS, truncate } from "./text.ts";
 
 export const HOME_ACTIONS = {
@@ -62,7 +63,9 @@ export function organizerHome(campaigns: CampaignSummary[], total: number): View
           `*${escapeText(c.title)}* \`${c.slug}\` · ${c.state}\n` +
             `\`${progressBar(c.sent, c.contacts)}\` ` +
             `${c.sent.toLocaleString("en-US")} / ${c.contacts.toLocaleString("en-US")} texted\n` +
-            `Reply rate ${rate}% · ${c.optOuts} opt-outs · ${c.waiting} waiting for an answer` +
+            // An opt-out is not a reply (0023): replies and the rate leave STOP texts out.
+            `${counted(c.replies, "reply", "replies")} (${rate}%) · ${counted(c.optOuts, "opt-out")} · ` +
+            `${c.waiting.toLocaleString("en-US")} waiting for an answer` +
             firstQuestionLine(c),
           3000,
         ),

@@ -100,7 +100,7 @@ export function reviewModal(input: {
   notice?: string;
 }): View {
   const { meta, rows } = input;
-  const filterText = input.label ? `\`${escapeText(input.label)}\`` : "all conversations";
+  const filterText = input.label ? filterLabel(input.label) : "all conversations";
   const blocks: KnownBlock[] = [
     {
       type: "section",
@@ -151,7 +151,7 @@ export function reviewModal(input: {
 
 /** Pushed over the list: who gets every matching conversation. */
 export function reviewAllView(input: { campaignTitle: string; label: string; meta: ReviewMetadata }): View {
-  const filterText = input.label ? `matching \`${escapeText(input.label)}\`` : "";
+  const filterText = input.label ? `matching ${filterLabel(input.label)}` : "";
   return {
     type: "modal",
     callback_id: REVIEW_ALL_CALLBACK,
@@ -213,6 +213,21 @@ export function movedManyAwayText(input: {
 }
 
 /** The organizer's summary of a "reassign all matching". */
+/**
+ * A filter as the organizer typed it, for mrkdwn: a volunteer named in it (`<@U…>`, as Slack
+ * sends mentions) shows as that person; the rest is escaped and kept in quotes.
+ */
+export function filterLabel(label: string): string {
+  const parts = label.split(/(<@[UW][A-Z0-9]+(?:\|[^>]*)?>)/);
+  const shown = parts
+    .map((part) => {
+      const mention = /^<@([UW][A-Z0-9]+)/.exec(part);
+      return mention ? `<@${mention[1]}>` : escapeText(part);
+    })
+    .join("");
+  return `“${shown}”`;
+}
+
 export function reviewJobSummaryText(input: {
   campaignTitle: string;
   label: string;
@@ -221,7 +236,7 @@ export function reviewJobSummaryText(input: {
   error?: string;
 }): string {
   const { summary } = input;
-  const filter = input.label ? `\`${escapeText(input.label)}\`` : "(every conversation)";
+  const filter = input.label ? filterLabel(input.label) : "(every conversation)";
   const what = `Reassign all matching ${filter} in *${escapeText(input.campaignTitle)}*`;
   const moved = plural(summary.moved, "conversation");
   if (input.error) return `⚠️ ${what} stopped: ${input.error} ${moved} had moved to <@${input.to}> by then.`;

@@ -5,15 +5,18 @@ import { escapeText, truncate } from "./text.ts";
 
 const n = (value: number) => value.toLocaleString("en-US");
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
+/** "1 reply", "2 replies": the count and its noun, plural right. */
+export const counted = (value: number, one: string, many = `${one}s`) => `${n(value)} ${value === 1 ? one : many}`;
 
 export function statsBlocks(title: string, stats: CampaignStats, now: Date): { text: string; blocks: KnownBlock[] } {
   const wait = stats.oldestWaitSince ? Math.round((now.getTime() - stats.oldestWaitSince.getTime()) / 60_000) : 0;
   const lines = [
     `*Contacts:* ${n(stats.contacts)} · *handed out:* ${n(stats.handedOut)}`,
     `*Sent:* ${n(stats.sent)} · *delivered:* ${n(stats.delivered)} · *failed:* ${n(stats.failed)}`,
-    `*Replies:* ${n(stats.replies)} from ${n(stats.repliedContacts)} contacts · *reply rate:* ${pct(stats.replyRate)}`,
-    `*Opt-outs:* ${n(stats.optOuts)} · *waiting for an answer:* ${n(stats.waiting)}` +
-      `${stats.waiting ? ` (oldest ${wait} min)` : ""}`,
+    // An opt-out is not a reply: replies and the rate leave STOP (and START) texts out.
+    `*Replies:* ${counted(stats.replies, "reply", "replies")} (${pct(stats.replyRate)}) ` +
+      `from ${counted(stats.repliedContacts, "contact")} · ${counted(stats.optOuts, "opt-out")}`,
+    `*Waiting for an answer:* ${n(stats.waiting)}${stats.waiting ? ` (oldest ${wait} min)` : ""}`,
   ];
   const failures = stats.failedByCode
     .map((f) => `${f.code ?? "?"} ${explainDeliveryError(f.code)}: ${n(f.count)}`)
@@ -21,7 +24,11 @@ export function statsBlocks(title: string, stats: CampaignStats, now: Date): { t
   const tags = stats.tags.map((t) => `${escapeText(t.tag)}: ${n(t.count)}`).join(" · ");
   const volunteers = stats.volunteers
     .slice(0, 25)
-    .map((v) => `<@${v.userId}> sent ${n(v.sent)} · replies ${n(v.replies)} · tagged ${n(v.tagged)}`)
+    .map(
+      (v) =>
+        `<@${v.userId}> sent ${n(v.sent)} · ${counted(v.replies, "reply", "replies")} · ` +
+        `${counted(v.optOuts, "opt-out")} · tagged ${n(v.tagged)}`,
+    )
     .join("\n");
   const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: truncate(`Stats: ${title}`, 150) } },
@@ -43,7 +50,9 @@ export function statsBlocks(title: string, stats: CampaignStats, now: Date): { t
     text: { type: "mrkdwn", text: truncate(`*Volunteers*\n${volunteers || "none yet"}`, 3000) },
   });
   return {
-    text: `Stats for ${title}: ${n(stats.sent)} sent, ${n(stats.replies)} replies, ${n(stats.optOuts)} opt-outs`,
+    text:
+      `Stats for ${title}: ${n(stats.sent)} sent, ${counted(stats.replies, "reply", "replies")}, ` +
+      `${counted(stats.optOuts, "opt-out")}`,
     blocks,
   };
 }
@@ -64,13 +73,15 @@ function surveySections(stats: CampaignStats): KnownBlock[] {
       .join(" · ");
     const heading =
       `*${escapeText(question.label)}*${question.removed ? " (removed from the survey)" : ""} · ` +
-      `answered by ${n(question.answered)} of ${n(stats.sent)} texted contacts (${share})`;
+      `answered by ${n(question.answered)} of ${counted(stats.sent, "texted contact")} (${share})`;
     return { type: "section", text: { type: "mrkdwn", text: truncate(`${heading}\n${answers}`, 3000) } };
   });
   if (stats.survey.length > shown.length)
     sections.push({
       type: "context",
-      elements: [{ type: "mrkdwn", text: `…and ${stats.survey.length - shown.length} more questions in the export.` }],
+      elements: [
+        { type: "mrkdwn", text: `…and ${counted(stats.survey.length - shown.length, "more question")} in the export.` },
+      ],
     });
   return sections;
 }

@@ -28,6 +28,12 @@ export function cutText(text: string, limit: number): string {
   return text.slice(0, end);
 }
 
+/** The first character of `text` as a person sees it (an accented letter, an emoji); "" for "". */
+export function firstCharacter(text: string): string {
+  for (const { segment } of graphemes.segment(text)) return segment;
+  return "";
+}
+
 /** Cuts text to a limit at a character boundary, marking the cut with an ellipsis. */
 export function truncate(text: string, limit: number): string {
   return text.length <= limit ? text : cutText(text, limit - 1) + "…";

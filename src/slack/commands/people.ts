@@ -1,8 +1,7 @@
 import { takeOffShift } from "../../campaigns/volunteers.ts";
 import { setStaleReplies } from "../../campaigns/campaigns.ts";
-import { reassignConversations } from "../../campaigns/conversations/reassign.ts";
 import { releaseHeld } from "../../campaigns/sending/assignment.ts";
-import { releaseStaleReplies, startThreads } from "../handoff.ts";
+import { reassignVolunteer, releaseStaleReplies } from "../handoff.ts";
 import { ensureVolunteer } from "../volunteers.ts";
 import { campaignFromArgs, parseUserMention, reply, usageReply, type CommandSpec } from "./types.ts";
 
@@ -21,13 +20,19 @@ export const reassign: CommandSpec = {
     const { campaign, problem } = await campaignFromArgs(ctx, reassign);
     if (!campaign) return problem;
     await ensureVolunteer(services, campaign.id, to);
-    const moved = await reassignConversations(services.db, { campaignId: campaign.id, from, to });
-    await startThreads(services, campaign.id, moved, to, "Reassigned to you by an organizer.");
+    const { moved, optedOut } = await reassignVolunteer(services, { campaign, from, to, by: ctx.userId });
+    const stayed = optedOut
+      ? ` ${optedOut} opted-out conversation${optedOut === 1 ? "" : "s"} stayed with <@${from}>.`
+      : "";
     return reply(
-      moved.length
-        ? `Moved ${moved.length} conversation${moved.length === 1 ? "" : "s"} in *${campaign.title}* ` +
-            `from <@${from}> to <@${to}>; they continue in <@${to}>'s DM with their history.`
-        : `<@${from}> has no conversations in *${campaign.title}*; their held contact, if any, went back to the pool.`,
+      moved
+        ? `Moved ${moved} conversation${moved === 1 ? "" : "s"} in *${campaign.title}* ` +
+            `from <@${from}> to <@${to}>; they continue in <@${to}>'s DM with their history.${stayed}`
+        : optedOut
+          ? `<@${from}> has only opted-out conversations in *${campaign.title}*, which stay where they are; ` +
+            "their held contact, if any, went back to the pool."
+          : `<@${from}> has no conversations in *${campaign.title}*; ` +
+            "their held contact, if any, went back to the pool.",
     );
   },
 };
@@ -47,7 +52,7 @@ export const release: CommandSpec = {
     const released = await releaseHeld(services.db, user, campaign.id);
     // Released volunteers are off shift: nothing more is handed to them until they start again.
     await takeOffShift(services.db, campaign.id, user);
-    const handedOff = await releaseStaleReplies(services, campaign, user);
+    const handedOff = await releaseStaleReplies(services, campaign, user, ctx.userId);
     const parts = [
       released
         ? `Returned ${released} unsent contact${released === 1 ? "" : "s"} held by <@${user}> ` +

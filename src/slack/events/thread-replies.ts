@@ -1,10 +1,17 @@
-import { findConversationByThread, wasQueued } from "../../campaigns/conversations/conversations.ts";
+import {
+  conversationPhone,
+  findConversationByFormerThread,
+  findConversationByThread,
+  wasQueued,
+} from "../../campaigns/conversations/conversations.ts";
 import { findConversationByWatcherThread } from "../../campaigns/supervision/watchers.ts";
 import { queueReplyEverywhere } from "../supervision.ts";
 import { firstDelivery } from "../../campaigns/slack-events.ts";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { SlackDeps } from "../deps.ts";
 import type { SlackRouter } from "../router.ts";
+import { maskPhone } from "../blocks/text.ts";
+import { answerRefusal } from "../reply-receipts.ts";
 
 interface ImMessage {
   type: "message";
@@ -37,6 +44,10 @@ export function slackTextToSms(text: string): string {
  * What a volunteer writes in a conversation's thread in their DM is texted to the contact.
  * Only the assigned volunteer or an organizer may; an opted-out number gets nothing; an edit
  * or deletion after sending is answered (an SMS cannot be changed).
+ *
+ * Every reply says what became of it (slack/reply-receipts.ts): a text on its way gets
+ * :outbox_tray: (then :white_check_mark: or :x: from Twilio's status), and a reply that was not
+ * texted gets :no_entry_sign: and a message in the thread saying why ("Not sent: …").
  */
 export function registerThreadReplies(app: SlackRouter, services: SlackDeps): void {
   app.event("message", async ({ event, body }) => {
@@ -45,14 +56,32 @@ export function registerThreadReplies(app: SlackRouter, services: SlackDeps): vo
     if (message.subtype === "message_changed" || message.subtype === "message_deleted") {
       return answerEdit(services, message);
     }
-    if (message.subtype || message.bot_id || !message.user || !message.thread_ts || message.thread_ts === message.ts)
+    // A file shared in a thread is answered (it is not texted); other subtypes are not replies.
+    const withFile = message.subtype === "file_share";
+    if (
+      (message.subtype && !withFile) ||
+      message.bot_id ||
+      !message.user ||
+      !message.thread_ts ||
+      message.thread_ts === message.ts
+    )
       return;
     if (!(await firstDelivery(services.db, (body as { event_id?: string }).event_id))) return;
+    const reply = { channel: message.channel, ts: message.ts, threadTs: message.thread_ts };
+    const refuse = async (why: string) => {
+      await answerRefusal(services.db, reply, `:no_entry_sign: Not sent: ${why}`);
+      services.outbox.kick();
+    };
     // The volunteer's thread, or an organizer's thread of it (opened or taken from an escalation).
     const conversation =
       (await findConversationByThread(services.db, message.channel, message.thread_ts)) ??
       (await findConversationByWatcherThread(services.db, message.channel, message.thread_ts));
-    if (!conversation) return;
+    if (!conversation) {
+      // A thread the conversation left (reassigned, handed off): say where it went.
+      const moved = await findConversationByFormerThread(services.db, message.channel, message.thread_ts);
+      if (moved) await refuse(movedReason(moved.volunteer_id, message.user));
+      return;
+    }
     const ephemeral = (text: string) =>
       services.slack.chat
         .postEphemeral({ channel: message.channel, user: message.user!, thread_ts: message.thread_ts, text })
@@ -68,10 +97,15 @@ export function registerThreadReplies(app: SlackRouter, services: SlackDeps): vo
       );
       return;
     }
+    if (withFile) {
+      await refuse("a file or picture can't be texted from Slack, only words. Post the words on their own.");
+      return;
+    }
     const body_ = slackTextToSms(message.text ?? "");
     if (body_.length > 1600) {
-      await ephemeral(
-        `That is ${body_.length} characters; a text can be at most 1,600. Nothing was sent; shorten it and post again.`,
+      await refuse(
+        `that is ${body_.length.toLocaleString("en-US")} characters; a text can be at most 1,600. ` +
+          `Shorten it and post again.`,
       );
       return;
     }
@@ -83,15 +117,27 @@ export function registerThreadReplies(app: SlackRouter, services: SlackDeps): vo
       userId: message.user,
       idempotencyKey: `slack:${message.channel}:${message.ts}`,
       fromPhone: services.texting.fromPhone,
+      slackReply: { channel: message.channel, ts: message.ts },
     });
     if (result.ok) {
       services.outbox.kick();
       void services.deliveries.deliver(result.messageId);
       return;
     }
-    if (result.reason === "opted_out") await ephemeral(":no_entry: This number has opted out; nothing was sent.");
-    if (result.reason === "empty") await ephemeral("There is no text to send in that message.");
+    // "duplicate": this Slack message was texted already (its receipt is on it).
+    if (result.reason === "opted_out") {
+      const phone = await conversationPhone(services.db, conversation.id);
+      await refuse(`${phone ? maskPhone(phone) : "this number"} opted out; nothing more can be texted to it.`);
+    }
+    if (result.reason === "empty") await refuse("there are no words in that message to text.");
   });
+}
+
+/** Why a reply in a conversation's old thread was not texted: where the conversation is now. */
+function movedReason(volunteerId: string | null, writer: string): string {
+  if (volunteerId === writer) return "this conversation continues in a newer thread in this DM; reply there.";
+  if (volunteerId) return `this conversation moved to <@${volunteerId}>, who texts this contact now.`;
+  return "this conversation is no longer in this thread.";
 }
 
 async function answerEdit(services: SlackDeps, message: ImMessage): Promise<void> {

@@ -226,7 +226,9 @@ export function registerReviewViews(app: SlackRouter, services: SlackDeps): void
             ? `<@${to}> already has that conversation; nothing changed.`
             : result.kind === "gone"
               ? "⚠️ That conversation no longer exists; nothing changed."
-              : "⚠️ That conversation belongs to another campaign; nothing changed.";
+              : result.kind === "opted_out"
+                ? "⛔ That number opted out, so the conversation stays where it is; nothing changed."
+                : "⚠️ That conversation belongs to another campaign; nothing changed.";
     } catch (error) {
       notice = `⚠️ That did not go through. ${failureNotice(services.logger, "review reassign", error)}`;
     }
