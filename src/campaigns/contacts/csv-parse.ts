@@ -1,15 +1,8 @@
 import type { Readable } from "node:stream";
 import type { CountryCode } from "libphonenumber-js";
-import Papa from "papaparse";
 import { KNOWN_COLUMNS, knownColumnFor, normalizeFieldName, type KnownColumn } from "../fields.ts";
-import {
-  NOT_CSV_BINARY,
-  firstInvalidUtf8,
-  notUtf8Reason,
-  sniffLayout,
-  sniffNotCsv,
-  type Delimiter,
-} from "./csv-sniff.ts";
+import { CsvRecordReader } from "./csv-records.ts";
+import type { Delimiter } from "./csv-sniff.ts";
 import { invalidPhoneText, normalizePhone, normalizeZip } from "./normalize.ts";
 
 export { normalizePhone, normalizeZip, type PhoneResult } from "./normalize.ts";
@@ -68,20 +61,6 @@ export interface ParseOptions {
   onProgress?: (bytesRead: number) => void;
 }
 
-/** Bytes gathered before deciding whether the file is CSV and how it is delimited. */
-const SAMPLE_BYTES = 64 * 1024;
-/**
- * A record longer than this is an unclosed quote swallowing the file, not data; without a cap it
- * would be held whole in memory and re-scanned on every chunk.
- */
-const MAX_RECORD_CHARS = 1 << 20;
-
-interface PapaChunk {
-  data: string[][];
-  errors: Papa.ParseError[];
-  meta: { cursor: number };
-}
-
 /**
  * Reads an upload as it downloads. Pulling chunks with `for await` is the backpressure: the
  * next chunk is read only when the consumer asks for the next event. Leaving early (a fatal
@@ -102,96 +81,19 @@ export async function* parseContactsCsv(
 }
 
 /** The synchronous core of parseContactsCsv: push byte chunks, then end; each returns events. */
-export class ContactsCsvReader {
-  bytesRead = 0;
-  finished = false;
-  private sample: Uint8Array[] | null = [];
-  private sampleBytes = 0;
-  private readonly decoder = new TextDecoder("utf-8", { fatal: true });
-  /** The last bytes of the previous chunk, to locate an encoding error split across chunks. */
-  private tail: Uint8Array = new Uint8Array(0);
-  private parser: Papa.Parser | undefined;
-  private delimiter: Delimiter = ",";
-  /** Text after the last complete record, parsed again with the next chunk. */
-  private carry = "";
-  private rowNumber = 0;
+export class ContactsCsvReader extends CsvRecordReader<ParseEvent> {
   private columns: ColumnMapping | undefined;
   private batch: ParsedRow[] = [];
   private valid = 0;
   private invalid = 0;
-  private events: ParseEvent[] = [];
   private readonly batchSize: number;
 
   constructor(private readonly opts: ParseOptions) {
+    super();
     this.batchSize = Math.max(1, opts.batchSize ?? 1000);
   }
 
-  push(chunk: Uint8Array): ParseEvent[] {
-    if (this.finished || chunk.length === 0) return [];
-    this.bytesRead += chunk.length;
-    if (!this.sample) return this.feed(chunk, false);
-    this.sample.push(chunk);
-    this.sampleBytes += chunk.length;
-    return this.sampleBytes < SAMPLE_BYTES ? [] : this.start(false);
-  }
-
-  end(): ParseEvent[] {
-    if (this.finished) return [];
-    return this.sample ? this.start(true) : this.feed(new Uint8Array(0), true);
-  }
-
-  private start(final: boolean): ParseEvent[] {
-    const sample = Buffer.concat(this.sample!);
-    this.sample = null;
-    const notCsv = sniffNotCsv(sample);
-    if (notCsv) return this.fail(notCsv).take();
-    return this.feed(sample, final);
-  }
-
-  private feed(bytes: Uint8Array, final: boolean): ParseEvent[] {
-    let text: string;
-    try {
-      text = this.decoder.decode(bytes, { stream: !final }); // also drops a leading BOM
-    } catch {
-      return this.fail(this.encodingReason(bytes, final)).take();
-    }
-    // A copy: chunks can be views of a pooled buffer that is reused.
-    this.tail =
-      bytes.length >= 3 ? Uint8Array.prototype.slice.call(bytes, -3) : Buffer.concat([this.tail, bytes]).subarray(-3);
-    const nul = text.indexOf("\0");
-    if (nul >= 0) {
-      const row = this.rowNumber + 1 + countLines(this.carry) + countLines(text.slice(0, nul));
-      return this.fail(`${NOT_CSV_BINARY} (it holds binary data near row ${row})`).take();
-    }
-    if (!this.parser) {
-      const layout = sniffLayout(text);
-      this.delimiter = layout.delimiter;
-      this.parser = new Papa.Parser({ delimiter: layout.delimiter, newline: layout.newline });
-    }
-    const input = this.carry + text;
-    const result = this.parser.parse(input, 0, !final) as PapaChunk;
-    this.carry = final ? "" : input.slice(result.meta.cursor);
-    const unclosed = result.errors.find((error) => error.code === "MissingQuotes");
-    if (unclosed) {
-      const row = this.rowNumber + (unclosed.row ?? 0) + 1;
-      return this.fail(
-        `Row ${row} opens a quote (") that is never closed, so the rest of the file would be one cell`,
-      ).take();
-    }
-    for (const fields of result.data) {
-      this.record(fields);
-      if (this.finished) return this.take();
-    }
-    if (this.carry.length > MAX_RECORD_CHARS) {
-      this.fail(`Row ${this.rowNumber + 1} is over 1 MB long: a quote (") in it is probably never closed`);
-    } else if (final) {
-      this.finish();
-    }
-    return this.take();
-  }
-
-  private record(fields: string[]): void {
-    this.rowNumber++;
+  protected record(fields: string[]): void {
     // The first cell is nearly always filled, so blank rows cost one trim on data rows.
     if (fields[0]!.trim() === "" && fields.every((field) => field.trim() === "")) return;
     if (!this.columns) {
@@ -207,7 +109,7 @@ export class ContactsCsvReader {
     if (this.batch.length >= this.batchSize) this.flush();
   }
 
-  private finish(): void {
+  protected finish(): void {
     if (!this.columns) return void this.fail("The file is empty");
     if (this.valid + this.invalid === 0) return void this.fail("The file has a header row but no contacts");
     this.flush();
@@ -221,18 +123,8 @@ export class ContactsCsvReader {
     });
   }
 
-  private encodingReason(bytes: Uint8Array, final: boolean): string {
-    const joined = Buffer.concat([this.tail, bytes]);
-    const bad = firstInvalidUtf8(joined);
-    if (bad < 0 && final) {
-      return (
-        "The file ends in the middle of a character: it was cut short or is not UTF-8 text. " +
-        'Save it as "CSV UTF-8" and upload again.'
-      );
-    }
-    const before = Buffer.from(bytes.buffer, bytes.byteOffset, Math.max(0, bad - this.tail.length));
-    const row = this.rowNumber + 1 + countLines(this.carry) + countLines(before.toString("latin1"));
-    return notUtf8Reason(joined, bad, this.bytesRead - joined.length + Math.max(bad, 0), row);
+  protected fatal(reason: string): ParseEvent {
+    return { type: "fatal", reason };
   }
 
   private flush(): void {
@@ -240,25 +132,10 @@ export class ContactsCsvReader {
     this.batch = [];
   }
 
-  private fail(reason: string): this {
-    this.events.push({ type: "fatal", reason });
-    this.finished = true;
+  protected override fail(reason: string): this {
     this.batch = [];
-    this.carry = "";
-    return this;
+    return super.fail(reason);
   }
-
-  private take(): ParseEvent[] {
-    const events = this.events;
-    this.events = [];
-    return events;
-  }
-}
-
-function countLines(text: string): number {
-  let lines = 0;
-  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) lines++;
-  return lines;
 }
 
 const DELIMITER_NAMES: Record<string, string> = { ",": "a comma", ";": "a semicolon", "\t": "a tab" };

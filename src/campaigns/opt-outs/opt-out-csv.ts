@@ -1,9 +1,8 @@
 import type { Readable } from "node:stream";
 import type { CountryCode } from "libphonenumber-js";
-import Papa from "papaparse";
 import { normalizeFieldName } from "../fields.ts";
 import { normalizePhone } from "../contacts/normalize.ts";
-import { sniffLayout, sniffNotCsv } from "../contacts/csv-sniff.ts";
+import { CsvRecordReader } from "../contacts/csv-records.ts";
 
 /**
  * An opt-out list as organizers have them: any CSV with one or more columns of phone numbers,
@@ -28,16 +27,8 @@ export interface OptOutCsvOptions {
   onProgress?: (bytesRead: number) => void;
 }
 
-const SAMPLE_BYTES = 64 * 1024;
-const MAX_RECORD_CHARS = 1 << 20;
 /** Rows looked at to find the phone column when no header names one. */
 const DETECT_ROWS = 50;
-
-interface PapaChunk {
-  data: string[][];
-  errors: Papa.ParseError[];
-  meta: { cursor: number };
-}
 
 /** A header that names a phone column: the contacts CSV's names, and any "… phone", "mobile …", "cell …". */
 export function isPhoneHeader(header: string): boolean {
@@ -70,87 +61,21 @@ interface Columns {
   labels: string[];
 }
 
-export class OptOutCsvReader {
-  bytesRead = 0;
-  finished = false;
-  private sample: Uint8Array[] | null = [];
-  private sampleBytes = 0;
-  private readonly decoder = new TextDecoder("utf-8", { fatal: true });
-  private parser: Papa.Parser | undefined;
-  private carry = "";
-  /** The spreadsheet row number of the last record read (blank rows count). */
-  private rowNumber = 0;
-  /** Data rows read (not the header, not blank rows). */
-  private rows = 0;
+export class OptOutCsvReader extends CsvRecordReader<OptOutCsvEvent> {
   /** Rows kept until the phone columns are known. */
   private pending: { rowNumber: number; fields: string[] }[] = [];
   private columns: Columns | undefined;
   private entries: OptOutEntry[] = [];
-  private events: OptOutCsvEvent[] = [];
+  /** Data rows read (not the header, not blank rows). */
+  private rows = 0;
   private readonly batchSize: number;
 
   constructor(private readonly opts: OptOutCsvOptions) {
+    super();
     this.batchSize = Math.max(1, opts.batchSize ?? 1000);
   }
 
-  push(chunk: Uint8Array): OptOutCsvEvent[] {
-    if (this.finished || chunk.length === 0) return [];
-    this.bytesRead += chunk.length;
-    if (!this.sample) return this.feed(chunk, false);
-    this.sample.push(chunk);
-    this.sampleBytes += chunk.length;
-    return this.sampleBytes < SAMPLE_BYTES ? [] : this.start(false);
-  }
-
-  end(): OptOutCsvEvent[] {
-    if (this.finished) return [];
-    return this.sample ? this.start(true) : this.feed(new Uint8Array(0), true);
-  }
-
-  private start(final: boolean): OptOutCsvEvent[] {
-    const sample = Buffer.concat(this.sample!);
-    this.sample = null;
-    const notCsv = sniffNotCsv(sample);
-    if (notCsv) return this.fail(notCsv).take();
-    return this.feed(sample, final);
-  }
-
-  private feed(bytes: Uint8Array, final: boolean): OptOutCsvEvent[] {
-    let text: string;
-    try {
-      text = this.decoder.decode(bytes, { stream: !final });
-    } catch {
-      return this.fail(
-        `The file is not UTF-8 text (near row ${this.rowNumber + 1}): save it as "CSV UTF-8" and upload again`,
-      ).take();
-    }
-    if (text.includes("\0")) return this.fail("This looks like a binary file, not CSV: save it as CSV UTF-8").take();
-    if (!this.parser) {
-      const layout = sniffLayout(text);
-      this.parser = new Papa.Parser({ delimiter: layout.delimiter, newline: layout.newline });
-    }
-    const input = this.carry + text;
-    const result = this.parser.parse(input, 0, !final) as PapaChunk;
-    this.carry = final ? "" : input.slice(result.meta.cursor);
-    const unclosed = result.errors.find((error) => error.code === "MissingQuotes");
-    if (unclosed) {
-      const row = this.rowNumber + (unclosed.row ?? 0) + 1;
-      return this.fail(`Row ${row} opens a quote (") that is never closed`).take();
-    }
-    for (const fields of result.data) {
-      this.record(fields);
-      if (this.finished) return this.take();
-    }
-    if (this.carry.length > MAX_RECORD_CHARS) {
-      this.fail(`Row ${this.rowNumber + 1} is over 1 MB long: a quote (") in it is probably never closed`);
-    } else if (final) {
-      this.finish();
-    }
-    return this.take();
-  }
-
-  private record(fields: string[]): void {
-    this.rowNumber++;
+  protected record(fields: string[]): void {
     if (fields.every((field) => field.trim() === "")) return;
     if (this.columns) return this.entry(this.rowNumber, fields);
     this.pending.push({ rowNumber: this.rowNumber, fields });
@@ -223,7 +148,7 @@ export class OptOutCsvReader {
     if (this.entries.length >= this.batchSize) this.flush();
   }
 
-  private finish(): void {
+  protected finish(): void {
     if (!this.columns) {
       if (this.pending.length === 0) return void this.fail("The file is empty");
       this.detect();
@@ -240,19 +165,14 @@ export class OptOutCsvReader {
     this.entries = [];
   }
 
-  private fail(reason: string): this {
-    // The rows read before the refusal are handed on; nothing after it is read.
-    this.flush();
-    this.events.push({ type: "fatal", reason, rows: this.rows });
-    this.finished = true;
-    this.carry = "";
-    return this;
+  protected fatal(reason: string): OptOutCsvEvent {
+    return { type: "fatal", reason, rows: this.rows };
   }
 
-  private take(): OptOutCsvEvent[] {
-    const events = this.events;
-    this.events = [];
-    return events;
+  protected override fail(reason: string): this {
+    // The rows read before the refusal are handed on; nothing after it is read.
+    this.flush();
+    return super.fail(reason);
   }
 }
 
