@@ -48,6 +48,71 @@ export function summaryText(campaign: Pick<Campaign, "title" | "slug">, s: Impor
   return lines.join("\n");
 }
 
+/** A message in the user's DM with the app, and how to rewrite it (a failed rewrite is only logged). */
+export async function progressInDm(
+  services: Pick<SlackDeps, "slack" | "logger">,
+  userId: string,
+  first: string,
+): Promise<(text: string) => Promise<void>> {
+  const dm = await services.slack.chat.postMessage({ channel: userId, text: first });
+  return (text) =>
+    services.slack.chat
+      .update({ channel: dm.channel!, ts: dm.ts!, text })
+      .then(() => undefined)
+      .catch((error: unknown) => services.logger.warn("progress update failed", error));
+}
+
+/**
+ * A file shared in Slack, fetched for an import with the bot token (only from Slack's own
+ * hosts), or, in words for the person who shared it, why it can't be read.
+ */
+export async function fetchSharedFile(
+  services: Pick<SlackDeps, "slack" | "settings">,
+  fileId: string,
+): Promise<{ ok: true; name: string; size: number; input: Readable } | { ok: false; problem: string }> {
+  const info = await services.slack.files.info({ file: fileId });
+  const file = info.file;
+  const url = file?.url_private_download ?? file?.url_private;
+  if (!file || !url) return { ok: false, problem: "Slack did not give me that file; share it again." };
+  if (!isSlackFileUrl(url, services.settings.SLACK_API_URL!))
+    return {
+      ok: false,
+      problem: "That file is not stored on Slack (it links elsewhere), so I won't fetch it. Upload the CSV itself.",
+    };
+  const res = await fetch(url, { headers: { authorization: `Bearer ${services.settings.SLACK_BOT_TOKEN}` } });
+  if (!res.ok || !res.body)
+    return { ok: false, problem: `Slack answered ${res.status} for that file; nothing was imported. Share it again.` };
+  if ((res.headers.get("content-type") ?? "").includes("text/html"))
+    return {
+      ok: false,
+      problem:
+        "Slack sent a web page instead of the file (a sign-in page?); nothing was imported. " +
+        "Check the app has files:read and share again.",
+    };
+  return {
+    ok: true,
+    name: file.name ?? "your file",
+    size: file.size ?? 0,
+    input: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+  };
+}
+
+/**
+ * An import's onProgress that tells the person at least every 10% of the file or 5 seconds:
+ * `say` gets how much was read ("40%", or "3.2 MB" when Slack gave no size) and the rows so far.
+ */
+export function importProgress(size: number, say: (read: string, rows: number) => void) {
+  let lastUpdate = Date.now();
+  let lastPercent = 0;
+  return (bytes: number, rows: number) => {
+    const percent = size ? Math.floor((bytes / size) * 100) : 0;
+    if (percent - lastPercent < 10 && Date.now() - lastUpdate < 5000) return;
+    lastPercent = percent;
+    lastUpdate = Date.now();
+    say(size ? `${percent}%` : `${(bytes / 1e6).toFixed(1)} MB`, rows);
+  };
+}
+
 /**
  * Fetches a Slack file and imports it, telling the organizer in their DM: one message,
  * updated at least every 10% or 5 seconds, ending with the summary or the reason it was refused.
@@ -56,57 +121,27 @@ export async function importSlackFile(
   services: SlackDeps,
   input: { campaignSlug: string; fileId: string; userId: string },
 ): Promise<void> {
-  const { slack, logger } = services;
-  const dm = await slack.chat.postMessage({ channel: input.userId, text: "Reading your contacts file…" });
-  const update = (text: string) =>
-    slack.chat
-      .update({ channel: dm.channel!, ts: dm.ts!, text })
-      .catch((error: unknown) => logger.warn("progress update failed", error));
+  const update = await progressInDm(services, input.userId, "Reading your contacts file…");
   try {
     const campaign = await findCampaign(services.db, input.campaignSlug);
     if (!campaign) return void (await update(`There is no campaign \`${input.campaignSlug}\`; nothing was imported.`));
     if (campaign.state === "archived")
       return void (await update(`*${campaign.title}* is archived; nothing was imported.`));
-    const info = await slack.files.info({ file: input.fileId });
-    const file = info.file;
-    const url = file?.url_private_download ?? file?.url_private;
-    if (!file || !url) return void (await update("Slack did not give me that file; share it again."));
-    if (!isSlackFileUrl(url, services.settings.SLACK_API_URL!)) {
-      return void (await update(
-        "That file is not stored on Slack (it links elsewhere), so I won't fetch it. Upload the CSV itself.",
-      ));
-    }
-    const res = await fetch(url, { headers: { authorization: `Bearer ${services.settings.SLACK_BOT_TOKEN}` } });
-    if (!res.ok || !res.body)
-      return void (await update(`Slack answered ${res.status} for that file; nothing was imported. Share it again.`));
-    if ((res.headers.get("content-type") ?? "").includes("text/html")) {
-      return void (await update(
-        "Slack sent a web page instead of the file (a sign-in page?); nothing was imported. " +
-          "Check the app has files:read and share again.",
-      ));
-    }
-    const size = file.size ?? 0;
-    let lastUpdate = Date.now();
-    let lastPercent = 0;
+    const file = await fetchSharedFile(services, input.fileId);
+    if (!file.ok) return void (await update(file.problem));
     const result = await importContacts(services.db, {
       campaignId: campaign.id,
       startedBy: input.userId,
-      fileName: file.name ?? null,
-      input: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+      fileName: file.name,
+      input: file.input,
       defaultCountry: services.settings.DEFAULT_COUNTRY,
       pool: services.pgPool,
-      onProgress: (bytes, rows) => {
-        const percent = size ? Math.floor((bytes / size) * 100) : 0;
-        if (percent - lastPercent >= 10 || Date.now() - lastUpdate >= 5000) {
-          lastPercent = percent;
-          lastUpdate = Date.now();
-          void update(
-            `Importing *${file.name}* into *${campaign.title}*: ` +
-              `${size ? `${percent}%` : `${(bytes / 1e6).toFixed(1)} MB`} read, ` +
-              `${rows.toLocaleString("en-US")} rows so far…`,
-          );
-        }
-      },
+      onProgress: importProgress(file.size, (read, rows) => {
+        void update(
+          `Importing *${file.name}* into *${campaign.title}*: ` +
+            `${read} read, ${rows.toLocaleString("en-US")} rows so far…`,
+        );
+      }),
     });
     await update(
       result.ok
@@ -115,7 +150,7 @@ export async function importSlackFile(
     );
     if (result.ok) await refreshChecklist(services, campaign.id);
   } catch (error) {
-    logger.error("import failed", error);
+    services.logger.error("import failed", error);
     await update("The upload failed on our side and nothing was imported; try again in a moment.");
   }
 }

@@ -1,4 +1,3 @@
-import { Readable } from "node:stream";
 import type { View } from "@slack/types";
 import { z } from "zod";
 import { isOrganizer } from "../../campaigns/organizers.ts";
@@ -6,7 +5,7 @@ import { importOptOuts } from "../../campaigns/opt-outs/manage.ts";
 import { firstDelivery } from "../../campaigns/slack-events.ts";
 import type { SlackDeps } from "../deps.ts";
 import { optOutImportText } from "../blocks/optouts.ts";
-import { isSlackFileUrl } from "../uploads.ts";
+import { fetchSharedFile, importProgress, progressInDm } from "../uploads.ts";
 import type { SlackRouter } from "../router.ts";
 
 export const OPTOUT_IMPORT_CALLBACK = "optouts_import";
@@ -53,55 +52,24 @@ export function optOutImportModal(): View {
  * their DM: one message, updated at least every 10% or 5 seconds, ending with the counts.
  */
 export async function importOptOutFile(services: SlackDeps, input: { fileId: string; userId: string }): Promise<void> {
-  const { slack, logger } = services;
-  const dm = await slack.chat.postMessage({ channel: input.userId, text: "Reading your opt-out file…" });
-  const update = (text: string) =>
-    slack.chat
-      .update({ channel: dm.channel!, ts: dm.ts!, text })
-      .catch((error: unknown) => logger.warn("progress update failed", error));
+  const update = await progressInDm(services, input.userId, "Reading your opt-out file…");
   try {
-    const info = await slack.files.info({ file: input.fileId });
-    const file = info.file;
-    const url = file?.url_private_download ?? file?.url_private;
-    if (!file || !url) return void (await update("Slack did not give me that file; share it again."));
-    if (!isSlackFileUrl(url, services.settings.SLACK_API_URL!)) {
-      return void (await update(
-        "That file is not stored on Slack (it links elsewhere), so I won't fetch it. Upload the CSV itself.",
-      ));
-    }
-    const res = await fetch(url, { headers: { authorization: `Bearer ${services.settings.SLACK_BOT_TOKEN}` } });
-    if (!res.ok || !res.body)
-      return void (await update(`Slack answered ${res.status} for that file; nothing was imported. Share it again.`));
-    if ((res.headers.get("content-type") ?? "").includes("text/html")) {
-      return void (await update(
-        "Slack sent a web page instead of the file (a sign-in page?); nothing was imported. " +
-          "Check the app has files:read and share again.",
-      ));
-    }
-    const name = file.name ?? "your file";
-    const size = file.size ?? 0;
-    let lastUpdate = Date.now();
-    let lastPercent = 0;
+    const file = await fetchSharedFile(services, input.fileId);
+    if (!file.ok) return void (await update(file.problem));
+    const name = file.name;
     const result = await importOptOuts(services.db, {
-      input: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+      input: file.input,
       defaultCountry: services.settings.DEFAULT_COUNTRY,
       actor: input.userId,
-      onProgress: (bytes, rows) => {
-        const percent = size ? Math.floor((bytes / size) * 100) : 0;
-        if (percent - lastPercent >= 10 || Date.now() - lastUpdate >= 5000) {
-          lastPercent = percent;
-          lastUpdate = Date.now();
-          void update(
-            `Importing *${name}* into the opt-out list: ` +
-              `${size ? `${percent}%` : `${(bytes / 1e6).toFixed(1)} MB`} read, ` +
-              `${rows.toLocaleString("en-US")} rows so far…`,
-          );
-        }
-      },
+      onProgress: importProgress(file.size, (read, rows) => {
+        void update(
+          `Importing *${name}* into the opt-out list: ${read} read, ${rows.toLocaleString("en-US")} rows so far…`,
+        );
+      }),
     });
     await update(optOutImportText(name, result));
   } catch (error) {
-    logger.error("opt-out import failed", error);
+    services.logger.error("opt-out import failed", error);
     await update(
       "The opt-out import failed on our side; numbers read before the failure stay on the list. " +
         "Try again in a moment: numbers already added are counted as already on the list.",
