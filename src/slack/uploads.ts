@@ -1,10 +1,14 @@
 import { Readable } from "node:stream";
+import { z } from "zod";
+import { isOrganizer } from "../campaigns/organizers.ts";
+import { firstDelivery } from "../campaigns/slack-events.ts";
 import { findCampaign } from "../campaigns/campaigns.ts";
 import { importContacts, type ImportSummary } from "../campaigns/contacts/import.ts";
 import type { Campaign } from "../db/schema.ts";
 import type { SlackDeps } from "./deps.ts";
 import { escapeText } from "./blocks/text.ts";
 import { refreshChecklist } from "./checklist.ts";
+import type { SlackRouter } from "./router.ts";
 
 /**
  * The bot token goes only to Slack's own file hosts (or the configured Web API host): a file
@@ -153,4 +157,69 @@ export async function importSlackFile(
     services.logger.error("import failed", error);
     await update("The upload failed on our side and nothing was imported; try again in a moment.");
   }
+}
+
+const fileSubmission = z.object({
+  user: z.object({ id: z.string() }),
+  view: z.object({
+    private_metadata: z.string().optional(),
+    state: z.object({
+      values: z.record(
+        z.string(),
+        z.record(z.string(), z.object({ files: z.array(z.object({ id: z.string() })).optional() }).loose()),
+      ),
+    }),
+  }),
+});
+
+/**
+ * An upload modal's submission: who sent it, the file chosen in its `csv` block (none when the
+ * form came without one) and the modal's private_metadata; undefined when it is not such a form.
+ */
+export function submittedFile(
+  body: unknown,
+): { userId: string; fileId: string | undefined; privateMetadata: string } | undefined {
+  const parsed = fileSubmission.safeParse(body);
+  if (!parsed.success) return undefined;
+  return {
+    userId: parsed.data.user.id,
+    fileId: parsed.data.view.state.values.csv?.file?.files?.[0]?.id,
+    privateMetadata: parsed.data.view.private_metadata ?? "",
+  };
+}
+
+/**
+ * Files over a modal's 10 MB limit come as a file shared in the DM with the app, with a message
+ * (`command`, matched whole). Each delivery runs once; someone who is not an organizer hears
+ * `refusal`; `run` gets the match, the first file and who shared it.
+ */
+export function onFileSharedInDm(
+  app: SlackRouter,
+  services: SlackDeps,
+  input: {
+    command: RegExp;
+    refusal: string;
+    run: (share: { match: RegExpExecArray; fileId: string; userId: string }) => Promise<void>;
+  },
+): void {
+  app.event("message", async ({ event, body }) => {
+    const message = event as unknown as {
+      subtype?: string;
+      channel_type?: string;
+      user?: string;
+      text?: string;
+      files?: { id: string }[];
+    };
+    if (message.subtype !== "file_share" || message.channel_type !== "im" || !message.user) return;
+    const match = input.command.exec(message.text ?? "");
+    if (!match) return;
+    if (!(await firstDelivery(services.db, (body as { event_id?: string }).event_id))) return;
+    if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, message.user))) {
+      await services.slack.chat.postMessage({ channel: message.user, text: input.refusal });
+      return;
+    }
+    const file = message.files?.[0];
+    if (!file) return;
+    await input.run({ match, fileId: file.id, userId: message.user });
+  });
 }

@@ -1,11 +1,9 @@
 import type { View } from "@slack/types";
-import { z } from "zod";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import { importOptOuts } from "../../campaigns/opt-outs/manage.ts";
-import { firstDelivery } from "../../campaigns/slack-events.ts";
 import type { SlackDeps } from "../deps.ts";
 import { optOutImportText } from "../blocks/optouts.ts";
-import { fetchSharedFile, importProgress, progressInDm } from "../uploads.ts";
+import { fetchSharedFile, importProgress, onFileSharedInDm, progressInDm, submittedFile } from "../uploads.ts";
 import type { SlackRouter } from "../router.ts";
 
 export const OPTOUT_IMPORT_CALLBACK = "optouts_import";
@@ -77,27 +75,15 @@ export async function importOptOutFile(services: SlackDeps, input: { fileId: str
   }
 }
 
-const submission = z.object({
-  user: z.object({ id: z.string() }),
-  view: z.object({
-    state: z.object({
-      values: z.record(
-        z.string(),
-        z.record(z.string(), z.object({ files: z.array(z.object({ id: z.string() })).optional() }).loose()),
-      ),
-    }),
-  }),
-});
-
 export function registerOptOutImportViews(app: SlackRouter, services: SlackDeps): void {
   app.view(OPTOUT_IMPORT_CALLBACK, async ({ ack, body }) => {
-    const parsed = submission.safeParse(body);
-    const fileId = parsed.success ? parsed.data.view.state.values.csv?.file?.files?.[0]?.id : undefined;
-    if (!parsed.success || !fileId) {
+    const submitted = submittedFile(body);
+    const fileId = submitted?.fileId;
+    if (!submitted || !fileId) {
       await ack({ response_action: "errors", errors: { csv: "Choose a CSV file to import." } });
       return;
     }
-    const userId = parsed.data.user.id;
+    const userId = submitted.userId;
     if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, userId))) {
       await ack({ response_action: "errors", errors: { csv: "Only organizers can change the opt-out list." } });
       return;
@@ -110,26 +96,9 @@ export function registerOptOutImportViews(app: SlackRouter, services: SlackDeps)
   });
 
   // Files over the modal's 10 MB: shared in the DM with the message `optouts import`.
-  app.event("message", async ({ event, body }) => {
-    const message = event as unknown as {
-      subtype?: string;
-      channel_type?: string;
-      user?: string;
-      text?: string;
-      files?: { id: string }[];
-    };
-    if (message.subtype !== "file_share" || message.channel_type !== "im" || !message.user) return;
-    if (!/^\s*(?:\/campaign\s+)?optouts\s+import\s*$/i.test(message.text ?? "")) return;
-    if (!(await firstDelivery(services.db, (body as { event_id?: string }).event_id))) return;
-    if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, message.user))) {
-      await services.slack.chat.postMessage({
-        channel: message.user,
-        text: "Only organizers can change the opt-out list.",
-      });
-      return;
-    }
-    const file = message.files?.[0];
-    if (!file) return;
-    await importOptOutFile(services, { fileId: file.id, userId: message.user });
+  onFileSharedInDm(app, services, {
+    command: /^\s*(?:\/campaign\s+)?optouts\s+import\s*$/i,
+    refusal: "Only organizers can change the opt-out list.",
+    run: ({ fileId, userId }) => importOptOutFile(services, { fileId, userId }),
   });
 }

@@ -1,11 +1,9 @@
 import type { View } from "@slack/types";
-import { z } from "zod";
 import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { Campaign } from "../../db/schema.ts";
 import type { SlackDeps } from "../deps.ts";
 import { escapeText, truncate } from "../blocks/text.ts";
-import { importSlackFile } from "../uploads.ts";
-import { firstDelivery } from "../../campaigns/slack-events.ts";
+import { importSlackFile, onFileSharedInDm, submittedFile } from "../uploads.ts";
 import { campaignFromArgs, reply, type CommandSpec } from "../commands/types.ts";
 import type { SlackRouter } from "../router.ts";
 
@@ -68,34 +66,21 @@ export const upload: CommandSpec = {
   },
 };
 
-const submission = z.object({
-  user: z.object({ id: z.string() }),
-  view: z.object({
-    private_metadata: z.string(),
-    state: z.object({
-      values: z.record(
-        z.string(),
-        z.record(z.string(), z.object({ files: z.array(z.object({ id: z.string() })).optional() }).loose()),
-      ),
-    }),
-  }),
-});
-
 export function registerUploadViews(app: SlackRouter, services: SlackDeps): void {
   app.view(UPLOAD_CALLBACK, async ({ ack, body }) => {
-    const parsed = submission.safeParse(body);
-    const fileId = parsed.success ? parsed.data.view.state.values.csv?.file?.files?.[0]?.id : undefined;
+    const submitted = submittedFile(body);
     let slug: string | undefined;
     try {
-      slug = parsed.success ? (JSON.parse(parsed.data.view.private_metadata) as { slug?: string }).slug : undefined;
+      slug = submitted ? (JSON.parse(submitted.privateMetadata) as { slug?: string }).slug : undefined;
     } catch {
       slug = undefined;
     }
-    if (!parsed.success || !fileId) {
+    const fileId = submitted?.fileId;
+    if (!submitted || !fileId) {
       await ack({ response_action: "errors", errors: { csv: "Choose a CSV file to import." } });
       return;
     }
-    if (!slug || !(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, parsed.data.user.id))) {
+    if (!slug || !(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, submitted.userId))) {
       await ack({
         response_action: "errors",
         errors: { csv: "Only organizers can upload contacts, to a campaign that exists." },
@@ -106,30 +91,16 @@ export function registerUploadViews(app: SlackRouter, services: SlackDeps): void
     await ack();
     // Its first DM is outside its own catch: a Slack that is busy then must not become an
     // unhandled rejection, which would end the process.
-    void importSlackFile(services, { campaignSlug: slug, fileId, userId: parsed.data.user.id }).catch(
-      (error: unknown) => services.logger.error("the upload could not start", error),
+    void importSlackFile(services, { campaignSlug: slug, fileId, userId: submitted.userId }).catch((error: unknown) =>
+      services.logger.error("the upload could not start", error),
     );
   });
 
   // Files over the modal's 10 MB: shared in the DM with the message `upload <slug>`.
-  app.event("message", async ({ event, body }) => {
-    const message = event as unknown as {
-      subtype?: string;
-      channel_type?: string;
-      user?: string;
-      text?: string;
-      files?: { id: string }[];
-    };
-    if (message.subtype !== "file_share" || message.channel_type !== "im" || !message.user) return;
-    const match = /^\s*upload\s+(\S+)\s*$/i.exec(message.text ?? "");
-    if (!match) return;
-    if (!(await firstDelivery(services.db, (body as { event_id?: string }).event_id))) return;
-    if (!(await isOrganizer(services.db, services.settings.ORGANIZER_IDS, message.user))) {
-      await services.slack.chat.postMessage({ channel: message.user, text: "Only organizers can upload contacts." });
-      return;
-    }
-    const file = message.files?.[0];
-    if (!file) return;
-    await importSlackFile(services, { campaignSlug: match[1]!.toLowerCase(), fileId: file.id, userId: message.user });
+  onFileSharedInDm(app, services, {
+    command: /^\s*upload\s+(\S+)\s*$/i,
+    refusal: "Only organizers can upload contacts.",
+    run: ({ match, fileId, userId }) =>
+      importSlackFile(services, { campaignSlug: match[1]!.toLowerCase(), fileId, userId }),
   });
 }
