@@ -144,6 +144,8 @@ const appRun = await drive(appPort, async (user) => {
 await new Promise((resolve) => setTimeout(resolve, 3000));
 const appCpu = perOperation(await appBefore!, await readCpu(app.pid, database.url), twilio.messages.length);
 app.kill("SIGTERM");
+// A profiled app writes its profiles as it exits: wait for that rather than kill it with the bench.
+if (profile.length) await new Promise((resolve) => app.once("exit", resolve));
 
 const perPhone = new Map<string, number>();
 for (const m of twilio.messages) perPhone.set(m.to, (perPhone.get(m.to) ?? 0) + 1);
