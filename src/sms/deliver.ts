@@ -2,7 +2,12 @@ import { sql } from "kysely";
 import { isOptedOut, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import type { Database } from "../db/database.ts";
 import { BAD_NUMBER_CODES, explainDeliveryError, OPTED_OUT_CODES } from "../campaigns/messages/delivery-errors.ts";
-import { SEND_LEASE_SECONDS, type OutgoingText } from "../campaigns/sending/outgoing.ts";
+import {
+  FRESH_HAND_OVER_MS,
+  leaseClock,
+  SEND_LEASE_SECONDS,
+  type OutgoingText,
+} from "../campaigns/sending/outgoing.ts";
 import type { Logger } from "../logger.ts";
 import type { SmsProvider } from "./provider.ts";
 import { sidRecorder, type AcceptedStatus } from "./sid-recorder.ts";
@@ -57,14 +62,17 @@ export async function deliverMessage(deps: DeliverDeps, messageId: number): Prom
 
 /**
  * Sends a text another thread claimed and handed over (the Send statement stores openings in
- * 'submitting' with the first attempt counted and its lease taken). The hand-over can wait in a
- * busy sending thread past its lease, and by then the sweep may have given the text to another
- * attempt: so the lease is renewed first, only if the text is still this attempt's (same attempt,
- * no sid, lease not run out), and otherwise nothing is sent. Renewed, the lease covers the
- * request that follows (its deadline is shorter).
+ * 'submitting' with the first attempt counted and its lease taken). While the lease holds, the
+ * text is this attempt's alone: nothing else claims a 'submitting' text before its lease runs
+ * out. A hand-over younger than FRESH_HAND_OVER_MS (by `leaseTakenAt`) goes straight on, its
+ * lease outlasting the request. An older one (it waited in a busy sending thread), or one of
+ * unknown age, may have been given to another attempt by the sweep: its lease is renewed first,
+ * only if the text is still this attempt's (same attempt, no sid, lease not run out), and
+ * otherwise nothing is sent.
  */
 export async function sendHandedOver(deps: DeliverDeps, message: OutgoingText): Promise<DeliveryOutcome> {
-  if (!(await renewLease(deps.db, message))) return { kind: "not_mine" };
+  const age = message.leaseTakenAt === undefined ? Infinity : leaseClock() - message.leaseTakenAt;
+  if (!(age >= 0 && age < FRESH_HAND_OVER_MS) && !(await renewLease(deps.db, message))) return { kind: "not_mine" };
   return sendClaimed(deps, message);
 }
 

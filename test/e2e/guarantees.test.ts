@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FRESH_HAND_OVER_MS, leaseClock } from "../../src/campaigns/sending/outgoing.ts";
 import { postUnknownSummaries, processLeftoverInbound } from "../../src/relay/inbound.ts";
 import { CARD_ACTIONS } from "../../src/slack/blocks/card.ts";
 import { HOME_ACTIONS } from "../../src/slack/blocks/home.ts";
@@ -255,8 +256,12 @@ describe("guarantees under races and faults", () => {
     hold.release();
     await h.twilio.waitForMessage((m) => m.to === who);
     await h.app.deliveries.idle();
-    // A copy of that hand-over, reaching a busy thread only now, must not text the person again.
+    // A copy of that hand-over, reaching a busy thread only now, must not text the person again:
+    // of unknown age, or older than a fresh hand-over may be.
     await h.app.deliveries.deliver(handedOver.id, handedOver);
+    await h.app.deliveries.idle();
+    const stale = { ...handedOver, leaseTakenAt: leaseClock() - FRESH_HAND_OVER_MS - 1 };
+    await h.app.deliveries.deliver(handedOver.id, stale);
     await h.app.deliveries.idle();
     expect(h.twilio.messagesTo(who!)).toHaveLength(1);
   });

@@ -12,7 +12,7 @@ import type { Campaign } from "../../db/schema.ts";
 import { campaignById } from "../campaigns.ts";
 import { isOptedOut } from "../opt-outs/opt-outs.ts";
 import { contactWindowOpen } from "../sending/next-card.ts";
-import { SEND_LEASE_SECONDS, type OutgoingText } from "../sending/outgoing.ts";
+import { leaseClock, SEND_LEASE_SECONDS, type OutgoingText } from "../sending/outgoing.ts";
 import { forgetFollowupZoneSets, loadFollowupCard, renderFollowup, type FollowupCard } from "./hand-out.ts";
 
 /**
@@ -94,6 +94,7 @@ export async function pressFollowupSend(
   if (!contactWindowOpen(contact, campaign, input.now)) return refuse("outside_hours");
   const body = renderFollowup(card.round, campaign, contact, input.texterName);
   if (!body.trim()) return { ok: false, reason: "empty_message", card, campaign };
+  const leaseTakenAt = leaseClock();
   const rows = await queryPrepared<{ id: number; conversation_id: number; created_at: Date }>(db, SEND_FOLLOWUP, [
     followup.id,
     input.userId,
@@ -126,6 +127,7 @@ export async function pressFollowupSend(
     campaign_id: campaign.id,
     contact_id: contact.id,
     error_code: null,
+    leaseTakenAt,
   };
   return {
     ok: true,

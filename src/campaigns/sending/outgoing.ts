@@ -16,7 +16,23 @@ export type OutgoingText = Pick<
   | "campaign_id"
   | "contact_id"
   | "error_code"
->;
+> & {
+  /**
+   * leaseClock() read just before the statement that took this attempt's lease: the lease
+   * (`SEND_LEASE_SECONDS` from the database's now(), which comes later) runs at least until this
+   * reading plus the lease. Absent, nothing is known of the lease's age.
+   */
+  leaseTakenAt?: number;
+};
+
+/**
+ * Milliseconds on the machine's monotonic clock, one clock for every thread of the process (a
+ * hand-over read on the sending worker compares with a reading taken on the main thread); it
+ * never steps with the wall clock.
+ */
+export function leaseClock(): number {
+  return Number(process.hrtime.bigint() / 1_000_000n);
+}
 
 /**
  * Where stored texts go to be sent, off the request path (the SMS layer implements it, on this
@@ -39,3 +55,9 @@ export interface Deliveries {
  * Twilio is never asked twice. After a crash the text waits this long before the sweep looks.
  */
 export const SEND_LEASE_SECONDS = 60;
+
+/**
+ * A hand-over younger than this still holds at least 30 s of its lease: more than the request to
+ * Twilio may take (its 10 s deadline), so it is sent without renewing the lease first.
+ */
+export const FRESH_HAND_OVER_MS = 30_000;

@@ -2,7 +2,7 @@ import type { Database } from "../../db/database.ts";
 import { queryPrepared } from "../../db/prepared.ts";
 import type { Campaign, Contact } from "../../db/schema.ts";
 import { claimCtes, notePoolFront, poolFront } from "./assignment.ts";
-import { SEND_LEASE_SECONDS, type OutgoingText } from "./outgoing.ts";
+import { leaseClock, SEND_LEASE_SECONDS, type OutgoingText } from "./outgoing.ts";
 
 /**
  * The one write that turns a held contact into a sent opening message. Every Send goes through
@@ -80,6 +80,7 @@ export type SendOpeningResult =
 
 export async function sendOpening(db: Database, input: SendOpeningInput): Promise<SendOpeningResult> {
   const { contact, campaign, nextZones } = input;
+  const leaseTakenAt = leaseClock();
   const rows = await queryPrepared<{
     id: number;
     conversation_id: number;
@@ -115,6 +116,7 @@ export async function sendOpening(db: Database, input: SendOpeningInput): Promis
     campaign_id: campaign.id,
     contact_id: contact.id,
     error_code: null,
+    leaseTakenAt,
   };
   return { sent: true, text, conversationId: row.conversation_id, next: next?.status === "held" ? next : undefined };
 }
