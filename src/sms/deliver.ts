@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { isOptedOut, recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
+import { recordOptOut } from "../campaigns/opt-outs/opt-outs.ts";
 import type { Database } from "../db/database.ts";
 import { BAD_NUMBER_CODES, explainDeliveryError, OPTED_OUT_CODES } from "../campaigns/messages/delivery-errors.ts";
 import {
@@ -10,6 +10,7 @@ import {
 } from "../campaigns/sending/outgoing.ts";
 import type { Logger } from "../logger.ts";
 import type { SmsProvider } from "./provider.ts";
+import { optOutDoor } from "./opt-out-door.ts";
 import { sidRecorder, type AcceptedStatus } from "./sid-recorder.ts";
 
 export const MAX_SEND_ATTEMPTS = 5;
@@ -103,10 +104,11 @@ async function sendClaimed(deps: DeliverDeps, message: OutgoingText): Promise<De
     if (message.attempts > MAX_SEND_ATTEMPTS) return fail(deps, message, message.error_code);
   }
   // At the provider's door, immediately before the request: an opt-out recorded since the text
-  // was stored (one primary-key probe) stops it. 'auto' texts are the one opt-out confirmation
-  // and HELP answers, which carriers require even to an opted-out number. After the look above:
-  // a text an earlier attempt already got to Twilio was sent, and is recorded as sent.
-  if (message.kind !== "auto" && (await isOptedOut(db, message.to_phone))) {
+  // was stored stops it (a primary-key probe, shared with the other texts of the moment:
+  // opt-out-door.ts). 'auto' texts are the one opt-out confirmation and HELP answers, which
+  // carriers require even to an opted-out number. After the look above: a text an earlier
+  // attempt already got to Twilio was sent, and is recorded as sent.
+  if (message.kind !== "auto" && (await optOutDoor(db).isOptedOut(message.to_phone))) {
     await markFailed(db, message.id, message.contact_id, null, "opted_out");
     return { kind: "opted_out" };
   }

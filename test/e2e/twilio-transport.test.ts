@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTwilioClient } from "../../src/sms/twilio-client.ts";
 import { SidRecorder } from "../../src/sms/sid-recorder.ts";
+import { OptOutDoor } from "../../src/sms/opt-out-door.ts";
+import { recordOptOut } from "../../src/campaigns/opt-outs/opt-outs.ts";
 import { FakeTwilio } from "../support/fake-twilio.ts";
 import { waitFor } from "../support/http-util.ts";
 import { createTestDatabase } from "../support/test-db.ts";
@@ -122,6 +124,30 @@ describe("recording sids in batches", () => {
         ["SMok3", "queued"],
         ["SMok4", "accepted"],
       ]);
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
+});
+
+describe("the opt-out check at Twilio's door", () => {
+  it("answers many numbers asked at once, each as its own lookup would, and sees an opt-out made since", async () => {
+    const database = await createTestDatabase();
+    try {
+      const db = database.handle.db;
+      const phones = Array.from({ length: 10 }, (_, i) => `+1202555030${i}`);
+      for (const phone of phones.slice(0, 3)) await recordOptOut(db, { phone, source: "sms" });
+      const door = new OptOutDoor(db);
+      // Asked together (and each number twice), they share lookups; every answer is its number's.
+      const answers = await Promise.all([...phones, ...phones].map((phone) => door.isOptedOut(phone)));
+      const expected = phones.map((_, i) => i < 3);
+      expect(answers).toEqual([...expected, ...expected]);
+      // A number asked about again after it opted out: the answer comes from a new lookup.
+      const late = phones[9]!;
+      const underWay = door.isOptedOut(phones[0]!);
+      await recordOptOut(db, { phone: late, source: "sms" });
+      expect(await door.isOptedOut(late)).toBe(true);
+      expect(await underWay).toBe(true);
     } finally {
       await database.drop();
     }
