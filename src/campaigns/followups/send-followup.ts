@@ -12,7 +12,7 @@ import type { Campaign } from "../../db/schema.ts";
 import { campaignById } from "../campaigns.ts";
 import { isOptedOut } from "../opt-outs/opt-outs.ts";
 import { contactWindowOpen } from "../sending/next-card.ts";
-import { leaseClock, SEND_LEASE_SECONDS, type OutgoingText } from "../sending/outgoing.ts";
+import { firstAttempt, leaseClock, SEND_LEASE_SECONDS, type OutgoingText } from "../sending/outgoing.ts";
 import { forgetFollowupZoneSets, loadFollowupCard, renderFollowup, type FollowupCard } from "./hand-out.ts";
 
 /**
@@ -116,19 +116,16 @@ export async function pressFollowupSend(
     if (now?.state !== "active") return refuse("campaign_not_active");
     return { ok: false, reason: "not_held", card: again ?? card, campaign: now };
   }
-  const text: OutgoingText = {
+  const text = firstAttempt({
     id: row.id,
     kind: "followup",
-    to_phone: contact.phone,
+    toPhone: contact.phone,
     body,
-    media_urls: [],
-    created_at: new Date(row.created_at),
-    attempts: 1,
-    campaign_id: campaign.id,
-    contact_id: contact.id,
-    error_code: null,
+    createdAt: row.created_at,
+    campaignId: campaign.id,
+    contactId: contact.id,
     leaseTakenAt,
-  };
+  });
   return {
     ok: true,
     text,

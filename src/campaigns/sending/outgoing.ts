@@ -26,6 +26,36 @@ export type OutgoingText = Pick<
 };
 
 /**
+ * The text a Send statement just stored (an opening or a follow-up): 'submitting', its first
+ * attempt counted, no media, its lease taken at `leaseTakenAt`. What the statement returns is
+ * all the sender needs, so the text leaves without a read.
+ */
+export function firstAttempt(input: {
+  id: number;
+  kind: "opening" | "followup";
+  toPhone: string;
+  body: string;
+  createdAt: Date | string;
+  campaignId: number;
+  contactId: number;
+  leaseTakenAt: number;
+}): OutgoingText {
+  return {
+    id: input.id,
+    kind: input.kind,
+    to_phone: input.toPhone,
+    body: input.body,
+    media_urls: [],
+    created_at: new Date(input.createdAt),
+    attempts: 1,
+    campaign_id: input.campaignId,
+    contact_id: input.contactId,
+    error_code: null,
+    leaseTakenAt: input.leaseTakenAt,
+  };
+}
+
+/**
  * Milliseconds on the machine's monotonic clock, one clock for every thread of the process (a
  * hand-over read on the sending worker compares with a reading taken on the main thread); it
  * never steps with the wall clock.

@@ -2,7 +2,7 @@ import type { Database } from "../../db/database.ts";
 import { queryPrepared } from "../../db/prepared.ts";
 import type { Campaign, Contact } from "../../db/schema.ts";
 import { claimCtes, notePoolFront, poolFront } from "./assignment.ts";
-import { leaseClock, SEND_LEASE_SECONDS, type OutgoingText } from "./outgoing.ts";
+import { firstAttempt, leaseClock, SEND_LEASE_SECONDS, type OutgoingText } from "./outgoing.ts";
 
 /**
  * The one write that turns a held contact into a sent opening message. Every Send goes through
@@ -105,19 +105,16 @@ export async function sendOpening(db: Database, input: SendOpeningInput): Promis
   if (!row) return { sent: false };
   const next = row.next ? reviveContact(row.next) : undefined;
   if (next && nextZones) notePoolFront(db, campaign.id, nextZones, next.id);
-  const text: OutgoingText = {
+  const text = firstAttempt({
     id: row.id,
     kind: "opening",
-    to_phone: contact.phone,
+    toPhone: contact.phone,
     body: input.body,
-    media_urls: [],
-    created_at: new Date(row.created_at),
-    attempts: 1,
-    campaign_id: campaign.id,
-    contact_id: contact.id,
-    error_code: null,
+    createdAt: row.created_at,
+    campaignId: campaign.id,
+    contactId: contact.id,
     leaseTakenAt,
-  };
+  });
   return { sent: true, text, conversationId: row.conversation_id, next: next?.status === "held" ? next : undefined };
 }
 
