@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import type { KnownBlock } from "@slack/types";
 import { z } from "zod";
 import { isOrganizer } from "../campaigns/organizers.ts";
 import { firstDelivery } from "../campaigns/slack-events.ts";
@@ -171,6 +172,30 @@ const fileSubmission = z.object({
     }),
   }),
 });
+
+/**
+ * An upload modal's file blocks: the `csv` file input submittedFile reads, and the way round
+ * Slack's 10 MB limit (share the file in the DM with `dmMessage`, which onFileSharedInDm matches).
+ */
+export function csvFileBlocks(label: string, dmMessage: string): KnownBlock[] {
+  return [
+    {
+      type: "input",
+      block_id: "csv",
+      label: { type: "plain_text", text: label },
+      element: { type: "file_input", action_id: "file", filetypes: ["csv", "txt", "tsv"], max_files: 1 },
+    },
+    {
+      type: "context",
+      elements: [
+        {
+          type: "mrkdwn",
+          text: `Larger than 10 MB? Share the file in your DM with Textbank with the message \`${dmMessage}\`.`,
+        },
+      ],
+    },
+  ];
+}
 
 /**
  * An upload modal's submission: who sent it, the file chosen in its `csv` block (none when the

@@ -3,7 +3,14 @@ import { isOrganizer } from "../../campaigns/organizers.ts";
 import { importOptOuts } from "../../campaigns/opt-outs/manage.ts";
 import type { SlackDeps } from "../deps.ts";
 import { optOutImportText } from "../blocks/optouts.ts";
-import { fetchSharedFile, importProgress, onFileSharedInDm, progressInDm, submittedFile } from "../uploads.ts";
+import {
+  csvFileBlocks,
+  fetchSharedFile,
+  importProgress,
+  onFileSharedInDm,
+  progressInDm,
+  submittedFile,
+} from "../uploads.ts";
 import type { SlackRouter } from "../router.ts";
 
 export const OPTOUT_IMPORT_CALLBACK = "optouts_import";
@@ -26,21 +33,7 @@ export function optOutImportModal(): View {
             "`number` or `… phone`, or else the column that holds phone numbers; other columns are ignored.",
         },
       },
-      {
-        type: "input",
-        block_id: "csv",
-        label: { type: "plain_text", text: "Opt-out CSV" },
-        element: { type: "file_input", action_id: "file", filetypes: ["csv", "txt", "tsv"], max_files: 1 },
-      },
-      {
-        type: "context",
-        elements: [
-          {
-            type: "mrkdwn",
-            text: "Larger than 10 MB? Share the file in your DM with Textbank with the message `optouts import`.",
-          },
-        ],
-      },
+      ...csvFileBlocks("Opt-out CSV", "optouts import"),
     ],
   };
 }

@@ -3,7 +3,7 @@ import { isOrganizer } from "../../campaigns/organizers.ts";
 import type { Campaign } from "../../db/schema.ts";
 import type { SlackDeps } from "../deps.ts";
 import { escapeText, truncate } from "../blocks/text.ts";
-import { importSlackFile, onFileSharedInDm, submittedFile } from "../uploads.ts";
+import { csvFileBlocks, importSlackFile, onFileSharedInDm, submittedFile } from "../uploads.ts";
 import { campaignFromArgs, reply, type CommandSpec } from "../commands/types.ts";
 import type { SlackRouter } from "../router.ts";
 
@@ -30,23 +30,7 @@ export function uploadModal(campaign: Pick<Campaign, "id" | "slug" | "title">): 
           ),
         },
       },
-      {
-        type: "input",
-        block_id: "csv",
-        label: { type: "plain_text", text: "Contacts CSV" },
-        element: { type: "file_input", action_id: "file", filetypes: ["csv", "txt", "tsv"], max_files: 1 },
-      },
-      {
-        type: "context",
-        elements: [
-          {
-            type: "mrkdwn",
-            text:
-              `Larger than 10 MB? Share the file in your DM with Textbank ` +
-              `with the message \`upload ${campaign.slug}\`.`,
-          },
-        ],
-      },
+      ...csvFileBlocks("Contacts CSV", `upload ${campaign.slug}`),
     ],
   };
 }
