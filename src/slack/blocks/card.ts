@@ -119,19 +119,7 @@ export function noContactCard(input: {
   if (input.notice)
     blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: truncate(input.notice, 3000) }] });
   blocks.push({ type: "section", text: { type: "mrkdwn", text } });
-  if (input.waiting !== undefined) {
-    blocks.push({
-      type: "actions",
-      elements: [
-        {
-          type: "button",
-          action_id: CARD_ACTIONS.start,
-          text: { type: "plain_text", text: "Start shift" },
-          value: String(campaign.id),
-        },
-      ],
-    });
-  }
+  if (input.waiting !== undefined) blocks.push(startAgainBlock(campaign.id));
   return { text: text.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/, "$1").replace(/\*/g, ""), blocks };
 }
 
@@ -148,17 +136,21 @@ export function shiftEndedCard(input: {
   const blocks: KnownBlock[] = [];
   if (input.notice) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: input.notice }] });
   blocks.push({ type: "section", text: { type: "mrkdwn", text } });
-  if (input.campaign.state === "active")
-    blocks.push({
-      type: "actions",
-      elements: [
-        {
-          type: "button",
-          action_id: CARD_ACTIONS.start,
-          text: { type: "plain_text", text: "Start shift" },
-          value: String(input.campaign.id),
-        },
-      ],
-    });
+  if (input.campaign.state === "active") blocks.push(startAgainBlock(input.campaign.id));
   return { text: text.replace(/\*/g, ""), blocks };
+}
+
+/** Start shift on a card that has none to show: pressed, the card is replaced with the next contact. */
+function startAgainBlock(campaignId: number): KnownBlock {
+  return {
+    type: "actions",
+    elements: [
+      {
+        type: "button",
+        action_id: CARD_ACTIONS.start,
+        text: { type: "plain_text", text: "Start shift" },
+        value: String(campaignId),
+      },
+    ],
+  };
 }
